@@ -1,0 +1,38 @@
+# Two commands: `make run` starts the app on the bundled demo data, `make test` runs the suite.
+# Both create .venv from requirements.txt on first use and install the front-end assets.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+PORT ?= 8501
+
+.PHONY: run test lint bench demo-data clean
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { \
+	  echo "无法创建虚拟环境：请先安装 python3-venv (apt-get install python3-venv)"; \
+	  echo "Cannot create a virtual environment: install python3-venv first."; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	$(PY) benchmarks/contiguity.py --n 100000
+	$(PY) benchmarks/capacity.py --n 100000
+	$(PY) benchmarks/colocation.py --n 100000
+
+demo-data: $(STAMP)
+	$(PY) data/build_demo.py
+
+clean:
+	rm -rf $(VENV) static/vendor node_modules

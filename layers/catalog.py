@@ -1,0 +1,89 @@
+"""The set of layers the app and the analyses work on, and loading the bundled demo.
+
+A :class:`LayerSet` is an immutable bundle: replacing a layer returns a new set, so a
+failed import never leaves a half-changed workspace behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+
+from geo.errors import InputError
+from layers.schema import LAYER_KINDS, validate_layer
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEMO_DIR = DATA_DIR / "demo"
+DEMO_GPKG = DEMO_DIR / "pingshan_demo.gpkg"
+DEMO_DEM = DEMO_DIR / "pingshan_dem.tif"
+#: Value of the ``source`` column on every layer of the bundled demo.
+DEMO_SOURCE = "示意数据"
+
+
+@dataclass(frozen=True)
+class LayerSet:
+    """All layers of one workspace, each a GeoDataFrame in EPSG:4326 (or None).
+
+    Attributes
+    ----------
+    boundary, parks, corridor_axis, parcels, enterprises, constraints : GeoDataFrame or None
+        The vector layers, normalised by :func:`layers.schema.validate_layer`.
+    dem_path : Path or None
+        A GeoTIFF of elevation in metres.
+    is_demo : bool
+        True while any layer shown is from the bundled 示意数据.
+    """
+
+    boundary: gpd.GeoDataFrame | None = None
+    parks: gpd.GeoDataFrame | None = None
+    corridor_axis: gpd.GeoDataFrame | None = None
+    parcels: gpd.GeoDataFrame | None = None
+    enterprises: gpd.GeoDataFrame | None = None
+    constraints: gpd.GeoDataFrame | None = None
+    dem_path: Path | None = None
+    is_demo: bool = False
+
+    def with_layer(
+        self, kind: str, gdf: gpd.GeoDataFrame, *, is_demo: bool | None = None
+    ) -> LayerSet:
+        """Return a new set with layer ``kind`` replaced by a validated copy of ``gdf``."""
+        if kind not in LAYER_KINDS:
+            raise InputError(f"未知的图层类型「{kind}」。", f"Unknown layer kind '{kind}'.")
+        validated = validate_layer(kind, gdf)
+        return replace(
+            self, **{kind: validated}, is_demo=self.is_demo if is_demo is None else is_demo
+        )
+
+    def layer(self, kind: str) -> gpd.GeoDataFrame | None:
+        return getattr(self, kind)
+
+    def counts(self) -> dict[str, int]:
+        """Feature count of every vector layer (0 where absent)."""
+        return {k: (0 if getattr(self, k) is None else len(getattr(self, k))) for k in LAYER_KINDS}
+
+    def layer_names(self) -> list[str]:
+        return [f.name for f in fields(self) if f.name in LAYER_KINDS]
+
+
+def load_layerset(gpkg: Path, dem: Path | None = None, *, is_demo: bool = False) -> LayerSet:
+    """Read every known layer present in a GeoPackage and validate it."""
+    if not Path(gpkg).exists():
+        raise InputError(
+            f"找不到数据文件 {gpkg}。", f"Data file {gpkg} not found.", source=str(gpkg)
+        )
+    present = {name for name, _ in pyogrio.list_layers(gpkg)}
+    layers = {}
+    for kind in LAYER_KINDS:
+        if kind in present:
+            layers[kind] = validate_layer(
+                kind, gpd.read_file(gpkg, layer=kind), source=f"{gpkg.name}:{kind}"
+            )
+    return LayerSet(**layers, dem_path=dem if dem and Path(dem).exists() else None, is_demo=is_demo)
+
+
+def load_demo() -> LayerSet:
+    """Load the bundled 坪山 demo dataset (示意数据: illustrative, not official)."""
+    return load_layerset(DEMO_GPKG, DEMO_DEM, is_demo=True)

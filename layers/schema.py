@@ -1,0 +1,623 @@
+"""The layer model: enumerations with their Chinese labels, required fields, validation.
+
+This module is the single source of truth for codes and labels. Everything else (analyses,
+map legends, forms, YAML standards) refers to the codes defined here.
+
+``validate_layer(kind, gdf)`` normalises a frame read from any file into the canonical
+form — codes instead of labels, proper dtypes, EPSG:4326 — or raises one
+:class:`~geo.errors.InputError` that lists every problem at once, with row numbers and
+column names, so a planner can fix the source file in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.crs import METRIC_CRS, WGS84
+from geo.errors import InputError
+
+
+@dataclass(frozen=True)
+class Code:
+    """One value of an enumeration: the stored code and its labels."""
+
+    code: str
+    zh: str
+    en: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """An enumeration whose values are stored as short English codes."""
+
+    name: str
+    zh: str
+    values: tuple[Code, ...]
+
+    @property
+    def codes(self) -> list[str]:
+        return [v.code for v in self.values]
+
+    def label(self, code: str, lang: str = "zh") -> str:
+        """The label of ``code`` in ``lang`` ('zh' or 'en'); unknown codes pass through."""
+        for v in self.values:
+            if v.code == code:
+                return v.zh if lang == "zh" else v.en
+        return str(code)
+
+    def labels(self, lang: str = "zh") -> dict[str, str]:
+        return {v.code: (v.zh if lang == "zh" else v.en) for v in self.values}
+
+    def lookup(self) -> dict[str, str]:
+        """Map every accepted spelling (code, labels, aliases; case-folded) to its code."""
+        table: dict[str, str] = {}
+        for v in self.values:
+            for spelling in (v.code, v.zh, v.en, *v.aliases):
+                table[_fold(spelling)] = v.code
+        return table
+
+    def normalise(self, value: object) -> str | None:
+        """Return the code for ``value`` (a code, a label or an alias), or None if unknown."""
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return None
+        return self.lookup().get(_fold(str(value)))
+
+
+def _fold(text: str) -> str:
+    return str(text).strip().casefold().replace(" ", "").replace("_", "").replace("-", "")
+
+
+STATUS = CodeList(
+    "status",
+    "地块状态",
+    (
+        Code("built", "已建成", "built", ("建成", "现状建成")),
+        Code("under_construction", "在建", "under construction", ("建设中",)),
+        Code("granted_unbuilt", "已出让未建", "granted, unbuilt", ("已出让", "出让未建")),
+        Code("available", "可供应", "available", ("可出让", "空地")),
+        Code("reserve", "储备/待整备", "reserve", ("储备", "待整备", "储备用地")),
+        Code("low_efficiency", "低效用地", "low efficiency", ("低效", "旧工业区")),
+        Code("non_industrial", "非工业", "non-industrial", ("非工业用地",)),
+    ),
+)
+
+LAND_USE = CodeList(
+    "land_use",
+    "用地性质",
+    (
+        Code("M1", "普通工业", "general industrial", ("普通工业用地", "工业用地")),
+        Code("M0", "新型产业", "new-type industrial (M0)", ("新型产业用地",)),
+        Code("W", "物流仓储", "logistics and warehousing", ("W1", "仓储", "物流仓储用地")),
+        Code("other", "其他", "other", ("其它",)),
+    ),
+)
+
+#: Land uses that count as industrial land for contiguity and capacity.
+INDUSTRIAL_LAND_USES: tuple[str, ...] = ("M1", "M0", "W")
+
+CLUSTER = CodeList(
+    "cluster",
+    "产业集群",
+    (
+        Code("car", "智能网联汽车", "intelligent connected vehicles", ("汽车", "新能源汽车")),
+        Code(
+            "pharma",
+            "生物医药与高端医疗器械",
+            "biomedicine and medical devices",
+            ("生物医药", "医疗器械"),
+        ),
+        Code("chip", "半导体与集成电路", "semiconductors and ICs", ("集成电路", "半导体", "芯片")),
+        Code(
+            "ai",
+            "人工智能与智能终端",
+            "AI and smart terminals",
+            ("人工智能", "智能终端", "AI与智能终端"),
+        ),
+        Code("energy", "新能源", "new energy", ("储能",)),
+        Code(
+            "equipment",
+            "高端装备与精密零部件",
+            "advanced equipment and precision parts",
+            ("高端装备", "精密零部件", "高端装备及精密零部件"),
+        ),
+        Code("photonics", "光载信息", "photonics and optical information", ("光通信",)),
+        Code("lowalt", "低空经济", "low-altitude economy", ("无人机",)),
+        Code("cellgene", "细胞与基因", "cell and gene therapy", ("细胞与基因治疗",)),
+        Code("traditional", "传统产业", "traditional industry", ("家具", "传统产业(家具等)")),
+        Code("other", "其他", "other", ("其它",)),
+    ),
+)
+
+PARK_KIND = CodeList(
+    "kind",
+    "园区类型",
+    (
+        Code("park", "园区", "park", ("产业园区",)),
+        Code("corridor", "产业带", "corridor", ("廊道", "发展带", "带")),
+    ),
+)
+
+CONSTRAINT_KIND = CodeList(
+    "kind",
+    "约束类型",
+    (
+        Code("eco_line", "基本生态控制线", "ecological control line", ("生态线", "生态控制线")),
+        Code(
+            "block_line_1",
+            "工业区块线一级",
+            "industrial block line, tier 1",
+            ("一级线", "一级工业区块线"),
+        ),
+        Code(
+            "block_line_2",
+            "工业区块线二级",
+            "industrial block line, tier 2",
+            ("二级线", "二级工业区块线"),
+        ),
+        Code("water", "水域", "water", ("河流", "水系")),
+        Code("trunk_road", "主干道", "trunk road", ("干道", "快速路")),
+    ),
+)
+
+#: Constraint kinds that separate contiguous land (the others are protections, not gaps).
+BARRIER_KINDS: tuple[str, ...] = ("eco_line", "water", "trunk_road")
+
+DENSITY_ZONES: tuple[int, ...] = (1, 2, 3, 4, 5)
+
+_TRUE = {"true", "1", "yes", "y", "t", "是", "真", "√", "规上", "✓"}
+_FALSE = {"false", "0", "no", "n", "f", "否", "假", "", "×", "规下", "nan", "none"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column of a layer: its type and whether it must be present.
+
+    ``kind`` is one of 'str', 'float', 'int', 'bool' or a :class:`CodeList`.
+    """
+
+    name: str
+    kind: object
+    zh: str
+    required: bool = True
+    nullable: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    default: object = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    kind: str
+    zh: str
+    geometry_types: tuple[str, ...]
+    fields: tuple[Field, ...]
+    id_field: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+_POLYGONAL = ("Polygon", "MultiPolygon")
+_LINEAR = ("LineString", "MultiLineString")
+
+LAYER_SPECS: dict[str, LayerSpec] = {
+    "boundary": LayerSpec(
+        "boundary",
+        "行政边界",
+        _POLYGONAL,
+        (
+            Field("name", "str", "名称", aliases=("名称", "街道", "NAME")),
+            Field("level", "str", "层级", required=False, default="street"),
+        ),
+    ),
+    "parks": LayerSpec(
+        "parks",
+        "园区与产业带",
+        _POLYGONAL,
+        (
+            Field("park_id", "str", "园区编号", aliases=("园区编号", "园区ID")),
+            Field("name", "str", "名称", aliases=("名称", "园区名称")),
+            Field("kind", PARK_KIND, "类型", aliases=("类型",)),
+        ),
+        id_field="park_id",
+    ),
+    "corridor_axis": LayerSpec(
+        "corridor_axis",
+        "产业带轴线",
+        _LINEAR,
+        (Field("name", "str", "名称", aliases=("名称", "道路名称")),),
+    ),
+    "parcels": LayerSpec(
+        "parcels",
+        "地块",
+        _POLYGONAL,
+        (
+            Field("parcel_id", "str", "地块编号", aliases=("地块编号", "宗地号", "宗地编号")),
+            Field(
+                "park_id",
+                "str",
+                "所属园区",
+                required=False,
+                nullable=True,
+                aliases=("所属园区", "园区编号"),
+            ),
+            Field("status", STATUS, "地块状态", aliases=("地块状态", "状态")),
+            Field("land_use", LAND_USE, "用地性质", aliases=("用地性质", "用地代码")),
+            Field(
+                "area_m2",
+                "float",
+                "面积(m²)",
+                required=False,
+                minimum=0.0,
+                aliases=("面积", "用地面积", "面积_m2"),
+            ),
+            Field(
+                "far_current",
+                "float",
+                "现状容积率",
+                minimum=0.0,
+                maximum=30.0,
+                aliases=("现状容积率", "容积率"),
+            ),
+            Field(
+                "gfa_current_m2",
+                "float",
+                "现状建筑面积(m²)",
+                required=False,
+                minimum=0.0,
+                aliases=("现状建筑面积", "建筑面积"),
+            ),
+            Field(
+                "density_zone",
+                "int",
+                "密度分区",
+                minimum=1,
+                maximum=5,
+                aliases=("密度分区", "密度区"),
+            ),
+            Field("name", "str", "名称", required=False, nullable=True, aliases=("名称",)),
+            Field(
+                "highrise",
+                "bool",
+                "工业上楼",
+                required=False,
+                default=False,
+                aliases=("工业上楼", "上楼"),
+            ),
+            Field(
+                "far_target",
+                "float",
+                "目标容积率",
+                required=False,
+                nullable=True,
+                minimum=0.0,
+                maximum=30.0,
+                aliases=("目标容积率",),
+            ),
+        ),
+        id_field="parcel_id",
+    ),
+    "enterprises": LayerSpec(
+        "enterprises",
+        "企业",
+        ("Point",),
+        (
+            Field("ent_id", "str", "企业编号", aliases=("企业编号", "统一社会信用代码")),
+            Field("name", "str", "企业名称", aliases=("企业名称", "名称")),
+            Field("cluster", CLUSTER, "产业集群", aliases=("产业集群", "集群", "所属集群")),
+            Field("is_above_scale", "bool", "规上企业", aliases=("规上企业", "是否规上", "规上")),
+            Field(
+                "output_10k_cny",
+                "float",
+                "产值(万元)",
+                minimum=0.0,
+                aliases=("产值", "产值(万元)", "产值_万元", "工业总产值"),
+            ),
+            Field(
+                "park_id", "str", "所属园区", required=False, nullable=True, aliases=("所属园区",)
+            ),
+            Field(
+                "is_anchor",
+                "bool",
+                "龙头企业",
+                required=False,
+                default=False,
+                aliases=("龙头企业", "是否龙头"),
+            ),
+            Field(
+                "sub_type",
+                "str",
+                "细分类型",
+                required=False,
+                nullable=True,
+                aliases=("细分类型", "细分"),
+            ),
+        ),
+        id_field="ent_id",
+    ),
+    "constraints": LayerSpec(
+        "constraints",
+        "约束与屏障",
+        _POLYGONAL + _LINEAR,
+        (
+            Field("kind", CONSTRAINT_KIND, "类型", aliases=("类型",)),
+            Field("name", "str", "名称", aliases=("名称",)),
+        ),
+    ),
+}
+
+LAYER_KINDS: tuple[str, ...] = tuple(LAYER_SPECS)
+
+
+def _row(i: int) -> str:
+    return f"第 {i + 1} 行 (row {i + 1})"
+
+
+def _rows(positions: Iterable[int], limit: int = 10) -> str:
+    positions = list(positions)
+    shown = ", ".join(str(p + 1) for p in positions[:limit])
+    more = f" … 共 {len(positions)} 行 (total {len(positions)})" if len(positions) > limit else ""
+    return f"第 {shown} 行 (rows {shown}){more}"
+
+
+def _apply_aliases(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rename Chinese or alternative column headers to the canonical field names."""
+    folded = {_fold(c): c for c in gdf.columns}
+    renames = {}
+    for f in spec.fields:
+        if f.name in gdf.columns:
+            continue
+        for alias in f.aliases:
+            col = folded.get(_fold(alias))
+            if col is not None and col not in renames:
+                renames[col] = f.name
+                break
+    return gdf.rename(columns=renames) if renames else gdf
+
+
+def _to_bool(series: pd.Series) -> tuple[pd.Series, list[int]]:
+    bad: list[int] = []
+    out = np.zeros(len(series), dtype=bool)
+    for pos, value in enumerate(series.to_numpy(dtype=object)):
+        if isinstance(value, (bool, np.bool_)):
+            out[pos] = bool(value)
+            continue
+        if isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value):
+            if value in (0, 1):
+                out[pos] = bool(value)
+                continue
+            bad.append(pos)
+            continue
+        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        key = text.strip().casefold()
+        if key in _TRUE:
+            out[pos] = True
+        elif key in _FALSE:
+            out[pos] = False
+        else:
+            bad.append(pos)
+    return pd.Series(out, index=series.index), bad
+
+
+def _is_blank(series: pd.Series) -> np.ndarray:
+    values = series.to_numpy(dtype=object)
+    return np.array(
+        [
+            v is None
+            or (isinstance(v, float) and np.isnan(v))
+            or (isinstance(v, str) and not v.strip())
+            or v is pd.NA
+            for v in values
+        ],
+        dtype=bool,
+    )
+
+
+def validate_layer(
+    kind: str, gdf: gpd.GeoDataFrame, *, source: str | None = None
+) -> gpd.GeoDataFrame:
+    """Check a layer against its schema and return it normalised.
+
+    Normalising means: alternative headers (Chinese, aliases) renamed to the canonical field
+    names; enumeration values given as codes, Chinese or English labels, or aliases turned
+    into codes (可供应 → ``available``); numbers and booleans (是/否, 1/0) converted; ids as
+    text; optional fields filled with their defaults; for parcels, ``area_m2`` computed in
+    EPSG:4547 when absent and ``gfa_current_m2`` derived from ``far_current`` when absent;
+    the frame reprojected to EPSG:4326. Extra columns are kept.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`LAYER_KINDS`.
+    gdf : GeoDataFrame
+        The layer as read; must carry a CRS.
+    source : str, optional
+        File or layer name used in messages.
+
+    Returns
+    -------
+    GeoDataFrame
+        A normalised copy in EPSG:4326 with a fresh RangeIndex.
+
+    Raises
+    ------
+    InputError
+        Listing every problem found: missing columns, unknown codes (with row numbers),
+        non-numeric or out-of-range values, duplicate ids, wrong geometry types.
+    """
+    if kind not in LAYER_SPECS:
+        raise InputError(
+            f"未知的图层类型「{kind}」，可选：{', '.join(LAYER_KINDS)}。",
+            f"Unknown layer kind '{kind}'; expected one of {', '.join(LAYER_KINDS)}.",
+            source=source,
+        )
+    spec = LAYER_SPECS[kind]
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise InputError(
+            f"{spec.zh}图层没有几何列。",
+            f"The {kind} layer has no geometry column.",
+            source=source,
+        )
+    if gdf.crs is None:
+        raise InputError(
+            f"{spec.zh}图层没有坐标系信息，请指定数据的坐标系。",
+            f"The {kind} layer has no CRS; say which coordinate system the data is in.",
+            source=source,
+        )
+    if len(gdf) == 0:
+        raise InputError(
+            f"{spec.zh}图层没有任何要素。",
+            f"The {kind} layer has no features.",
+            source=source,
+        )
+    gdf = _apply_aliases(spec, gdf.reset_index(drop=True)).copy()
+    problems: list[str] = []
+
+    missing = [f for f in spec.fields if f.required and f.name not in gdf.columns]
+    for f in missing:
+        alias_text = "、".join(f.aliases[:3])
+        problems.append(
+            f"缺少字段「{f.name}」（{f.zh}{'，也可用 ' + alias_text if alias_text else ''}）"
+            f" / missing column '{f.name}'"
+        )
+
+    geom_types = gdf.geometry.geom_type
+    wrong = np.flatnonzero(
+        ~geom_types.isin(spec.geometry_types).to_numpy() & gdf.geometry.notna().to_numpy()
+    )
+    if len(wrong):
+        found = ", ".join(sorted(set(geom_types.iloc[wrong].dropna())))
+        problems.append(
+            f"{_rows(wrong)}：几何类型为 {found}，{spec.zh}图层需要 "
+            f"{' / '.join(spec.geometry_types)} / wrong geometry type {found}"
+        )
+    null_geom = np.flatnonzero(gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy())
+    if len(null_geom):
+        problems.append(f"{_rows(null_geom)}：几何为空 / empty or missing geometry")
+
+    for f in spec.fields:
+        if f.name not in gdf.columns:
+            if not f.required:
+                gdf[f.name] = np.nan if f.kind == "float" and f.default is None else f.default
+            continue
+        col = gdf[f.name]
+        blank = _is_blank(col)
+        if f.nullable:
+            pass
+        elif blank.any() and f.kind != "bool":
+            problems.append(
+                f"{_rows(np.flatnonzero(blank))}：字段「{f.name}」（{f.zh}）为空 / "
+                f"'{f.name}' is empty"
+            )
+        if isinstance(f.kind, CodeList):
+            lookup = f.kind.lookup()
+            codes = [
+                None if b else lookup.get(_fold(str(v))) for v, b in zip(col, blank, strict=True)
+            ]
+            unknown = [
+                i for i, (c, b) in enumerate(zip(codes, blank, strict=True)) if c is None and not b
+            ]
+            if unknown:
+                examples = sorted({str(col.iloc[i]) for i in unknown})[:5]
+                problems.append(
+                    f"{_rows(unknown)}：字段「{f.name}」（{f.zh}）的值 {examples} 无法识别，"
+                    f"可用：{'、'.join(f.kind.labels('zh').values())} / unknown {f.name} values "
+                    f"{examples}; allowed codes: {', '.join(f.kind.codes)}"
+                )
+            gdf[f.name] = pd.Series(codes, index=gdf.index, dtype=object)
+        elif f.kind in ("float", "int"):
+            numeric = pd.to_numeric(col.where(~blank), errors="coerce")
+            not_num = np.flatnonzero(numeric.isna().to_numpy() & ~blank)
+            if len(not_num):
+                problems.append(
+                    f"{_rows(not_num)}：字段「{f.name}」（{f.zh}）不是数字 / '{f.name}' is not a number"
+                )
+            out_of_range = np.zeros(len(numeric), dtype=bool)
+            if f.minimum is not None:
+                out_of_range |= (numeric < f.minimum).to_numpy()
+            if f.maximum is not None:
+                out_of_range |= (numeric > f.maximum).to_numpy()
+            if out_of_range.any():
+                problems.append(
+                    f"{_rows(np.flatnonzero(out_of_range))}：字段「{f.name}」（{f.zh}）超出范围 "
+                    f"[{f.minimum}, {f.maximum}] / '{f.name}' out of range"
+                )
+            if f.kind == "int":
+                non_integer = np.flatnonzero((numeric.notna() & (numeric % 1 != 0)).to_numpy())
+                if len(non_integer):
+                    problems.append(
+                        f"{_rows(non_integer)}：字段「{f.name}」（{f.zh}）应为整数 / "
+                        f"'{f.name}' must be a whole number"
+                    )
+                gdf[f.name] = numeric.round().astype("Int64")
+            else:
+                gdf[f.name] = numeric.astype(float)
+        elif f.kind == "bool":
+            converted, bad = _to_bool(col)
+            if bad:
+                problems.append(
+                    f"{_rows(bad)}：字段「{f.name}」（{f.zh}）应为 是/否 / '{f.name}' must be yes/no"
+                )
+            gdf[f.name] = converted
+        else:
+            text = col.astype(object).where(~blank, None)
+            gdf[f.name] = text.map(lambda v: None if v is None else _clean_text(v)).astype(object)
+
+    if spec.id_field and spec.id_field in gdf.columns:
+        ids = gdf[spec.id_field]
+        dup = np.flatnonzero(ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy())
+        if len(dup):
+            examples = sorted(set(ids.iloc[dup].astype(str)))[:5]
+            problems.append(
+                f"{_rows(dup)}：编号「{spec.id_field}」重复 {examples} / duplicate ids {examples}"
+            )
+
+    if problems:
+        raise InputError(
+            f"{spec.zh}图层有 {len(problems)} 处问题，请修改后重新导入：",
+            f"The {kind} layer has {len(problems)} problem(s); fix them and import again:",
+            source=source,
+            details=problems,
+        )
+
+    gdf = gdf.to_crs(WGS84) if gdf.crs.to_epsg() != 4326 else gdf
+    if kind == "parcels":
+        gdf = _complete_parcels(gdf)
+    return gdf
+
+
+def _clean_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _complete_parcels(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    area = gdf.geometry.to_crs(METRIC_CRS).area.to_numpy()
+    if "area_m2" not in gdf.columns or gdf["area_m2"].isna().any():
+        given = gdf["area_m2"] if "area_m2" in gdf.columns else pd.Series(np.nan, index=gdf.index)
+        gdf["area_m2"] = given.fillna(pd.Series(area, index=gdf.index)).astype(float)
+    if "gfa_current_m2" not in gdf.columns:
+        gdf["gfa_current_m2"] = gdf["far_current"] * gdf["area_m2"]
+    gdf["gfa_current_m2"] = (
+        pd.to_numeric(gdf["gfa_current_m2"], errors="coerce")
+        .fillna(gdf["far_current"] * gdf["area_m2"])
+        .astype(float)
+    )
+    return gdf
+
+
+def required_fields(kind: str) -> list[str]:
+    """Names of the fields a layer of ``kind`` must have."""
+    return [f.name for f in LAYER_SPECS[kind].fields if f.required]
