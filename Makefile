@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
+ASSETS := static/vendor/.assets-installed
 PORT ?= 8501
 
 .PHONY: run test lint bench demo-data clean
@@ -17,10 +18,22 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
-run: $(STAMP)
+# Leaflet and its plugins come from npm and are served by the app itself (offline maps).
+$(ASSETS): package.json package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "找不到 npm：请先安装 Node.js (apt-get install nodejs npm)"; \
+	  echo "npm not found: install Node.js first."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor
+	mkdir -p static/vendor
+	cp -r node_modules/leaflet/dist static/vendor/leaflet
+	cp -r node_modules/leaflet-draw/dist static/vendor/leaflet-draw
+	@touch $(ASSETS)
+
+run: $(STAMP) $(ASSETS)
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	$(PY) -m pytest
 
 lint: $(STAMP)

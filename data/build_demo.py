@@ -797,6 +797,7 @@ def build_constraints(outline, parks, pockets, trunk, river):
 def build_dem(rng, outline, path: Path, cell_m: float = 30.0):
     import rasterio
     from affine import Affine
+    from scipy.ndimage import gaussian_filter
 
     minx, miny, maxx, maxy = outline.buffer(1000.0).bounds
     minx, miny = np.floor(minx / cell_m) * cell_m, np.floor(miny / cell_m) * cell_m
@@ -810,23 +811,23 @@ def build_dem(rng, outline, path: Path, cell_m: float = 30.0):
         c = metric_point(lon, lat)
         return peak_m * np.exp(-((gx - c.x) ** 2 + (gy - c.y) ** 2) / (2 * radius_m**2))
 
-    z = 28.0 + 0.004 * (gy - gy.min())  # plains rising gently to the north
-    z += hill(114.350, 22.633, 480.0, 1800.0)  # 马峦山
-    z += hill(114.325, 22.640, 300.0, 1500.0)
-    z += hill(114.385, 22.648, 320.0, 1600.0)
-    z += hill(114.282, 22.640, 220.0, 1300.0)  # hills south of 碧岭
-    z += hill(114.430, 22.672, 180.0, 1200.0)  # 石井 east
-    z += hill(114.338, 22.768, 140.0, 1100.0)  # 龙田 north edge
-    z += hill(114.405, 22.782, 160.0, 1000.0)  # 坑梓 north
-    # Gentle relief: a sum of a few waves with random phases (fixed by the seed).
-    for _ in range(6):
-        kx, ky = rng.uniform(1 / 4000, 1 / 900, 2)
-        phase = rng.uniform(0, 2 * np.pi, 2)
-        z += (
-            rng.uniform(3.0, 9.0)
-            * np.sin(2 * np.pi * kx * gx + phase[0])
-            * np.cos(2 * np.pi * ky * gy + phase[1])
-        )
+    hills = (
+        hill(114.350, 22.633, 480.0, 1800.0)  # 马峦山
+        + hill(114.325, 22.640, 300.0, 1500.0)
+        + hill(114.385, 22.648, 320.0, 1600.0)
+        + hill(114.282, 22.640, 220.0, 1300.0)  # hills south of 碧岭
+        + hill(114.430, 22.672, 180.0, 1200.0)  # 石井 east
+        + hill(114.338, 22.768, 140.0, 1100.0)  # 龙田 north edge
+        + hill(114.405, 22.782, 160.0, 1000.0)  # 坑梓 north
+    )
+    # Fractal relief from smoothed noise at three scales (≈ 1.2 km, 450 m, 180 m).
+    relief = np.zeros_like(gx)
+    for sigma_cells, weight in ((40, 1.0), (15, 0.5), (6, 0.25)):
+        field = gaussian_filter(rng.normal(size=gx.shape), sigma_cells)
+        relief += weight * field / field.std()
+    # Hills are rugged, plains gently undulating.
+    ruggedness = np.clip(hills / 150.0, 0.0, 1.0)
+    z = 25.0 + 0.002 * (gy - gy.min()) + hills + relief * (3.0 + 60.0 * ruggedness)
     z = np.round(np.clip(z, 5.0, None), 1).astype("float32")
     profile = {
         "driver": "GTiff",
