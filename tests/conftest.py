@@ -1,0 +1,85 @@
+"""Shared fixtures: small layers in 坪山 and builders for deliberately broken files."""
+
+from __future__ import annotations
+
+import stat
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, Polygon
+
+#: A point near the 坪山 district centre (WGS84 lon, lat).
+PINGSHAN_LONLAT = (114.35, 22.70)
+
+
+@pytest.fixture
+def pingshan_points() -> gpd.GeoDataFrame:
+    """Three WGS84 points in 坪山 with Chinese names, an integer and a float column."""
+    lon, lat = PINGSHAN_LONLAT
+    return gpd.GeoDataFrame(
+        {
+            "name": ["比亚迪", "荣耀终端", "中芯国际"],
+            "staff": [1200, 800, 650],
+            "output_10k_cny": [12.5, 3.25, 7.0],
+        },
+        geometry=[Point(lon, lat), Point(lon + 0.01, lat + 0.005), Point(lon - 0.02, lat - 0.01)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture
+def pingshan_parcels() -> gpd.GeoDataFrame:
+    """Two adjacent WGS84 parcels (≈ 100 m squares) in 坪山, one with a hole."""
+    lon, lat = PINGSHAN_LONLAT
+    d = 0.001
+    outer = [(lon, lat), (lon + d, lat), (lon + d, lat + d), (lon, lat + d)]
+    hole = [(lon + d / 4, lat + d / 4), (lon + d / 2, lat + d / 4), (lon + d / 2, lat + d / 2)]
+    second = [(lon + d, lat), (lon + 2 * d, lat), (lon + 2 * d, lat + d), (lon + d, lat + d)]
+    return gpd.GeoDataFrame(
+        {"parcel_id": ["G001", "G002"], "status": ["built", "available"]},
+        geometry=[Polygon(outer, [hole]), Polygon(second)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.fixture
+def make_zip(tmp_path: Path) -> Callable[..., Path]:
+    """Build a zip with arbitrary entry names (unsafe ones included) and symbolic links.
+
+    ``make_zip("a.zip", {"dir/x.txt": b"..."}, symlinks={"link": "/etc/passwd"})`` writes
+    the entries exactly as named, which ``zipfile.ZipFile.write`` would sanitise.
+    """
+
+    def build(
+        name: str,
+        entries: Mapping[str, bytes],
+        *,
+        symlinks: Mapping[str, str] | None = None,
+        folder: Path | None = None,
+    ) -> Path:
+        path = (folder or tmp_path) / name
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for entry, data in entries.items():
+                archive.writestr(zipfile.ZipInfo(entry), data, compress_type=zipfile.ZIP_DEFLATED)
+            for entry, target in (symlinks or {}).items():
+                info = zipfile.ZipInfo(entry)
+                info.create_system = 3  # Unix, so external_attr carries the file mode
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                archive.writestr(info, target)
+        return path
+
+    return build
+
+
+@pytest.fixture
+def private_tempdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point :mod:`tempfile` at an empty folder, to check what code leaves behind in it."""
+    folder = tmp_path / "system_tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
