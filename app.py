@@ -1,26 +1,43 @@
-"""坪山产业空间规划工具 — Streamlit entry point."""
+"""坪山产业空间规划工具 — Streamlit entry: page setup, sidebar settings and navigation."""
 
 import streamlit as st
 
-from layers.catalog import load_demo
-from layers.schema import LAYER_SPECS
+from layers.map import BASEMAPS
+from ui.common import BASEMAP_KEY, LANG_KEY, TIANDITU_KEY, current_layers, t
 
 st.set_page_config(page_title="坪山产业空间规划工具", layout="wide")
 
-
-@st.cache_resource
-def demo_layers():
-    return load_demo()
-
-
-layers = demo_layers()
-st.title("坪山产业空间规划工具")
-if layers.is_demo:
-    st.info(
-        "当前显示的是示意数据（非官方数据）。 The data shown is illustrative demo data, not official."
+with st.sidebar:
+    st.radio(
+        "语言 Language",
+        options=["zh", "en"],
+        format_func=lambda code: "中文" if code == "zh" else "English",
+        key=LANG_KEY,
+        horizontal=True,
     )
-st.subheader("图层 Layers")
-counts = layers.counts()
-cols = st.columns(len(counts))
-for col, (kind, n) in zip(cols, counts.items(), strict=True):
-    col.metric(LAYER_SPECS[kind].zh, n)
+    st.selectbox(
+        t("底图", "Basemap"),
+        options=list(BASEMAPS),
+        format_func=lambda code: BASEMAPS[code][
+            0 if st.session_state.get(LANG_KEY, "zh") == "zh" else 1
+        ],
+        key=BASEMAP_KEY,
+        help=t(
+            "默认不加载任何在线底图，内网离线可用；在线底图会向外部服务器请求瓦片。",
+            "By default no online tiles are loaded (works offline); online basemaps fetch tiles "
+            "from outside servers.",
+        ),
+    )
+    if st.session_state.get(BASEMAP_KEY) == "tianditu":
+        st.text_input(t("天地图密钥 (tk)", "Tianditu key (tk)"), key=TIANDITU_KEY, type="password")
+
+current_layers()
+
+pages = [
+    st.Page("ui/overview_page.py", title=t("总览", "Overview"), url_path="overview", default=True),
+    st.Page("ui/contiguity_page.py", title=t("连片分析", "Contiguous land"), url_path="contiguity"),
+    st.Page("ui/capacity_page.py", title=t("工业上楼容量", "Floor capacity"), url_path="capacity"),
+    st.Page("ui/clusters_page.py", title=t("集群分布", "Clusters"), url_path="clusters"),
+    st.Page("ui/data_page.py", title=t("数据导入导出", "Data import/export"), url_path="data"),
+]
+st.navigation(pages).run()

@@ -81,15 +81,15 @@ def hillshade_overlay(path: str | Path, *, max_size_px: int = 900) -> Hillshade:
     # Exaggerated relief reads better as a pale background under the data layers.
     shade = hillshade(elevation, cell_m, z_factor=2.5)
     rows, cols = shade.shape
-    left, top = transform * (0, 0)
-    right, bottom = transform * (cols, rows)
+    left, top = transform @ (0, 0)
+    right, bottom = transform @ (cols, rows)
     dst_transform, width, height = calculate_default_transform(
         crs, WGS84, cols, rows, left=left, bottom=bottom, right=right, top=top
     )
     scale = max(width, height) / max_size_px
     if scale > 1:
         width, height = int(width / scale), int(height / scale)
-        dst_transform = dst_transform * rasterio.Affine.scale(scale)
+        dst_transform = dst_transform @ rasterio.Affine.scale(scale)
     warped = np.full((height, width), np.nan)
     reproject(
         shade,
@@ -107,6 +107,6 @@ def hillshade_overlay(path: str | Path, *, max_size_px: int = 900) -> Hillshade:
     grey = np.where(valid, 60 + 195 * stretched, 0).astype("uint8")
     alpha = np.where(valid, 150, 0).astype("uint8")
     rgba = np.dstack([grey, grey, grey, alpha])
-    west, north = dst_transform * (0, 0)
-    east, south = dst_transform * (width, height)
+    west, north = dst_transform @ (0, 0)
+    east, south = dst_transform @ (width, height)
     return Hillshade(rgba=rgba, bounds=(west, south, east, north))

@@ -6,10 +6,13 @@ failed import never leaves a half-changed workspace behind.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from geo.errors import InputError
@@ -66,6 +69,32 @@ class LayerSet:
 
     def layer_names(self) -> list[str]:
         return [f.name for f in fields(self) if f.name in LAYER_KINDS]
+
+    @cached_property
+    def _fingerprints(self) -> dict[str, str]:
+        return {k: layer_fingerprint(getattr(self, k)) for k in LAYER_KINDS}
+
+    def fingerprint(self, *kinds: str) -> str:
+        """A short content hash of the named layers (all when none named).
+
+        The UI keys its caches on it, so a GeoJSON payload or an analysis result is built
+        once per layer state rather than on every rerun.
+        """
+        kinds = kinds or LAYER_KINDS
+        return "-".join(self._fingerprints[k] for k in kinds)
+
+
+def layer_fingerprint(gdf: gpd.GeoDataFrame | None) -> str:
+    """Content hash of a layer: its attributes and geometries (WKB)."""
+    if gdf is None:
+        return "none"
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(",".join(map(str, gdf.columns)).encode())
+    attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(str)
+    digest.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
+    for wkb in gdf.geometry.to_wkb():
+        digest.update(wkb or b"")
+    return digest.hexdigest()
 
 
 def load_layerset(gpkg: Path, dem: Path | None = None, *, is_demo: bool = False) -> LayerSet:

@@ -1,0 +1,52 @@
+"""Running the app under AppTest with the map component replaced by a recorder.
+
+``st_folium`` renders in a browser only; inside AppTest it is an unknown element, so the
+tests swap it for a function that keeps the folium map it was given. The browser tests in
+tests/e2e drive the real component.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
+
+from streamlit.testing.v1 import AppTest
+
+from layers.map import DataLayer
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+class MapRecorder:
+    def __init__(self) -> None:
+        self.maps: dict[str, object] = {}
+        self.calls: list[dict] = []
+
+    def __call__(self, fig, key=None, returned_objects=None, **kwargs):
+        self.maps[key] = fig
+        self.calls.append({"key": key, "returned_objects": returned_objects, **kwargs})
+        return {}
+
+    def data_layers(self, key: str) -> dict[str, DataLayer]:
+        """The data layers of the map rendered under ``key``, by their display name."""
+        fig = self.maps[key]
+        return {
+            child.layer_name: child
+            for child in fig._children.values()
+            if isinstance(child, DataLayer)
+        }
+
+
+@contextmanager
+def app(page: str | None = None, *, lang: str = "zh", timeout: float = 90):
+    """Yield (AppTest, MapRecorder) after running ``page`` (a path like 'ui/data_page.py')."""
+    recorder = MapRecorder()
+    with mock.patch("ui.common.st_folium", recorder):
+        at = AppTest.from_file(APP, default_timeout=timeout)
+        at.session_state["lang"] = lang
+        at.run()
+        if page is not None:
+            at.switch_page(page)
+            at.run()
+        yield at, recorder

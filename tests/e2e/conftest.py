@@ -1,0 +1,156 @@
+"""Browser tests: a real `streamlit run` on a free loopback port, driven by Chromium.
+
+Chromium comes from Debian (`/usr/bin/chromium`); set REQUIRE_BROWSER=1 (CI does) to make a
+missing browser a failure instead of a skip. Screenshots go to ``test-artifacts/e2e``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "e2e"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--lang=zh-CN",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _browser_available() -> bool:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return False
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def browser_required():
+    if not _browser_available():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium not found at {CHROMIUM} but REQUIRE_BROWSER=1")
+        pytest.skip("Chromium is not installed here (set REQUIRE_BROWSER=1 to fail instead)")
+
+
+@pytest.fixture(scope="session")
+def app_server(browser_required, tmp_path_factory):
+    """Start the real app; yields its base URL."""
+    port = _free_port()
+    workspace = tmp_path_factory.mktemp("workspace")
+    env = dict(os.environ, LANDPLAN_WORKSPACE=str(workspace), PYTHONUNBUFFERED="1")
+    log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(browser_required):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class RequestLog:
+    """Every URL the page (and its iframes) asked for."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def outside(self) -> list[str]:
+        bad = []
+        for url in self.urls:
+            parsed = urlparse(url)
+            if parsed.scheme in ("data", "blob", "about", "chrome-extension"):
+                continue
+            if parsed.hostname not in LOCAL_HOSTS:
+                bad.append(url)
+        return bad
+
+
+@pytest.fixture
+def page(browser, app_server):
+    context = browser.new_context(
+        viewport={"width": 1500, "height": 1000}, locale="zh-CN", accept_downloads=True
+    )
+    requests = RequestLog()
+    context.on("request", lambda req: requests.urls.append(req.url))
+    pg = context.new_page()
+    pg.requests = requests
+    pg.base_url = app_server
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield pg
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,59 @@
+"""The app shell and the 总览 page under AppTest (map component recorded, not rendered)."""
+
+import json
+
+from tests.app_harness import app
+from ui.common import STATIC_CACHE
+
+
+def served_payload(layer) -> dict:
+    """The GeoJSON a DataLayer makes the browser fetch, read back from the static cache."""
+    assert layer.url.startswith("/app/static/cache/")
+    return json.loads((STATIC_CACHE / layer.url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
+
+
+def test_overview_renders_demo_with_banner_and_map():
+    with app() as (at, maps):
+        assert not at.exception
+        assert at.title[0].value == "坪山产业空间总览"
+        assert any("示意数据" in info.value for info in at.info)
+        layers = maps.data_layers("overview_map")
+        parcels = served_payload(layers["地块"])
+        assert len(parcels["features"]) == 2907
+        firms = served_payload(layers["企业"])
+        anchors = served_payload(layers["龙头企业"])
+        assert len(firms["features"]) + len(anchors["features"]) == 1100
+        # panning must not rerun the script: no map state is asked back
+        assert maps.calls[-1]["returned_objects"] == []
+
+
+def test_metrics_show_parcel_and_enterprise_counts():
+    with app() as (at, _):
+        values = {m.label: m.value for m in at.metric}
+        assert values["地块数"] == "2,907"
+        assert values["企业数 (规上)"].startswith("1,100")
+
+
+def test_colour_choice_changes_parcel_colours():
+    with app() as (at, maps):
+        by_status = served_payload(maps.data_layers("overview_map")["地块"])
+        at.radio(key="overview_color_by").set_value("land_use").run()
+        by_use = served_payload(maps.data_layers("overview_map")["地块"])
+    colors_status = {f["properties"]["_color"] for f in by_status["features"]}
+    colors_use = {f["properties"]["_color"] for f in by_use["features"]}
+    assert colors_status != colors_use
+    assert len(colors_use) == 4
+
+
+def test_english_switch():
+    with app(lang="en") as (at, maps):
+        assert not at.exception
+        assert at.title[0].value == "Pingshan industrial space overview"
+        assert "Parcels" in maps.data_layers("overview_map")
+
+
+def test_tooltip_text_is_escaped():
+    with app() as (_, maps):
+        firms = served_payload(maps.data_layers("overview_map")["企业"])
+    names = [f["properties"]["name"] for f in firms["features"]]
+    assert all("<" not in n for n in names)

@@ -1,0 +1,313 @@
+"""Shared pieces of the pages: language, the active layers, cached map payloads, the map.
+
+Caching lives here, at the UI edge: payloads and analysis results are cached on the
+fingerprint of the layers they come from (``LayerSet.fingerprint``), so they are built
+once per layer state, not on every rerun, and the analysis code stays pure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import folium
+import streamlit as st
+from PIL import Image
+from streamlit_folium import st_folium
+
+from geo.raster import Hillshade, hillshade_overlay
+from layers import map as lmap
+from layers.catalog import LayerSet, load_demo
+from layers.schema import CLUSTER, STATUS
+
+LANG_KEY = "lang"
+LAYERS_KEY = "layers"
+BASEMAP_KEY = "basemap"
+TIANDITU_KEY = "tianditu_key"
+MAP_HEIGHT_PX = 620
+#: Payloads and images are written here once and served by Streamlit's static serving, so
+#: the page carries URLs instead of megabytes of inline GeoJSON.
+STATIC_CACHE = Path(__file__).resolve().parent.parent / "static" / "cache"
+STATIC_CACHE_URL = "/app/static/cache"
+
+
+def lang() -> str:
+    return st.session_state.get(LANG_KEY, "zh")
+
+
+def t(zh: str, en: str) -> str:
+    """The text in the language chosen in the sidebar."""
+    return zh if lang() == "zh" else en
+
+
+@st.cache_resource(show_spinner=False)
+def _demo_layers() -> LayerSet:
+    return load_demo()
+
+
+def current_layers() -> LayerSet:
+    """The active LayerSet of this browser session (the demo until the user imports data)."""
+    if LAYERS_KEY not in st.session_state:
+        st.session_state[LAYERS_KEY] = _demo_layers()
+    return st.session_state[LAYERS_KEY]
+
+
+def set_layers(layers: LayerSet) -> None:
+    st.session_state[LAYERS_KEY] = layers
+
+
+def demo_banner(layers: LayerSet) -> None:
+    if layers.is_demo:
+        st.info(
+            t(
+                "当前显示的是示意数据（非官方数据），仅用于演示工具功能。可在「数据导入导出」页导入自己的数据。",
+                "The data shown is illustrative demo data (示意数据), not official. Import your own "
+                "data on the Data page.",
+            ),
+        )
+
+
+def basemap() -> str:
+    return st.session_state.get(BASEMAP_KEY, "none")
+
+
+def display_system() -> str:
+    return lmap.BASEMAPS[basemap()][2]
+
+
+def gcj02_notice() -> None:
+    if display_system() != "EPSG:4326":
+        st.caption(
+            t(
+                "高德底图使用 GCJ-02 坐标：图层已临时偏移到 GCJ-02 显示，数据和导出仍为 WGS84。",
+                "Gaode tiles use GCJ-02: the layers are shifted to GCJ-02 for display only; data "
+                "and exports stay in WGS84.",
+            )
+        )
+
+
+# --------------------------------------------------------------------------- cached payloads
+
+
+def publish(data: bytes, suffix: str) -> str:
+    """Write ``data`` under a content-hash name in the static cache and return its URL."""
+    name = hashlib.blake2b(data, digest_size=12).hexdigest() + suffix
+    path = STATIC_CACHE / name
+    if not path.exists():
+        STATIC_CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)  # atomic: a reader never sees half a file
+    return f"{STATIC_CACHE_URL}/{name}"
+
+
+def publish_payload(payload: dict) -> str:
+    return publish(lmap.payload_json(payload).encode("utf-8"), ".json")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def context_payloads(fingerprint: str, lang_code: str, system: str, _layers: LayerSet):
+    """Boundary, parks and axis GeoJSON, built once per layer state."""
+    layers = _layers
+    boundary = (
+        lmap.geojson_payload(layers.boundary, ["name", "level"], display_system=system)
+        if layers.boundary is not None
+        else None
+    )
+    parks = (
+        lmap.geojson_payload(layers.parks, ["park_id", "name", "kind"], display_system=system)
+        if layers.parks is not None
+        else None
+    )
+    axis = (
+        lmap.geojson_payload(layers.corridor_axis, ["name"], display_system=system)
+        if layers.corridor_axis is not None
+        else None
+    )
+    constraints = (
+        lmap.constraints_payload(layers.constraints, lang=lang_code, display_system=system)
+        if layers.constraints is not None
+        else None
+    )
+    return boundary, parks, axis, constraints
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def parcels_payload(
+    fingerprint: str, color_by: str, lang_code: str, system: str, _layers: LayerSet
+) -> tuple[dict, str]:
+    payload = lmap.parcels_payload(
+        _layers.parcels, _layers.parks, color_by=color_by, lang=lang_code, display_system=system
+    )
+    return payload, publish_payload(payload)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def enterprises_payload(fingerprint: str, lang_code: str, system: str, _layers: LayerSet) -> tuple:
+    firms = _layers.enterprises
+    out = []
+    for part in (firms[~firms.is_anchor], firms[firms.is_anchor]):
+        payload = lmap.enterprises_payload(
+            part, _layers.parks, lang=lang_code, display_system=system
+        )
+        out.append((payload, publish_payload(payload)))
+    return tuple(out)
+
+
+@st.cache_resource(show_spinner=False)
+def hillshade(path: str) -> tuple[Hillshade, str]:
+    """The DEM hillshade and the URL of its PNG."""
+    shade = hillshade_overlay(path)
+    buffer = io.BytesIO()
+    Image.fromarray(shade.rgba).save(buffer, format="PNG", optimize=True)
+    return shade, publish(buffer.getvalue(), ".png")
+
+
+# --------------------------------------------------------------------------- map composition
+
+
+def new_map(layers: LayerSet) -> folium.Map:
+    """A base map fitted to the district with the context layers and the hillshade."""
+    code = lang()
+    system = display_system()
+    shade, shade_url = (
+        hillshade(str(layers.dem_path)) if layers.dem_path is not None else (None, None)
+    )
+    bounds = _bounds(layers)
+    m = lmap.base_map(
+        bounds,
+        basemap=basemap(),
+        tianditu_key=st.session_state.get(TIANDITU_KEY),
+        hillshade=shade,
+        hillshade_url=shade_url,
+        lang=code,
+    )
+    boundary, parks, axis, constraints = context_payloads(
+        layers.fingerprint("boundary", "parks", "corridor_axis", "constraints"),
+        code,
+        system,
+        layers,
+    )
+    if constraints is not None:
+        lmap.add_constraints(m, constraints, code, show=False)
+    lmap.add_context(m, boundary, parks, axis, code)
+    return m
+
+
+def _bounds(layers: LayerSet) -> tuple[float, float, float, float]:
+    for kind in ("boundary", "parks", "parcels", "enterprises"):
+        gdf = layers.layer(kind)
+        if gdf is not None and len(gdf):
+            return tuple(gdf.total_bounds)
+    return (114.25, 22.61, 114.45, 22.79)
+
+
+def add_parcels(
+    m: folium.Map, layers: LayerSet, color_by: str = "status", *, show: bool = True
+) -> None:
+    if layers.parcels is None:
+        return
+    payload, url = parcels_payload(
+        layers.fingerprint("parcels", "parks"), color_by, lang(), display_system(), layers
+    )
+    lmap.add_geojson(
+        m,
+        payload,
+        lmap.tr("parcels", lang()),
+        url=url,
+        tooltip_fields=lmap.tooltip_pairs(lmap.PARCEL_TOOLTIP, lang()),
+        show=show,
+    )
+
+
+def add_enterprises(m: folium.Map, layers: LayerSet, *, show: bool = True) -> None:
+    if layers.enterprises is None:
+        return
+    (others, others_url), (anchors, anchors_url) = enterprises_payload(
+        layers.fingerprint("enterprises", "parks"), lang(), display_system(), layers
+    )
+    tips = lmap.tooltip_pairs(lmap.ENTERPRISE_TOOLTIP, lang())
+    lmap.add_geojson(
+        m,
+        others,
+        lmap.tr("enterprises", lang()),
+        url=others_url,
+        tooltip_fields=tips,
+        point_radius=3.5,
+        show=show,
+        style={"weight": 1, "fillOpacity": 0.9},
+    )
+    lmap.add_geojson(
+        m,
+        anchors,
+        lmap.tr("anchors", lang()),
+        url=anchors_url,
+        tooltip_fields=tips,
+        point_radius=8,
+        show=show,
+        style={"weight": 2.5, "color": "#000000", "fillOpacity": 1.0},
+    )
+
+
+def status_legend(layers: LayerSet) -> tuple[str, list[tuple[str, str]]]:
+    present = set(layers.parcels.status) if layers.parcels is not None else None
+    return t("地块状态", "Parcel status"), lmap.code_legend(
+        STATUS, lmap.STATUS_COLORS, lang(), present
+    )
+
+
+def cluster_legend(layers: LayerSet) -> tuple[str, list[tuple[str, str]]]:
+    present = set(layers.enterprises.cluster) if layers.enterprises is not None else None
+    items = lmap.code_legend(CLUSTER, lmap.CLUSTER_COLORS, lang(), present)
+    items.append(("#000000", t("大圆点：龙头企业", "large dot: anchor firm")))
+    return t("产业集群", "Clusters"), items
+
+
+def show_map(
+    m: folium.Map, key: str, *, returned_objects: Sequence[str] = (), height: int = MAP_HEIGHT_PX
+) -> dict:
+    """Render a map; only ``returned_objects`` trigger a rerun (so panning does not)."""
+    lmap.add_layer_control(m)
+    return (
+        st_folium(
+            m,
+            key=key,
+            height=height,
+            use_container_width=True,
+            returned_objects=list(returned_objects),
+        )
+        or {}
+    )
+
+
+RESULTS_KEY = "results"
+_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|$~:")
+
+
+def md_escape(text: object) -> str:
+    """Escape Markdown so text from users' files shows literally in st.error/st.write."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text)).replace("\n", "  \n")
+
+
+def show_input_error(exc: Exception) -> None:
+    """Show an InputError (Chinese first, English after) without interpreting its text."""
+    st.error(md_escape(exc))
+
+
+def publish_result(key: str, label: tuple[str, str], gdf) -> None:
+    """Offer an analysis result for download on the data page (kept for this session)."""
+    st.session_state.setdefault(RESULTS_KEY, {})[key] = (label, gdf)
+
+
+def published_results() -> dict:
+    return st.session_state.get(RESULTS_KEY, {})
+
+
+def park_label(park_id: object, layers: LayerSet) -> str:
+    names = lmap.park_names(layers.parks)
+    if park_id is None or park_id != park_id or park_id in ("", "(none)"):
+        return t("园区外", "outside parks")
+    return names.get(park_id, str(park_id))

@@ -1,0 +1,92 @@
+"""总览 · Overview: key numbers per park and the layered map."""
+
+import pandas as pd
+import streamlit as st
+
+from layers import map as lmap
+from layers.schema import CLUSTER, INDUSTRIAL_LAND_USES, LAND_USE, STATUS
+from ui.common import (
+    add_enterprises,
+    add_parcels,
+    cluster_legend,
+    current_layers,
+    demo_banner,
+    gcj02_notice,
+    lang,
+    new_map,
+    park_label,
+    show_map,
+    status_legend,
+    t,
+)
+
+layers = current_layers()
+st.title(t("坪山产业空间总览", "Pingshan industrial space overview"))
+demo_banner(layers)
+
+parcels = layers.parcels
+firms = layers.enterprises
+if parcels is not None:
+    industrial = parcels[parcels.land_use.isin(INDUSTRIAL_LAND_USES)]
+    releasable = industrial.status.isin(["available", "reserve", "low_efficiency"])
+    cols = st.columns(4)
+    cols[0].metric(t("地块数", "Parcels"), f"{len(parcels):,}")
+    cols[1].metric(
+        t("工业用地 (km²)", "Industrial land (km²)"), f"{industrial.area_m2.sum() / 1e6:.2f}"
+    )
+    cols[2].metric(
+        t("可供应/储备/低效 (km²)", "Available/reserve/low-eff. (km²)"),
+        f"{industrial.area_m2[releasable].sum() / 1e6:.2f}",
+    )
+    if firms is not None:
+        cols[3].metric(
+            t("企业数 (规上)", "Enterprises (above scale)"),
+            f"{len(firms):,} ({int(firms.is_above_scale.sum())})",
+        )
+
+color_by = st.radio(
+    t("地块着色", "Colour parcels by"),
+    options=["status", "land_use"],
+    format_func=lambda c: t("地块状态", "status") if c == "status" else t("用地性质", "land use"),
+    horizontal=True,
+    key="overview_color_by",
+)
+gcj02_notice()
+m = new_map(layers)
+add_parcels(m, layers, color_by)
+add_enterprises(m, layers)
+if color_by == "status":
+    parcel_section = status_legend(layers)
+else:
+    parcel_section = (
+        t("用地性质", "Land use"),
+        lmap.code_legend(LAND_USE, lmap.LAND_USE_COLORS, lang()),
+    )
+lmap.add_legends(m, [parcel_section, cluster_legend(layers)])
+show_map(m, key="overview_map")
+
+left, right = st.columns(2)
+if parcels is not None:
+    with left:
+        st.subheader(t("各园区工业用地（公顷，按状态）", "Industrial land by park and status (ha)"))
+        table = (
+            industrial.assign(park=[park_label(p, layers) for p in industrial.park_id])
+            .pivot_table(
+                index="park", columns="status", values="area_m2", aggfunc="sum", fill_value=0.0
+            )
+            .div(1e4)
+            .round(1)
+        )
+        table = table[[c for c in STATUS.codes if c in table.columns]]
+        table.columns = [STATUS.label(c, lang()) for c in table.columns]
+        st.dataframe(table, width="stretch")
+        st.bar_chart(table, horizontal=True)
+if firms is not None:
+    with right:
+        st.subheader(t("各园区企业数（按产业集群）", "Enterprises by park and cluster"))
+        counts = pd.crosstab([park_label(p, layers) for p in firms.park_id], firms.cluster)
+        counts = counts[[c for c in CLUSTER.codes if c in counts.columns]]
+        counts.columns = [CLUSTER.label(c, lang()) for c in counts.columns]
+        counts.index.name = t("园区", "park")
+        st.dataframe(counts, width="stretch")
+        st.bar_chart(counts, horizontal=True)
