@@ -205,11 +205,12 @@ DANZI_AVENUE = [
     (114.412, 22.758),
 ]
 
-# The plan's pockets: centre (lon, lat), target parcel area (m²), framing trunk roads.
+# The plan's pockets: centre (lon, lat), target parcel area (m²), park. The targets sit just
+# above the plan's round figures so that "≈ 1 km²" reads as km-scale (≥ 100 ha).
 POCKETS = [
-    ("biling_north", "碧岭北", (114.2915, 22.6725), 1.0e6, None),
-    ("longtian_north", "龙田北", (114.3445, 22.7545), 1.4e6, None),
-    ("gaoxin_south_pocket", "高新南", (114.405, 22.6965), 2.1e6, "gaoxin_south"),
+    ("biling_north", "碧岭北", (114.2915, 22.6725), 1.02e6, None),
+    ("longtian_north", "龙田北", (114.3445, 22.7545), 1.42e6, None),
+    ("gaoxin_south_pocket", "高新南", (114.405, 22.6965), 2.12e6, "gaoxin_south"),
 ]
 
 # 坪山河 from the 马峦 hills north-east through the centre towards 坑梓 (lon, lat).
@@ -517,6 +518,16 @@ def build_roads_and_blocks(rng, outline, parks, pocket_scale):
     return block_geoms, pockets, trunk_clipped, river, river_line
 
 
+def largest_valid_part(geom):
+    """The geometry itself when valid, else the largest polygon of its repaired form."""
+    if geom.is_valid:
+        return geom
+    return max(
+        shapely.get_parts(shapely.make_valid(geom)),
+        key=lambda p: p.area if p.geom_type == "Polygon" else -1,
+    )
+
+
 def split_block(rng, block, angle_deg):
     """Cut a block into 1–4 parcels along the grid directions (parcels touch, no gap)."""
     c = block.centroid
@@ -655,7 +666,7 @@ def random_points_in(rng, polygons, counts):
     return out
 
 
-def build_enterprises(rng, parcels, n_firms=1100):
+def build_enterprises(rng, parcels, parks, n_firms=1100):
     host = parcels[
         parcels.status.isin(["built", "under_construction", "low_efficiency"])
         & (parcels.land_use != "other")
@@ -747,6 +758,13 @@ def build_enterprises(rng, parcels, n_firms=1100):
         )
     frame = pd.DataFrame(anchors + smes).drop(columns=["host"])
     geom = shapely.points(frame.x.to_numpy(), frame.y.to_numpy())
+    # A firm belongs to the park its address lies in (parks over the belt), not to the park
+    # its parcel's centre happens to fall in.
+    park_id = np.array([None] * len(frame), dtype=object)
+    for pid in [CORRIDOR_ID] + [p[0] for p in PARKS]:
+        zone = parks.loc[parks.park_id == pid, "geometry"].iloc[0]
+        park_id[shapely.contains(zone, geom)] = pid
+    frame["park_id"] = park_id
     return gpd.GeoDataFrame(frame.drop(columns=["x", "y"]), geometry=geom, crs=METRIC_CRS)
 
 
@@ -873,8 +891,9 @@ def build(out_dir: Path) -> dict[str, int]:
     parcels_geom = []
     for b in blocks:
         parcels_geom += split_block(rng, b, GRID_ANGLE_DEG)
+    parcels_geom = [g for g in map(largest_valid_part, parcels_geom) if g.area >= MIN_PARCEL_M2]
     parcels = assign_parcels(rng, parcels_geom, parks, pockets)
-    enterprises = build_enterprises(rng, parcels)
+    enterprises = build_enterprises(rng, parcels, parks)
     constraints = build_constraints(outline, parks, pockets, trunk, river)
 
     layers = {
@@ -894,6 +913,9 @@ def build(out_dir: Path) -> dict[str, int]:
         gdf = gdf.copy()
         gdf["source"] = DEMO_SOURCE
         gdf = gdf.to_crs(WGS84)
+        if name == "parcels":
+            # A spike at the belt's axis junction can self-touch once in degrees.
+            gdf.geometry = [largest_valid_part(g) for g in gdf.geometry]
         gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio")
         counts[name] = len(gdf)
     build_dem(rng, outline, out_dir / DEM_NAME)

@@ -353,7 +353,7 @@ def payload_json(payload: dict) -> str:
 
 def add_geojson(
     m: folium.Map,
-    payload: dict,
+    payload: dict | None,
     name: str,
     *,
     url: str | None = None,
@@ -374,8 +374,11 @@ def add_geojson(
     if point_radius is not None:
         base = {"weight": 1, "opacity": 1.0, "fillOpacity": 0.9}
     base.update(style or {})
-    present = payload["features"][0]["properties"] if payload["features"] else {}
-    pairs = [(f, label) for f, label in tooltip_fields if f in present]
+    if payload is not None and payload["features"]:
+        present = payload["features"][0]["properties"]
+        pairs = [(f, label) for f, label in tooltip_fields if f in present]
+    else:
+        pairs = list(tooltip_fields)
     layer = DataLayer(
         payload,
         name,

@@ -7,6 +7,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import wgs84_to_gcj02
+from layers.catalog import load_demo
 from tests.app_harness import app
 
 PAGE = "ui/data_page.py"
@@ -42,7 +43,7 @@ def test_bad_file_shows_chinese_error_and_keeps_layers():
         assert message.splitlines()[0].startswith("文件/图层「broken")
         assert "缺少字段" in message
         assert active(at) is before
-        assert active(at).counts()["parcels"] == 2907
+        assert active(at).counts()["parcels"] == len(load_demo().parcels)
 
 
 def test_empty_file_is_refused():
@@ -80,7 +81,7 @@ def test_excel_in_gcj02_becomes_the_active_enterprise_layer():
         layers = active(at)
         assert not layers.is_demo
         assert layers.counts()["enterprises"] == 2
-        assert layers.counts()["parcels"] == 2907
+        assert layers.counts()["parcels"] == len(load_demo().parcels)
         firms = layers.enterprises
         assert list(firms.cluster) == ["car", "chip"]
         assert firms.name.iloc[0] == "<b>粗体</b>有限公司"

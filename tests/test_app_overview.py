@@ -2,8 +2,13 @@
 
 import json
 
+from layers.catalog import load_demo
 from tests.app_harness import app
 from ui.common import STATIC_CACHE
+
+DEMO = load_demo()
+N_PARCELS = len(DEMO.parcels)
+N_FIRMS = len(DEMO.enterprises)
 
 
 def served_payload(layer) -> dict:
@@ -19,10 +24,10 @@ def test_overview_renders_demo_with_banner_and_map():
         assert any("示意数据" in info.value for info in at.info)
         layers = maps.data_layers("overview_map")
         parcels = served_payload(layers["地块"])
-        assert len(parcels["features"]) == 2907
+        assert len(parcels["features"]) == N_PARCELS
         firms = served_payload(layers["企业"])
         anchors = served_payload(layers["龙头企业"])
-        assert len(firms["features"]) + len(anchors["features"]) == 1100
+        assert len(firms["features"]) + len(anchors["features"]) == N_FIRMS
         # panning must not rerun the script: no map state is asked back
         assert maps.calls[-1]["returned_objects"] == []
 
@@ -30,8 +35,8 @@ def test_overview_renders_demo_with_banner_and_map():
 def test_metrics_show_parcel_and_enterprise_counts():
     with app() as (at, _):
         values = {m.label: m.value for m in at.metric}
-        assert values["地块数"] == "2,907"
-        assert values["企业数 (规上)"].startswith("1,100")
+        assert values["地块数"] == f"{N_PARCELS:,}"
+        assert values["企业数 (规上)"].startswith(f"{N_FIRMS:,}")
 
 
 def test_colour_choice_changes_parcel_colours():

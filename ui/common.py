@@ -136,25 +136,29 @@ def context_payloads(fingerprint: str, lang_code: str, system: str, _layers: Lay
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def parcels_payload(
+def parcels_url(
     fingerprint: str, color_by: str, lang_code: str, system: str, _layers: LayerSet
-) -> tuple[dict, str]:
+) -> str:
+    """URL of the parcels GeoJSON, built and written once per layer state and style."""
     payload = lmap.parcels_payload(
         _layers.parcels, _layers.parks, color_by=color_by, lang=lang_code, display_system=system
     )
-    return payload, publish_payload(payload)
+    return publish_payload(payload)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def enterprises_payload(fingerprint: str, lang_code: str, system: str, _layers: LayerSet) -> tuple:
+def enterprises_urls(
+    fingerprint: str, lang_code: str, system: str, _layers: LayerSet
+) -> tuple[str, str]:
+    """URLs of the GeoJSON of the other firms and of the anchor firms."""
     firms = _layers.enterprises
-    out = []
-    for part in (firms[~firms.is_anchor], firms[firms.is_anchor]):
-        payload = lmap.enterprises_payload(
-            part, _layers.parks, lang=lang_code, display_system=system
+    others, anchors = (
+        publish_payload(
+            lmap.enterprises_payload(part, _layers.parks, lang=lang_code, display_system=system)
         )
-        out.append((payload, publish_payload(payload)))
-    return tuple(out)
+        for part in (firms[~firms.is_anchor], firms[firms.is_anchor])
+    )
+    return others, anchors
 
 
 @st.cache_resource(show_spinner=False)
@@ -210,12 +214,12 @@ def add_parcels(
 ) -> None:
     if layers.parcels is None:
         return
-    payload, url = parcels_payload(
+    url = parcels_url(
         layers.fingerprint("parcels", "parks"), color_by, lang(), display_system(), layers
     )
     lmap.add_geojson(
         m,
-        payload,
+        None,
         lmap.tr("parcels", lang()),
         url=url,
         tooltip_fields=lmap.tooltip_pairs(lmap.PARCEL_TOOLTIP, lang()),
@@ -226,27 +230,27 @@ def add_parcels(
 def add_enterprises(m: folium.Map, layers: LayerSet, *, show: bool = True) -> None:
     if layers.enterprises is None:
         return
-    (others, others_url), (anchors, anchors_url) = enterprises_payload(
+    others_url, anchors_url = enterprises_urls(
         layers.fingerprint("enterprises", "parks"), lang(), display_system(), layers
     )
     tips = lmap.tooltip_pairs(lmap.ENTERPRISE_TOOLTIP, lang())
     lmap.add_geojson(
         m,
-        others,
+        None,
         lmap.tr("enterprises", lang()),
         url=others_url,
         tooltip_fields=tips,
-        point_radius=3.5,
+        point_radius=2.5,
         show=show,
         style={"weight": 1, "fillOpacity": 0.9},
     )
     lmap.add_geojson(
         m,
-        anchors,
+        None,
         lmap.tr("anchors", lang()),
         url=anchors_url,
         tooltip_fields=tips,
-        point_radius=8,
+        point_radius=7,
         show=show,
         style={"weight": 2.5, "color": "#000000", "fillOpacity": 1.0},
     )

@@ -1,0 +1,56 @@
+"""The 连片分析 page under AppTest."""
+
+import json
+
+from tests.app_harness import app
+from ui.common import STATIC_CACHE
+
+PAGE = "ui/contiguity_page.py"
+
+
+def blocks_on_map(maps) -> dict:
+    layer = maps.data_layers("contiguity_map")["连片片区"]
+    return json.loads((STATIC_CACHE / layer.url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_default_run_finds_the_three_planned_pockets():
+    with app(PAGE) as (at, maps):
+        assert not at.exception
+        assert int(metric(at, "平方公里级片区")) >= 3
+        big = [
+            f
+            for f in blocks_on_map(maps)["features"]
+            if f["properties"]["size_label"].startswith("平方公里级")
+        ]
+        assert len(big) >= 3
+        assert "contiguity_blocks" in at.session_state["results"]
+
+
+def test_parameters_change_results():
+    with app(PAGE) as (at, _):
+        before = float(metric(at, "所选用地（公顷）").replace(",", ""))
+        m_eff_before = float(metric(at, "有效网格尺寸 m_eff（公顷）").replace(",", ""))
+        at.multiselect(key="contiguity_statuses").set_value(["low_efficiency"])
+        at.button[0].click().run()  # the form's submit button
+        assert not at.exception
+        after = float(metric(at, "所选用地（公顷）").replace(",", ""))
+        assert after < before
+        at.multiselect(key="contiguity_statuses").set_value(
+            ["low_efficiency", "reserve", "available"]
+        )
+        at.slider(key="contiguity_tolerance").set_value(0)
+        at.button[0].click().run()
+        m_eff_touching = float(metric(at, "有效网格尺寸 m_eff（公顷）").replace(",", ""))
+        assert m_eff_touching < m_eff_before  # touching-only splits blocks at every branch road
+
+
+def test_no_status_selected_is_explained_not_a_crash():
+    with app(PAGE) as (at, _):
+        at.multiselect(key="contiguity_statuses").set_value([])
+        at.button[0].click().run()
+        assert not at.exception
+        assert at.error and "地块状态" in at.error[0].value
