@@ -62,6 +62,7 @@ def browser_required():
 @pytest.fixture(scope="session")
 def app_server(browser_required, tmp_path_factory):
     """Start the real app; yields its base URL."""
+    (SCREENSHOTS / "timings.txt").unlink(missing_ok=True)
     port = _free_port()
     workspace = tmp_path_factory.mktemp("workspace")
     env = dict(os.environ, LANDPLAN_WORKSPACE=str(workspace), PYTHONUNBUFFERED="1")
@@ -148,6 +149,15 @@ def page(browser, app_server):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield pg
     context.close()
+
+
+def record_timing(label: str, seconds: float) -> None:
+    """Print a measured page timing and keep it in test-artifacts/e2e/timings.txt."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    line = f"{label}: {seconds:.2f} s"
+    print(line)
+    with open(SCREENSHOTS / "timings.txt", "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
 
 
 def screenshot(page, name: str) -> Path:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from layers.catalog import load_demo
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import record_timing, screenshot
 
 DEMO = load_demo()
 
@@ -57,7 +57,7 @@ def test_overview_shows_demo_map_offline(page):
     frame = map_frame(page)
     counts = wait_for_features(frame, 3)
     map_ready_s = time.time() - loaded
-    print(f"\n总览 map ready {map_ready_s:.2f} s after the page load event")
+    record_timing("总览 map ready after the page load event (first visit)", map_ready_s)
     values = sorted(counts.values())
     assert len(DEMO.parcels) in values
     assert sum(values) - len(DEMO.parcels) == len(DEMO.enterprises)  # firms + anchor firms
@@ -81,7 +81,7 @@ def test_every_page_renders(page):
         if path != "data":
             wait_for_features(map_frame(page), 1)
         page.wait_for_timeout(1500)
-        print(f"\n{path}: ready {time.time() - start:.2f} s")
+        record_timing(f"{path} page ready after navigation", time.time() - start)
         no_exception(page)
         screenshot(page, f"02_{path}")
     assert page.requests.outside() == []
