@@ -244,8 +244,11 @@ def base_map(
                 np.array([shapely.Point(west, south), shapely.Point(east, north)]), WGS84, system
             )
             corners = [[shifted[0].y, shifted[0].x], [shifted[1].y, shifted[1].x]]
+        # With a URL, folium must not encode the full image into the page (it would do so
+        # on every rerun); a 1-pixel placeholder is replaced by the URL below.
+        image = np.zeros((1, 1, 4), dtype="uint8") if hillshade_url else hillshade.rgba
         overlay = folium.raster_layers.ImageOverlay(
-            hillshade.rgba,
+            image,
             bounds=corners,
             name=tr("hillshade", lang),
             opacity=1.0 if basemap == "none" else 0.5,
@@ -253,7 +256,6 @@ def base_map(
             zindex=1,
         )
         if hillshade_url:
-            # folium would read a plain path from disk; the browser should fetch it instead.
             overlay.url = hillshade_url
         overlay.add_to(m)
     west, south, east, north = bounds
