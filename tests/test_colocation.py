@@ -616,7 +616,11 @@ def test_demo_guidance_fit_and_colocation(demo):
     assert pairs.loc[("car", "photonics"), "colocation_type"] == "isolated"
 
     local = local_colocation(ents, "pharma", "cellgene")
-    assert (local["colocation_type"] == "colocated").sum() > len(local) / 4
+    # 细胞与基因 firms cluster around the pharma anchors: a clear share of pharma firms is
+    # significantly co-located with them, and hardly any is isolated from them.
+    types = local["colocation_type"].value_counts()
+    assert types.get("colocated", 0) >= 0.1 * len(local)
+    assert types.get("colocated", 0) > 3 * types.get("isolated", 0)
 
     prox = anchor_proximity(ents)
     names = prox["name"].astype(str)
