@@ -1,0 +1,179 @@
+"""The 集群分布 page in Streamlit's AppTest, on the demo data (st_folium replaced)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from unittest import mock
+
+import folium
+import pandas as pd
+import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from streamlit.testing.v1 import AppTest
+
+from layers.catalog import DEMO_GPKG, load_demo
+from layers.map import DataLayer
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "ui/clusters_page.py"
+
+pytestmark = pytest.mark.skipif(not DEMO_GPKG.exists(), reason="demo data not built")
+
+
+class MapRecorder:
+    """Stands in for st_folium: keeps the folium maps the page hands over."""
+
+    def __init__(self) -> None:
+        self.maps: list[folium.Map] = []
+
+    def __call__(self, m: folium.Map, **kwargs) -> dict:
+        self.maps.append(m)
+        return {}
+
+    def last(self) -> folium.Map:
+        assert self.maps, "the page drew no map"
+        return self.maps[-1]
+
+
+def _children(element):
+    for child in element._children.values():
+        yield child
+        yield from _children(child)
+
+
+def data_layers(m: folium.Map) -> dict[str, DataLayer]:
+    return {c.layer_name: c for c in _children(m) if isinstance(c, DataLayer)}
+
+
+def legend_html(m: folium.Map) -> str:
+    return "".join(c.html for c in _children(m) if type(c).__name__ == "_Legend")
+
+
+@pytest.fixture
+def recorder():
+    rec = MapRecorder()
+    with mock.patch("ui.common.st_folium", rec):
+        yield rec
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_demo()
+
+
+def open_page(lang: str = "zh", layers=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state["lang"] = lang
+    if layers is not None:
+        at.session_state["layers"] = layers
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def clq_chart(at: AppTest) -> tuple[dict, pd.DataFrame]:
+    """The CLQ heatmap's Vega-Lite spec and the table it draws."""
+    charts = [c.proto for c in at.get("vega_lite_chart")]
+    found = [c for c in charts if '"CLQ"' in c.spec]
+    assert len(found) == 1
+    (dataset,) = found[0].datasets
+    return json.loads(found[0].spec), convert_arrow_bytes_to_pandas_df(dataset.data.data)
+
+
+def test_page_shows_fit_lq_clq_local_map_and_anchors(recorder, demo):
+    at = open_page()
+    assert at.title[0].value == "产业集群分布"
+    tables = [d.value for d in at.dataframe]
+
+    fit = next(t for t in tables if "符合度（企业数）" in t.columns)
+    assert "高新南先进制造园区" in set(fit["园区"])
+    shares = fit["符合度（企业数）"]
+    assert ((shares > 0) & (shares <= 1)).all()
+    assert fit["导向集群"].str.contains("半导体与集成电路").any()
+
+    lq = next(t for t in tables if "高新北先进制造园区" in t.columns and "新能源" in t.index)
+    assert lq.loc["智能网联汽车", "高新北先进制造园区"] > 1  # car is guided to 高新北
+    assert lq.loc["智能网联汽车", "坪山大道-丹梓大道产业带"] < 1
+
+    spec, cells = clq_chart(at)
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domainMid"] == 1.0 and scale["scheme"] == "redblue"
+    n_clusters = demo.enterprises.cluster.nunique()
+    assert len(cells) == n_clusters**2
+    assert "生物医药与高端医疗器械" in set(cells["a_label"])
+    # Significant cells carry a star, the others none.
+    starred = cells["text"].str.endswith("*")
+    assert (starred == cells["colocation_type"].isin(["colocated", "isolated"])).all()
+    assert starred.any() and (~starred).any()
+
+    m = recorder.last()
+    layers = data_layers(m)
+    firms = demo.enterprises
+    a_layer = layers["A: 智能网联汽车"]
+    b_layer = layers["B: 高端装备与精密零部件"]
+    assert len(a_layer.payload["features"]) == int((firms.cluster == "car").sum())
+    assert len(b_layer.payload["features"]) == int((firms.cluster == "equipment").sum())
+    kinds = {f["properties"]["type_label"] for f in a_layer.payload["features"]}
+    assert kinds <= {"显著共位", "显著隔离", "不显著"} and "显著共位" in kinds
+    assert "显著共位" in legend_html(m) and "B 类企业" in legend_html(m)
+    counts = {x.label: int(x.value.replace(",", "")) for x in at.metric}
+    assert sum(counts.values()) == int((firms.cluster == "car").sum())
+
+    anchors = next(t for t in tables if "龙头企业" in t.columns)
+    assert anchors["龙头企业"].str.contains("比亚迪").any()
+    assert {"同集群 ≤1 km", "配套 ≤5 km"} <= set(anchors.columns)
+    assert set(anchors["集群"]) <= {"智能网联汽车", "生物医药与高端医疗器械", "半导体与集成电路",
+                                   "人工智能与智能终端", "新能源", "高端装备与精密零部件",
+                                   "光载信息", "细胞与基因"}
+
+
+def test_switching_pair_and_parameters_changes_results(recorder, demo):
+    at = open_page()
+    at.selectbox(key="clu_local_a_zh").set_value("chip").run()
+    assert not at.exception
+    layers = data_layers(recorder.last())
+    assert "A: 半导体与集成电路" in layers
+    n_chip = int((demo.enterprises.cluster == "chip").sum())
+    assert len(layers["A: 半导体与集成电路"].payload["features"]) == n_chip
+
+    _, before = clq_chart(at)
+    at.selectbox(key="clu_perm").set_value(0).run()
+    assert not at.exception
+    _, after = clq_chart(at)
+    assert before["text"].str.endswith("*").any() and not after["text"].str.endswith("*").any()
+    assert after["p_value"].isna().all()
+    assert any("未做置换检验" in c.value for c in at.caption)
+
+    at.multiselect(key="clu_radii").set_value([2000]).run()
+    anchors = next(d.value for d in at.dataframe if "龙头企业" in d.value.columns)
+    assert "同集群 ≤2 km" in anchors.columns and "同集群 ≤1 km" not in anchors.columns
+
+
+def test_single_firm_cluster_is_left_out_and_said_so(recorder, demo):
+    firms = demo.enterprises.copy()
+    lone = firms.index[firms.cluster == "lowalt"]
+    firms.loc[lone[1:], "cluster"] = "other"  # 低空经济 keeps a single firm
+    layers = demo.with_layer("enterprises", firms, is_demo=True)
+    at = open_page(layers=layers)
+    assert any("低空经济" in i.value and "1 家企业" in i.value for i in at.info)
+    _, cells = clq_chart(at)
+    assert "低空经济" not in set(cells["a_label"]) and "光载信息" in set(cells["a_label"])
+    assert len(cells) == 10**2
+    options = at.selectbox(key="clu_local_a_zh").options
+    assert "低空经济" not in options and "光载信息" in options
+
+
+def test_page_in_english(recorder):
+    at = open_page("en")
+    assert at.title[0].value == "Industrial cluster distribution"
+    assert [h.value for h in at.subheader][:3] == [
+        "Fit with each park's guided clusters",
+        "Location quotients (LQ)",
+        "Co-location quotient matrix (CLQ)",
+    ]
+    fit = next(d.value for d in at.dataframe if "Fit (count)" in d.value.columns)
+    assert "Gaoxin South" in set(fit["Park"])
+    assert "A: intelligent connected vehicles" in data_layers(recorder.last())
+    assert "semiconductors and ICs" in set(clq_chart(at)[1]["b_label"])
