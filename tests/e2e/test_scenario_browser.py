@@ -1,0 +1,81 @@
+"""情景规划 in a real browser: draw a parcel with Leaflet.draw, save, reload, compare."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_browser import map_frame, no_exception, wait_for_features
+
+pytestmark = pytest.mark.e2e
+
+
+def click_map(frame, fx: float, fy: float) -> None:
+    box = frame.locator(".leaflet-container").bounding_box()
+    frame.page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+
+
+def wait_until(predicate, timeout_s: float = 60.0, what: str = "condition") -> None:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_draw_save_reload_and_compare(page):
+    page.goto(f"{page.base_url}/scenarios")
+    page.get_by_role("heading", name="情景规划").first.wait_for(timeout=60000)
+
+    # create a scenario
+    page.get_by_role("button", name="新建 / 导入情景").click()
+    page.get_by_label("名称").first.fill("浏览器测试情景")
+    page.get_by_role("button", name="创建").click()
+    page.get_by_text("已保存 · 版本 1").wait_for(timeout=60000)
+
+    # draw a new parcel: a triangle in the middle of the map
+    page.get_by_text("绘制新地块").click()
+    page.wait_for_timeout(1500)
+    frame = map_frame(page)
+    wait_for_features(frame, 1)
+    frame.locator(".leaflet-draw-draw-polygon").click()
+    for fx, fy in [(0.50, 0.46), (0.56, 0.46), (0.53, 0.52)]:
+        click_map(frame, fx, fy)
+        page.wait_for_timeout(300)
+    click_map(frame, 0.50, 0.46)  # close the ring on the first vertex
+    add_button = page.get_by_role("button", name="添加地块")
+    wait_until(lambda: add_button.is_enabled(), what="the drawing to reach the page")
+    page.get_by_label("名称").last.fill("测试新地块")
+    add_button.click()
+    page.get_by_text("有未保存的修改").wait_for(timeout=60000)
+    page.get_by_text("新增 1").first.wait_for(timeout=60000)
+    screenshot(page, "10_scenario_drawn")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("已保存 · 版本 2").wait_for(timeout=60000)
+
+    # a reload starts a new session: the scenario named in the address comes back from the
+    # workspace file
+    assert "scenario=" in page.url
+    page.reload()
+    page.get_by_role("heading", name="情景规划").first.wait_for(timeout=60000)
+    page.get_by_text("已保存 · 版本 2").wait_for(timeout=60000)
+    screenshot(page, "10b_after_reload")
+    page.get_by_text("新增 1").first.wait_for(timeout=60000)
+    assert page.get_by_text("测试新地块").count() >= 1 or page.get_by_text("新增地块").count() >= 1
+    frame = map_frame(page)
+    counts = wait_for_features(frame, 2)
+    assert 1 in counts.values()  # the "changes" layer holds the drawn parcel
+    no_exception(page)
+
+    # compare with the baseline: the drawn, available parcel adds floor capacity
+    page.get_by_role("tab", name="对比").click()
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="建筑面积增量")
+    metric.first.wait_for(timeout=90000)
+    delta = metric.first.locator('[data-testid="stMetricDelta"]').inner_text()
+    assert delta.strip().startswith("+") or "↑" in delta
+    screenshot(page, "11_scenario_compare")
+    no_exception(page)
+    assert page.requests.outside() == []

@@ -1,0 +1,123 @@
+"""The 情景规划 page under AppTest: create, edit through the forms and the map, save, compare."""
+
+import os
+
+import pytest
+import shapely
+
+from layers.catalog import load_demo
+from layers.store import GpkgScenarioStore
+from tests.app_harness import app
+
+PAGE = "ui/scenario_page.py"
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path, monkeypatch):
+    monkeypatch.setenv("LANDPLAN_WORKSPACE", str(tmp_path))
+    return tmp_path
+
+
+def create(at, name="高新南工业上楼"):
+    at.text_input(key="scenario_new_name").input(name)
+    next(b for b in at.button if b.label == "创建").click().run()
+    assert not at.exception
+    return at
+
+
+def pocket_ids() -> list[str]:
+    parcels = load_demo().parcels
+    mask = (parcels.pocket == "gaoxin_south_pocket") & (parcels.status == "low_efficiency")
+    return parcels.loc[mask, "parcel_id"].tolist()
+
+
+def mark_highrise(at, ids):
+    at.session_state["scenario_selection"] = ids
+    at.run()
+    at.selectbox(key="scenario_highrise").set_value(True)
+    next(b for b in at.button if b.label == "应用到所选地块").click().run()
+    assert not at.exception
+
+
+def test_page_without_scenarios_invites_to_create_one():
+    with app(PAGE) as (at, _):
+        assert not at.exception
+        assert any("新建" in i.value for i in at.info)
+
+
+def test_create_edit_save_and_reopen(workspace):
+    ids = pocket_ids()
+    with app(PAGE) as (at, _):
+        create(at)
+        mark_highrise(at, ids)
+        draft = at.session_state["scenario_draft"]
+        assert len(draft.edits) == 1 and draft.edits[0].attributes == {"highrise": True}
+        assert any("未保存" in w.value for w in at.warning)
+        at.button(key="scenario_save").click().run()
+        assert not at.exception
+    store = GpkgScenarioStore(workspace / "scenarios.gpkg")
+    [info] = store.list()
+    assert info.version == 2 and info.edit_count == 1
+    assert set(store.open(info.id).edits[0].parcel_ids) == set(ids)
+
+
+def test_drawn_parcel_is_added_and_bad_drawing_is_refused():
+    square = shapely.box(114.3795, 22.7260, 114.3815, 22.7275)
+    bow_tie = shapely.Polygon(
+        [(114.38, 22.72), (114.382, 22.722), (114.382, 22.72), (114.38, 22.722)]
+    )
+    with app(PAGE) as (at, maps):
+        create(at, "新地块")
+        at.radio(key="scenario_mode").set_value("draw").run()
+        at.session_state["scenario_pending_shape"] = shapely.to_wkt(bow_tie)
+        at.run()
+        next(b for b in at.button if b.label == "添加地块").click().run()
+        assert any("自相交" in e.value for e in at.error)
+        assert not at.session_state["scenario_draft"].edits
+        at.session_state["scenario_pending_shape"] = shapely.to_wkt(square)
+        at.run()
+        next(b for b in at.button if b.label == "添加地块").click().run()
+        draft = at.session_state["scenario_draft"]
+        assert [e.kind for e in draft.edits] == ["add_parcel"]
+        assert "新增 1" in " ".join(c.value for c in at.caption)
+        # the map asks back only the drawing and the clicked object
+        call = next(c for c in maps.calls if c["key"] == "scenario_map")
+        assert set(call["returned_objects"]) == {"last_active_drawing", "last_object_clicked"}
+
+
+def test_stale_save_is_refused_with_a_clear_message(workspace):
+    with app(PAGE) as (at, _):
+        create(at)
+        draft = at.session_state["scenario_draft"]
+        other = GpkgScenarioStore(workspace / "scenarios.gpkg")  # another tab saves first
+        other.save(
+            other.open(draft.id).with_details(description="另一个标签页"),
+            expected_version=draft.version,
+        )
+        at.session_state["scenario_selection"] = ["PS00001"]
+        at.run()
+        at.selectbox(key="scenario_status").set_value("available")
+        next(b for b in at.button if b.label == "应用到所选地块").click().run()
+        at.button(key="scenario_save").click().run()
+        assert any("已被其他人修改" in e.value for e in at.error)
+        assert other.open(draft.id).description == "另一个标签页"
+
+
+def test_compare_tab_shows_capacity_difference():
+    with app(PAGE) as (at, _):
+        create(at)
+        mark_highrise(at, pocket_ids())
+        gfa = next(m for m in at.metric if "增量" in m.label)
+        assert gfa.delta.startswith("+")
+        assert float(gfa.delta.replace(",", "").lstrip("+")) > 0
+
+
+def test_delete_needs_confirmation(workspace):
+    with app(PAGE) as (at, _):
+        create(at)
+        assert at.button(key="scenario_delete").disabled
+        at.checkbox(key="scenario_confirm_delete").check().run()
+        at.button(key="scenario_delete").click().run()
+        assert not at.exception
+    assert GpkgScenarioStore(workspace / "scenarios.gpkg").list() == []
+    assert os.path.exists(workspace / "scenarios.gpkg")

@@ -1,0 +1,763 @@
+"""情景规划 · Scenarios: edit parcels on the map, save safely, compare, export.
+
+A scenario is the baseline plus an ordered list of edits (``layers.scenario``); the page
+keeps a working copy in the session and saves it to the workspace GeoPackage
+(``layers.store``) on request. Saving checks the version the copy was opened at, so a
+second tab that saved in between is never silently overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+import streamlit as st
+from shapely.geometry import shape
+
+from analysis.indicators import (
+    ALL_CLUSTERS,
+    DISTRICT,
+    HEADLINE_INDICATORS,
+    compare_indicators,
+    scenario_indicators,
+)
+from geo.crs import WGS84, shift_geometries
+from geo.errors import InputError
+from geo.io import write_geojson, write_gpkg
+from layers import map as lmap
+from layers.catalog import LayerSet
+from layers.scenario import (
+    CHANGE_LABELS,
+    AppliedScenario,
+    Scenario,
+    add_parcel,
+    apply,
+    new_scenario,
+    remove_parcel,
+    select_parcels,
+    set_attributes,
+)
+from layers.schema import CLUSTER, LAND_USE, STATUS
+from layers.store import (
+    GpkgScenarioStore,
+    default_store,
+    scenario_from_geojson,
+    scenario_to_geojson,
+)
+from ui.common import (
+    current_layers,
+    demo_banner,
+    display_system,
+    gcj02_notice,
+    lang,
+    md_escape,
+    new_map,
+    park_label,
+    publish_payload,
+    publish_result,
+    show_input_error,
+    show_map,
+    t,
+)
+
+DRAFT = "scenario_draft"
+SAVED_FP = "scenario_saved_fingerprint"
+SELECTION = "scenario_selection"
+PENDING_SHAPE = "scenario_pending_shape"
+SEEN_EVENT = "scenario_seen_event"
+BASELINE = "__baseline__"
+QUERY_KEY = "scenario"
+CHANGE_COLORS = {"added": "#00897b", "removed": "#6d4c41", "modified": "#f9a825"}
+
+
+@st.cache_resource(show_spinner=False)
+def store_at(path: str) -> GpkgScenarioStore:
+    return GpkgScenarioStore(path)
+
+
+def the_store() -> GpkgScenarioStore:
+    return store_at(str(default_store().path))
+
+
+def chain_key(scenario: Scenario, store: GpkgScenarioStore) -> str:
+    """Fingerprint of a scenario and every scenario it builds on."""
+    parts, seen, current = [scenario.fingerprint()], set(), scenario
+    while current.base_id and current.base_id not in seen:
+        seen.add(current.base_id)
+        current = store.open(current.base_id)
+        parts.append(current.fingerprint())
+    return "-".join(parts)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def applied(layers_fp: str, key: str, _scenario: Scenario, _layers: LayerSet) -> AppliedScenario:
+    return apply(_scenario, _layers, resolve_base=the_store().open)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def indicators(layers_fp: str, key: str, _layers: LayerSet):
+    return scenario_indicators(_layers)
+
+
+def set_draft(scenario: Scenario | None, *, saved: bool) -> None:
+    st.session_state[DRAFT] = scenario
+    # The open scenario is also kept in the address, so a browser refresh reopens it.
+    if scenario is None:
+        st.query_params.pop(QUERY_KEY, None)
+    else:
+        st.query_params[QUERY_KEY] = scenario.id
+    st.session_state[SELECTION] = []
+    st.session_state.pop(PENDING_SHAPE, None)
+    if saved and scenario is not None:
+        st.session_state[SAVED_FP] = (scenario.fingerprint(), scenario.name, scenario.version)
+
+
+def is_dirty(scenario: Scenario) -> bool:
+    return st.session_state.get(SAVED_FP) != (
+        scenario.fingerprint(),
+        scenario.name,
+        scenario.version,
+    )
+
+
+def to_wgs84(geometry):
+    """A geometry drawn on the map, back from the display system (GCJ-02 for Gaode)."""
+    if display_system() == WGS84:
+        return geometry
+    return shift_geometries(np.array([geometry]), display_system(), WGS84)[0]
+
+
+def new_event(payload: object) -> bool:
+    """True the first time a given map event (drawing or click) is seen."""
+    if not payload:
+        return False
+    digest = hashlib.blake2b(
+        json.dumps(payload, sort_keys=True).encode(), digest_size=8
+    ).hexdigest()
+    if st.session_state.get(SEEN_EVENT) == digest:
+        return False
+    st.session_state[SEEN_EVENT] = digest
+    return True
+
+
+layers = current_layers()
+store = the_store()
+st.title(t("情景规划", "Scenario planning"))
+demo_banner(layers)
+if layers.parcels is None:
+    st.warning(t("没有地块图层，请先导入。", "No parcel layer: import one first."))
+    st.stop()
+
+# --------------------------------------------------------------------------- choose / create
+infos = store.list()
+by_id = {info.id: info for info in infos}
+draft: Scenario | None = st.session_state.get(DRAFT)
+if draft is None and st.query_params.get(QUERY_KEY) in by_id:
+    set_draft(store.open(st.query_params[QUERY_KEY]), saved=True)
+    draft = st.session_state[DRAFT]
+if draft is not None and draft.version > 0 and draft.id not in by_id:
+    set_draft(None, saved=False)  # deleted in another tab
+    draft = None
+
+left, right = st.columns([2, 1])
+with left:
+    options = [info.id for info in infos]
+    if options:
+        current_id = draft.id if draft is not None and draft.id in by_id else None
+        chosen = st.selectbox(
+            t("打开情景", "Open a scenario"),
+            options=[None, *options],
+            index=(options.index(current_id) + 1) if current_id else 0,
+            format_func=lambda i: (
+                t("（请选择）", "(choose)")
+                if i is None
+                else f"{by_id[i].name} · v{by_id[i].version} · {by_id[i].edit_count} "
+                + t("项编辑", "edits")
+                + f" · {by_id[i].updated_at[:16].replace('T', ' ')}"
+            ),
+            key="scenario_choice",
+        )
+        if chosen is not None and (draft is None or draft.id != chosen):
+            set_draft(store.open(chosen), saved=True)
+            st.rerun()
+    else:
+        st.info(
+            t(
+                "工作区还没有情景，请在右侧新建。",
+                "No scenarios in the workspace yet: create one on the right.",
+            )
+        )
+with right, st.popover(t("新建 / 导入情景", "New or import"), width="stretch"):
+    with st.form("scenario_new"):
+        name = st.text_input(t("名称", "Name"), key="scenario_new_name")
+        author = st.text_input(t("编制人", "Author"), key="scenario_new_author")
+        description = st.text_area(t("说明", "Description"), key="scenario_new_description")
+        base = st.selectbox(
+            t("基于", "Based on"),
+            options=[BASELINE, *options],
+            format_func=lambda i: (
+                t("现状（基础数据）", "baseline") if i == BASELINE else by_id[i].name
+            ),
+            key="scenario_new_base",
+        )
+        if st.form_submit_button(t("创建", "Create"), type="primary"):
+            try:
+                created = new_scenario(
+                    name,
+                    author=author,
+                    description=description,
+                    base_id=None if base == BASELINE else base,
+                )
+                created = store.save(created, expected_version=0)
+            except InputError as exc:
+                show_input_error(exc)
+            else:
+                set_draft(created, saved=True)
+                st.rerun()
+    uploaded = st.file_uploader(
+        t("导入情景 GeoJSON", "Import a scenario GeoJSON"),
+        type=["geojson", "json"],
+        key="scenario_import",
+    )
+    if uploaded is not None and st.button(t("导入", "Import"), key="scenario_import_button"):
+        try:
+            imported = store.save(scenario_from_geojson(uploaded.getvalue()), expected_version=0)
+        except InputError as exc:
+            show_input_error(exc)
+        else:
+            set_draft(imported, saved=True)
+            st.rerun()
+
+if draft is None:
+    st.stop()
+
+# --------------------------------------------------------------------------- scenario header
+dirty = is_dirty(draft)
+head = st.columns([3, 1, 1, 1])
+head[0].subheader(md_escape(draft.name))
+if draft.description:
+    head[0].caption(md_escape(draft.description))
+if head[1].button(t("保存", "Save"), type="primary", disabled=not dirty, key="scenario_save"):
+    try:
+        saved = store.save(draft, expected_version=draft.version)
+    except InputError as exc:
+        show_input_error(exc)
+    else:
+        set_draft(saved, saved=True)
+        st.toast(t(f"已保存（版本 {saved.version}）", f"Saved (version {saved.version})"))
+        st.rerun()
+if head[2].button(t("撤销上一步", "Undo"), disabled=not draft.edits, key="scenario_undo"):
+    st.session_state[DRAFT] = draft.undo()
+    st.rerun()
+if head[3].button(
+    t("放弃修改", "Revert"), disabled=not dirty or draft.version == 0, key="scenario_revert"
+):
+    set_draft(store.open(draft.id), saved=True)
+    st.rerun()
+if dirty:
+    st.warning(t("有未保存的修改。", "There are unsaved changes."))
+else:
+    st.caption(t(f"已保存 · 版本 {draft.version}", f"Saved · version {draft.version}"))
+
+try:
+    result = applied(layers.fingerprint(), chain_key(draft, store), draft, layers)
+except InputError as exc:
+    show_input_error(exc)
+    st.stop()
+for problem in result.problems:
+    st.warning(
+        md_escape(
+            t(f"第 {problem.index + 1} 项编辑：", f"Edit #{problem.index + 1}: ") + problem.message
+        )
+    )
+
+# --------------------------------------------------------------------------- the map
+tab_edit, tab_compare, tab_manage = st.tabs(
+    [t("编辑", "Edit"), t("对比", "Compare"), t("管理与导出", "Manage and export")]
+)
+
+with tab_edit:
+    mode = st.radio(
+        t("地图操作", "On the map"),
+        options=["select", "draw"],
+        format_func=lambda m: (
+            t("选择地块（点击或画框）", "select parcels (click or draw a box)")
+            if m == "select"
+            else t("绘制新地块", "draw a new parcel")
+        ),
+        horizontal=True,
+        key="scenario_mode",
+    )
+    parcels = result.parcels
+    selection: list[str] = [
+        p for p in st.session_state.get(SELECTION, []) if p in set(parcels.parcel_id)
+    ]
+    gcj02_notice()
+    m = new_map(layers)
+    status_url = publish_payload(
+        lmap.parcels_payload(parcels, layers.parks, lang=lang(), display_system=display_system())
+    )
+    lmap.add_geojson(
+        m,
+        None,
+        t("情景地块", "Scenario parcels"),
+        url=status_url,
+        tooltip_fields=lmap.tooltip_pairs(lmap.PARCEL_TOOLTIP, lang()),
+    )
+    if len(result.changes):
+        changes = result.changes
+        lmap.add_geojson(
+            m,
+            None,
+            t("变化", "Changes"),
+            url=publish_payload(
+                lmap.geojson_payload(
+                    changes,
+                    ["parcel_id"],
+                    display_system=display_system(),
+                    colors=lmap.category_colors(changes.change, CHANGE_COLORS),
+                    extra={
+                        "change_label": [
+                            CHANGE_LABELS[c][0 if lang() == "zh" else 1] for c in changes.change
+                        ]
+                    },
+                )
+            ),
+            tooltip_fields=[
+                ("parcel_id", t("地块编号", "Parcel")),
+                ("change_label", t("变化", "Change")),
+            ],
+            style={"weight": 3, "color": "#000000", "fillOpacity": 0.55},
+        )
+    if selection:
+        chosen_parcels = parcels[parcels.parcel_id.isin(selection)]
+        lmap.add_geojson(
+            m,
+            None,
+            t("已选地块", "Selected parcels"),
+            url=publish_payload(
+                lmap.geojson_payload(chosen_parcels, ["parcel_id"], display_system=display_system())
+            ),
+            style={"weight": 3, "color": "#00e5ff", "fillOpacity": 0.0, "opacity": 1.0},
+        )
+    lmap.add_draw_control(m)
+    legend = [
+        (
+            t("地块状态", "Parcel status"),
+            lmap.code_legend(STATUS, lmap.STATUS_COLORS, lang(), set(parcels.status)),
+        ),
+        (
+            t("情景变化", "Changes"),
+            [
+                (CHANGE_COLORS[c], CHANGE_LABELS[c][0 if lang() == "zh" else 1])
+                for c in CHANGE_COLORS
+            ],
+        ),
+    ]
+    lmap.add_legends(m, legend)
+    state = show_map(
+        m, key="scenario_map", returned_objects=["last_active_drawing", "last_object_clicked"]
+    )
+
+    drawing = state.get("last_active_drawing")
+    clicked = state.get("last_object_clicked")
+    if drawing and new_event({"drawing": drawing}):
+        try:
+            geom = to_wgs84(shape(drawing["geometry"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            st.error(t(f"无法读取所画图形：{exc}", f"Cannot read the drawing: {exc}"))
+        else:
+            if mode == "select":
+                st.session_state[SELECTION] = sorted(
+                    set(selection) | set(select_parcels(parcels, geom))
+                )
+                st.rerun()
+            else:
+                st.session_state[PENDING_SHAPE] = shapely.to_wkt(geom)
+    elif clicked and mode == "select" and new_event({"click": clicked}):
+        point = to_wgs84(shapely.Point(clicked["lng"], clicked["lat"]))
+        hit = parcels.loc[parcels.contains(point), "parcel_id"].tolist()
+        if hit:
+            toggled = set(selection) ^ set(hit[:1])
+            st.session_state[SELECTION] = sorted(toggled)
+            st.rerun()
+
+    # ----------------------------------------------------------------- edit forms
+    if mode == "select":
+        st.markdown(
+            t(f"**已选 {len(selection)} 个地块**", f"**{len(selection)} parcels selected**")
+        )
+        if selection:
+            st.caption(md_escape("、".join(selection[:30]) + (" …" if len(selection) > 30 else "")))
+            if st.button(t("清除选择", "Clear selection"), key="scenario_clear"):
+                st.session_state[SELECTION] = []
+                st.rerun()
+        manual = st.text_input(
+            t("或输入地块编号（逗号分隔）", "Or type parcel ids (comma separated)"),
+            key="scenario_manual_ids",
+        )
+        if manual and st.button(t("选中这些地块", "Select these"), key="scenario_select_manual"):
+            wanted = [p.strip() for p in manual.replace("，", ",").split(",") if p.strip()]
+            st.session_state[SELECTION] = sorted(set(selection) | set(wanted))
+            st.rerun()
+        with st.form("scenario_set_attributes"):
+            st.markdown(
+                t(
+                    "**修改所选地块的属性**（留空表示不改）",
+                    "**Change the selected parcels** (blank = unchanged)",
+                )
+            )
+            c1, c2, c3, c4, c5 = st.columns(5)
+            new_status = c1.selectbox(
+                t("地块状态", "Status"),
+                [None, *STATUS.codes],
+                format_func=lambda c: "—" if c is None else STATUS.label(c, lang()),
+                key="scenario_status",
+            )
+            new_use = c2.selectbox(
+                t("用地性质", "Land use"),
+                [None, *LAND_USE.codes],
+                format_func=lambda c: "—" if c is None else f"{c} {LAND_USE.label(c, lang())}",
+                key="scenario_land_use",
+            )
+            new_far = c3.number_input(
+                t("目标容积率", "Target FAR"),
+                min_value=0.0,
+                max_value=30.0,
+                value=None,
+                step=0.1,
+                key="scenario_far",
+            )
+            new_highrise = c4.selectbox(
+                t("工业上楼", "Industrial high-rise"),
+                [None, True, False],
+                format_func=lambda v: (
+                    "—" if v is None else (t("是", "yes") if v else t("否", "no"))
+                ),
+                key="scenario_highrise",
+            )
+            new_cluster = c5.selectbox(
+                t("导向集群", "Guided cluster"),
+                [None, *CLUSTER.codes],
+                format_func=lambda c: "—" if c is None else CLUSTER.label(c, lang()),
+                key="scenario_cluster",
+            )
+            if st.form_submit_button(t("应用到所选地块", "Apply to the selection"), type="primary"):
+                attrs = {
+                    k: v
+                    for k, v in {
+                        "status": new_status,
+                        "land_use": new_use,
+                        "far_target": new_far,
+                        "highrise": new_highrise,
+                        "guided_cluster": new_cluster,
+                    }.items()
+                    if v is not None
+                }
+                if not selection:
+                    st.error(t("请先在地图上选择地块。", "Select parcels on the map first."))
+                elif not attrs:
+                    st.error(t("请至少修改一项属性。", "Change at least one attribute."))
+                else:
+                    try:
+                        edit = set_attributes(selection, author=draft.author, **attrs)
+                    except InputError as exc:
+                        show_input_error(exc)
+                    else:
+                        st.session_state[DRAFT] = draft.with_edit(edit)
+                        st.rerun()
+        if selection and st.button(
+            t("删除所选地块", "Remove the selected parcels"), key="scenario_remove"
+        ):
+            st.session_state[DRAFT] = draft.with_edit(remove_parcel(selection, author=draft.author))
+            st.session_state[SELECTION] = []
+            st.rerun()
+    else:
+        pending = st.session_state.get(PENDING_SHAPE)
+        if pending is None:
+            st.info(
+                t(
+                    "用左上角的多边形或矩形工具在地图上画出新地块。",
+                    "Draw the new parcel with the polygon or rectangle tool (top left of the map).",
+                )
+            )
+        with st.form("scenario_new_parcel"):
+            st.markdown(t("**新地块属性**", "**New parcel**"))
+            c1, c2, c3, c4 = st.columns(4)
+            p_name = c1.text_input(t("名称", "Name"), key="scenario_parcel_name")
+            p_status = c2.selectbox(
+                t("地块状态", "Status"),
+                STATUS.codes,
+                index=STATUS.codes.index("available"),
+                format_func=lambda c: STATUS.label(c, lang()),
+                key="scenario_parcel_status",
+            )
+            p_use = c3.selectbox(
+                t("用地性质", "Land use"),
+                LAND_USE.codes,
+                format_func=lambda c: f"{c} {LAND_USE.label(c, lang())}",
+                key="scenario_parcel_use",
+            )
+            p_far = c4.number_input(
+                t("目标容积率", "Target FAR"),
+                min_value=0.0,
+                max_value=30.0,
+                value=None,
+                step=0.1,
+                key="scenario_parcel_far",
+            )
+            p_highrise = st.checkbox(
+                t("工业上楼", "Industrial high-rise"), key="scenario_parcel_highrise"
+            )
+            if st.form_submit_button(
+                t("添加地块", "Add the parcel"), type="primary", disabled=pending is None
+            ):
+                attrs = {"status": p_status, "land_use": p_use, "highrise": p_highrise}
+                if p_name.strip():
+                    attrs["name"] = p_name.strip()
+                if p_far is not None:
+                    attrs["far_target"] = p_far
+                try:
+                    edit = add_parcel(
+                        shapely.from_wkt(pending),
+                        attrs,
+                        district=layers.boundary,
+                        author=draft.author,
+                    )
+                except InputError as exc:
+                    show_input_error(exc)
+                else:
+                    st.session_state[DRAFT] = draft.with_edit(edit)
+                    st.session_state.pop(PENDING_SHAPE, None)
+                    st.rerun()
+
+    st.subheader(t("编辑列表", "Edits"))
+    if draft.edits:
+        for i, edit in enumerate(draft.edits):
+            st.write(
+                md_escape(
+                    f"{i + 1}. {edit.describe(lang())}" + (f" — {edit.note}" if edit.note else "")
+                )
+            )
+    else:
+        st.caption(t("还没有编辑。", "No edits yet."))
+    st.caption(
+        t(
+            f"情景结果：新增 {len(result.added)}、删除 {len(result.removed)}、修改 {len(result.modified)} 个地块。",
+            f"Result: {len(result.added)} added, {len(result.removed)} removed, {len(result.modified)} modified parcels.",
+        )
+    )
+
+# --------------------------------------------------------------------------- compare
+with tab_compare:
+    choices = [BASELINE, *[info.id for info in store.list()]]
+    names = {
+        BASELINE: t("现状（基础数据）", "baseline"),
+        **{info.id: info.name for info in store.list()},
+    }
+    names[draft.id] = draft.name + (
+        t("（含未保存修改）", " (with unsaved changes)") if dirty else ""
+    )
+    if draft.id not in choices:
+        choices.append(draft.id)
+    c1, c2 = st.columns(2)
+    a_id = c1.selectbox(
+        t("对比 A", "Compare A"), choices, index=0, format_func=names.get, key="scenario_compare_a"
+    )
+    b_id = c2.selectbox(
+        t("对比 B", "Compare B"),
+        choices,
+        index=choices.index(draft.id),
+        format_func=names.get,
+        key="scenario_compare_b",
+    )
+
+    def resolve(sid: str) -> tuple[LayerSet, str, AppliedScenario | None]:
+        if sid == BASELINE:
+            return layers, "baseline", None
+        scenario = draft if sid == draft.id else store.open(sid)
+        key = chain_key(scenario, store)
+        res = applied(layers.fingerprint(), key, scenario, layers)
+        return res.layers, key, res
+
+    try:
+        with st.spinner(t("正在计算指标…", "Computing indicators…")):
+            layers_a, key_a, _ = resolve(a_id)
+            layers_b, key_b, res_b = resolve(b_id)
+            ind_a = indicators(layers.fingerprint(), key_a, layers_a)
+            ind_b = indicators(layers.fingerprint(), key_b, layers_b)
+            table = compare_indicators(ind_a, ind_b)
+    except InputError as exc:
+        show_input_error(exc)
+    else:
+        head_rows = table[
+            table.indicator.isin(HEADLINE_INDICATORS) & (table.cluster == ALL_CLUSTERS)
+        ].copy()
+        district = head_rows[head_rows.park_id == DISTRICT]
+        cols = st.columns(3)
+        for col, code in zip(
+            cols, ["supply_km2_area_ha", "potential_km2_area_ha", "gfa_increment_m2"], strict=True
+        ):
+            row = district[district.indicator == code]
+            if len(row):
+                r = row.iloc[0]
+                scale, unit = (1e4, t("万 m²", "10k m²")) if r.unit == "m²" else (1.0, r.unit)
+                col.metric(
+                    r.label_zh if lang() == "zh" else r.label_en,
+                    f"{r.value_b / scale:,.1f} {unit}",
+                    f"{r.difference / scale:+,.1f}",
+                )
+        shown = head_rows.assign(
+            area=[
+                t("全区", "district") if p == DISTRICT else park_label(p, layers)
+                for p in head_rows.park_id
+            ],
+            label=head_rows.label_zh if lang() == "zh" else head_rows.label_en,
+        )[["label", "area", "unit", "value_a", "value_b", "difference"]]
+        shown.columns = [
+            t("指标", "indicator"),
+            t("范围", "area"),
+            t("单位", "unit"),
+            names[a_id],
+            names[b_id],
+            t("差值 (B−A)", "difference (B−A)"),
+        ]
+        st.dataframe(shown.round(2), hide_index=True, width="stretch")
+        with st.expander(t("按产业集群的容量（适合该集群的新增楼面）", "Capacity by cluster")):
+            by_cluster = table[
+                (table.indicator == "gfa_fit_m2") & (table.park_id == DISTRICT)
+            ].copy()
+            by_cluster["cluster"] = [
+                CLUSTER.label(c.split(":")[0], lang())
+                + (f" ({c.split(':')[1]})" if ":" in c else "")
+                for c in by_cluster.cluster
+            ]
+            st.dataframe(
+                by_cluster[["cluster", "value_a", "value_b", "difference"]].round(0),
+                hide_index=True,
+                width="stretch",
+            )
+        if res_b is not None and len(res_b.changes):
+            st.markdown(t("**B 相对现状的变化**", "**What B changes against the baseline**"))
+            cm = new_map(layers)
+            ch = res_b.changes
+            lmap.add_geojson(
+                cm,
+                None,
+                t("变化", "Changes"),
+                url=publish_payload(
+                    lmap.geojson_payload(
+                        ch,
+                        ["parcel_id"],
+                        display_system=display_system(),
+                        colors=lmap.category_colors(ch.change, CHANGE_COLORS),
+                    )
+                ),
+                tooltip_fields=[("parcel_id", t("地块编号", "Parcel"))],
+                style={"weight": 2, "color": "#000000", "fillOpacity": 0.7},
+            )
+            lmap.add_legends(
+                cm,
+                [
+                    (
+                        t("情景变化", "Changes"),
+                        [
+                            (CHANGE_COLORS[c], CHANGE_LABELS[c][0 if lang() == "zh" else 1])
+                            for c in CHANGE_COLORS
+                        ],
+                    )
+                ],
+            )
+            show_map(cm, key="scenario_compare_map", height=480)
+
+# --------------------------------------------------------------------------- manage / export
+with tab_manage:
+    publish_result(
+        f"scenario_{draft.id[:8]}",
+        (f"情景地块：{draft.name}", f"scenario parcels: {draft.name}"),
+        result.parcels,
+    )
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        t("下载情景地块 GeoJSON", "Download scenario parcels (GeoJSON)"),
+        data=write_geojson(result.parcels).encode("utf-8"),
+        file_name=f"scenario_{draft.id[:8]}_parcels.geojson",
+        mime="application/geo+json",
+        key="scenario_dl_parcels",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        gpkg_path = Path(tmp) / "scenario.gpkg"
+        write_gpkg(
+            {"parcels": result.parcels, "changes": result.changes}
+            if len(result.changes)
+            else {"parcels": result.parcels},
+            gpkg_path,
+        )
+        c2.download_button(
+            t("下载情景地块 GeoPackage", "Download scenario parcels (GeoPackage)"),
+            data=gpkg_path.read_bytes(),
+            file_name=f"scenario_{draft.id[:8]}.gpkg",
+            mime="application/geopackage+sqlite3",
+            key="scenario_dl_gpkg",
+        )
+    c3.download_button(
+        t("导出情景（编辑记录 GeoJSON）", "Export the scenario (edits as GeoJSON)"),
+        data=scenario_to_geojson(draft).encode("utf-8"),
+        file_name=f"scenario_{draft.id[:8]}.geojson",
+        mime="application/geo+json",
+        key="scenario_dl_edits",
+    )
+    st.divider()
+    with st.form("scenario_rename"):
+        new_name = st.text_input(
+            t("重命名", "Rename"), value=draft.name, key="scenario_rename_name"
+        )
+        if st.form_submit_button(t("保存名称", "Save the name")):
+            try:
+                renamed = store.rename(draft.id, new_name, expected_version=draft.version)
+            except InputError as exc:
+                show_input_error(exc)
+            else:
+                # Unsaved edits stay in the working copy; only the name was saved.
+                set_draft(
+                    replace(renamed, edits=draft.edits) if dirty else renamed, saved=not dirty
+                )
+                st.rerun()
+    if st.button(
+        t("复制为新情景", "Duplicate as a new scenario"),
+        disabled=draft.version == 0,
+        key="scenario_duplicate",
+    ):
+        try:
+            copy = store.duplicate(draft.id, name=draft.name + t("（副本）", " (copy)"))
+        except InputError as exc:
+            show_input_error(exc)
+        else:
+            set_draft(copy, saved=True)
+            st.rerun()
+    confirm = st.checkbox(
+        t("我确认要删除此情景（不可恢复）", "I confirm deleting this scenario (cannot be undone)"),
+        key="scenario_confirm_delete",
+    )
+    if st.button(t("删除情景", "Delete the scenario"), disabled=not confirm, key="scenario_delete"):
+        try:
+            store.delete(draft.id, confirm=True)
+        except InputError as exc:
+            show_input_error(exc)
+        else:
+            set_draft(None, saved=False)
+            st.session_state.pop("scenario_choice", None)
+            st.rerun()
+    changed = (
+        pd.DataFrame(result.changes.drop(columns="geometry"))
+        if len(result.changes)
+        else pd.DataFrame()
+    )
+    if len(changed):
+        st.dataframe(changed, hide_index=True, width="stretch")
