@@ -19,6 +19,7 @@ from ui.common import (
     lang,
     new_map,
     publish_result,
+    show_input_error,
     show_map,
     t,
 )
@@ -30,11 +31,17 @@ HEIGHT_KEY = "cap_height_m"
 HEIGHT_SEEN_KEY = "cap_height_seen_m"
 TABLES = ("far", "plot_size", "settings", "bands", "suitability")
 TABLE_TITLES = {
-    "far": ("容积率（按用地性质 × 密度分区）与建筑覆盖率", "FAR by land use × density zone, and coverage"),
+    "far": (
+        "容积率（按用地性质 × 密度分区）与建筑覆盖率",
+        "FAR by land use × density zone, and coverage",
+    ),
     "plot_size": ("地块规模修正", "Plot-size correction"),
     "settings": ("建筑高度上限与工业上楼认定口径", "Height cap and the high-rise definition"),
     "bands": ("楼层分段（层高、荷载、货梯）", "Floor bands (height, load, freight lift)"),
-    "suitability": ("产业适配（各集群可用楼层）", "Industry suitability (floors each cluster can use)"),
+    "suitability": (
+        "产业适配（各集群可用楼层）",
+        "Industry suitability (floors each cluster can use)",
+    ),
 }
 MARK = "_mark"
 LABEL = "_label"
@@ -57,14 +64,21 @@ def _reset_standards() -> None:
 
 
 def _column_config(name: str) -> dict:
-    text, num, check = st.column_config.TextColumn, st.column_config.NumberColumn, \
-        st.column_config.CheckboxColumn
+    text, num, check = (
+        st.column_config.TextColumn,
+        st.column_config.NumberColumn,
+        st.column_config.CheckboxColumn,
+    )
     common = {
         MARK: text(t("标记", "Mark"), disabled=True),
         "source": text(t("来源", "Source"), width="large"),
-        "assumption": check(t("假设 ⚠️", "Assumed ⚠️"),
-                            help=t("勾选表示该值为假设，尚无出处。",
-                                   "Ticked: the value is an assumption without a source.")),
+        "assumption": check(
+            t("假设 ⚠️", "Assumed ⚠️"),
+            help=t(
+                "勾选表示该值为假设，尚无出处。",
+                "Ticked: the value is an assumption without a source.",
+            ),
+        ),
         "note": text(t("说明", "Note"), width="medium"),
     }
     if name == "far":
@@ -77,13 +91,15 @@ def _column_config(name: str) -> dict:
         }
         for z in DENSITY_ZONES:
             cfg[f"base_z{z}"] = num(t(f"基准 {z}区", f"Base z{z}"), format="%.2f")
-            cfg[f"upper_z{z}"] = num(t(f"上限 {z}区", f"Upper z{z}"), format="%.2f",
-                                     disabled=True)
+            cfg[f"upper_z{z}"] = num(t(f"上限 {z}区", f"Upper z{z}"), format="%.2f", disabled=True)
     elif name == "plot_size":
         cfg = {
             "min_ha": num(t("下限(公顷)", "From (ha)"), format="%.2f"),
-            "max_ha": num(t("上限(公顷)", "To (ha)"), format="%.2f",
-                          help=t("最后一段留空表示不设上限。", "Leave empty on the last band: open.")),
+            "max_ha": num(
+                t("上限(公顷)", "To (ha)"),
+                format="%.2f",
+                help=t("最后一段留空表示不设上限。", "Leave empty on the last band: open."),
+            ),
             "correction": num(t("修正系数", "Correction"), format="%.2f"),
         }
     elif name == "settings":
@@ -97,8 +113,12 @@ def _column_config(name: str) -> dict:
             "key": text(t("代码", "Code")),
             "label_zh": text(t("名称", "Chinese name")),
             "first_floor": num(t("起始层", "First floor"), format="%d", step=1),
-            "last_floor": num(t("末层", "Last floor"), format="%d", step=1,
-                              help=t("最顶一段留空。", "Empty on the top band.")),
+            "last_floor": num(
+                t("末层", "Last floor"),
+                format="%d",
+                step=1,
+                help=t("最顶一段留空。", "Empty on the top band."),
+            ),
             "floor_height_m": num(t("层高(m)", "Floor height (m)"), format="%.2f"),
             "load_t_m2": num(t("荷载(t/m²)", "Load (t/m²)"), format="%.2f"),
             "load_kn_m2": num(t("荷载(kN/m²)", "Load (kN/m²)"), format="%.1f"),
@@ -125,8 +145,10 @@ def _table_height(n_rows: int) -> int:
 def _editor_frame(name: str, table: pd.DataFrame) -> pd.DataFrame:
     """A standards table for the editor: an assumption mark first, derived columns
     labelled in the chosen language (they are ignored when the table is read back)."""
-    marks = [t("⚠️ 假设", "⚠️ assumed") if a else t("✓ 有来源", "✓ sourced")
-             for a in table["assumption"].fillna(False)]
+    marks = [
+        t("⚠️ 假设", "⚠️ assumed") if a else t("✓ 有来源", "✓ sourced")
+        for a in table["assumption"].fillna(False)
+    ]
     frame = table.copy()
     frame.insert(0, MARK, marks)
     if name == "settings":
@@ -153,15 +175,21 @@ def standards_section(box) -> Standards:
     gen = st.session_state[GEN_KEY]
     base_tables = base.to_tables()
     with box:
-        st.caption(t(
-            "以下标准表在本次会话内可编辑（双击单元格修改），修改后容量立即按新标准重算；"
-            "「假设 ⚠️」标记的数值尚无出处，仅为占位，请以现行标准替换。修改不会写回文件。",
-            "These standards can be edited for this session (double-click a cell); capacity is "
-            "recomputed at once. Values marked 'Assumed ⚠️' have no source yet and are "
-            "placeholders to replace with the standards in force. Edits are not saved to file.",
-        ))
-        st.button(t("恢复默认标准", "Reset to default standards"), on_click=_reset_standards,
-                  key="cap_std_reset", icon=":material/undo:")
+        st.caption(
+            t(
+                "以下标准表在本次会话内可编辑（双击单元格修改），修改后容量立即按新标准重算；"
+                "「假设 ⚠️」标记的数值尚无出处，仅为占位，请以现行标准替换。修改不会写回文件。",
+                "These standards can be edited for this session (double-click a cell); capacity is "
+                "recomputed at once. Values marked 'Assumed ⚠️' have no source yet and are "
+                "placeholders to replace with the standards in force. Edits are not saved to file.",
+            )
+        )
+        st.button(
+            t("恢复默认标准", "Reset to default standards"),
+            on_click=_reset_standards,
+            key="cap_std_reset",
+            icon=":material/undo:",
+        )
         edited: dict[str, pd.DataFrame] = {}
         slots = {}
         for name in TABLES:
@@ -186,7 +214,7 @@ def standards_section(box) -> Standards:
             except InputError as exc:
                 # Right under the table edited last, where the planner is looking.
                 with slots[list(edited)[-1]]:
-                    w.show_input_error(exc, with_source=False)
+                    show_input_error(exc, with_source=False)
                 st.session_state["cap_std_invalid"] = True
             else:
                 st.session_state["cap_std_invalid"] = False
@@ -214,21 +242,36 @@ warn_box = st.container()
 metrics_box = st.container()
 map_box = st.container()
 summary_box = st.container()
-std_box = st.expander(t("标准表（本次会话可编辑，含来源与假设标记）",
-                        "Standards tables (editable for this session, with sources and "
-                        "assumption marks)"), expanded=False)
-floors_box = st.expander(t("楼层分段与产业适配（逐层）", "Floors, bands and industry fit (per floor)"))
+std_box = st.expander(
+    t(
+        "标准表（本次会话可编辑，含来源与假设标记）",
+        "Standards tables (editable for this session, with sources and assumption marks)",
+    ),
+    expanded=False,
+)
+floors_box = st.expander(
+    t("楼层分段与产业适配（逐层）", "Floors, bands and industry fit (per floor)")
+)
 
 standards = standards_section(std_box)
 if st.session_state.get("cap_std_invalid"):
-    warn_box.warning(t("标准表的修改有误（见下方标准表），仍按上一次有效的标准计算。",
-                       "The standards edit is invalid (see the standards tables below); the "
-                       "last valid standards are used."), icon=":material/warning:")
+    warn_box.warning(
+        t(
+            "标准表的修改有误（见下方标准表），仍按上一次有效的标准计算。",
+            "The standards edit is invalid (see the standards tables below); the "
+            "last valid standards are used.",
+        ),
+        icon=":material/warning:",
+    )
 _sync_height(standards)
 
 if layers.parcels is None:
-    st.warning(t("没有地块图层，请在「数据导入导出」页导入。",
-                 "There is no parcels layer; import one on the Data page."))
+    st.warning(
+        t(
+            "没有地块图层，请在「数据导入导出」页导入。",
+            "There is no parcels layer; import one on the Data page.",
+        )
+    )
     st.stop()
 
 with params_box:
@@ -238,43 +281,59 @@ with params_box:
         t("容积率取值", "FAR used"),
         ["upper", "base"],
         "cap_far_mode",
-        format_func=w.labeller({
-            "upper": ("容积率上限", "upper limit"),
-            "base": ("基准容积率（经规模修正）", "base value (plot-size corrected)"),
-        }),
+        format_func=w.labeller(
+            {
+                "upper": ("容积率上限", "upper limit"),
+                "base": ("基准容积率（经规模修正）", "base value (plot-size corrected)"),
+            }
+        ),
     )
     scenario = w.choice(
         c2.radio,
         t("改造范围（情景）", "Parcels rebuilt (scenario)"),
         ["default", "all"],
         "cap_scenario",
-        format_func=w.labeller({
-            "default": ("低效用地 + 已标记上楼地块", "low-efficiency + flagged parcels"),
-            "all": ("全部工业用地（理论容量）", "all industrial parcels (theoretical)"),
-        }),
+        format_func=w.labeller(
+            {
+                "default": ("低效用地 + 已标记上楼地块", "low-efficiency + flagged parcels"),
+                "all": ("全部工业用地（理论容量）", "all industrial parcels (theoretical)"),
+            }
+        ),
     )
     height_cap_m = c3.number_input(
         t("建筑高度上限 (m)", "Building height cap (m)"),
-        min_value=1.0, max_value=1000.0, step=1.0, format="%.0f", key=HEIGHT_KEY,
+        min_value=1.0,
+        max_value=1000.0,
+        step=1.0,
+        format="%.0f",
+        key=HEIGHT_KEY,
         help=t("默认取标准表中的高度上限。", "Defaults to the height cap of the standards."),
     )
     c4, c5 = st.columns([1.1, 2.4])
-    uniform = c4.checkbox(t("统一设定建筑覆盖率", "Uniform site coverage"), key="cap_uniform",
-                          help=t("不勾选时按标准表中各用地性质的覆盖率。",
-                                 "Unticked: the coverage of each land use in the standards."))
+    uniform = c4.checkbox(
+        t("统一设定建筑覆盖率", "Uniform site coverage"),
+        key="cap_uniform",
+        help=t(
+            "不勾选时按标准表中各用地性质的覆盖率。",
+            "Unticked: the coverage of each land use in the standards.",
+        ),
+    )
     coverage = (
         c4.slider(t("建筑覆盖率", "Site coverage"), 0.1, 1.0, 0.5, 0.05, key="cap_coverage")
-        if uniform else None
+        if uniform
+        else None
     )
     color_by = w.choice(
         c5.radio,
         t("地块着色", "Colour parcels by"),
         ["gfa_increment_m2", "gfa_max_m2"],
         "cap_color_by",
-        format_func=w.labeller({
-            "gfa_increment_m2": ("新增建筑面积", "GFA increment"),
-            "gfa_max_m2": ("可建建筑面积", "maximum GFA"),
-        }),
+        format_func=w.labeller(
+            {
+                "gfa_increment_m2": ("新增建筑面积", "GFA increment"),
+                "gfa_max_m2": ("可建建筑面积", "maximum GFA"),
+            }
+        ),
         horizontal=True,
     )
 
@@ -287,7 +346,7 @@ try:
         summary = capacity_summary(result, standards=standards)
         by_cluster = capacity_summary(result, by_cluster=True, standards=standards)
 except InputError as exc:
-    w.show_input_error(exc)
+    show_input_error(exc)
     st.stop()
 
 publish_result("capacity_parcels", ("工业上楼容量（逐地块）", "Floor capacity per parcel"), result)
@@ -298,35 +357,57 @@ increment = float(summary["gfa_increment_m2"].sum())
 with metrics_box:
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(t("改造地块数", "Parcels rebuilt"), f"{int(summary['n_redeveloped'].sum()):,}")
-    m2.metric(t("可建总建筑面积 (万 m²)", "Maximum GFA (10⁴ m²)"), w.wan_m2(gfa_max),
-              help=t(f"工业用地现状建筑面积 {w.wan_m2(gfa_now)} 万 m²。",
-                     f"Current GFA of the industrial land: {w.wan_m2(gfa_now)} × 10⁴ m²."))
+    m2.metric(
+        t("可建总建筑面积 (万 m²)", "Maximum GFA (10⁴ m²)"),
+        w.wan_m2(gfa_max),
+        help=t(
+            f"工业用地现状建筑面积 {w.wan_m2(gfa_now)} 万 m²。",
+            f"Current GFA of the industrial land: {w.wan_m2(gfa_now)} × 10⁴ m².",
+        ),
+    )
     m3.metric(t("新增建筑面积 (万 m²)", "GFA increment (10⁴ m²)"), w.wan_m2(increment))
     m4.metric(
         t("相当于全市一年工业上楼计划", "Share of city's yearly target"),
         f"{increment / w.CITY_PROGRAMME_M2_PER_YEAR:.1%}",
-        help=t("深圳每年建设工业上楼厂房 2,000 万 m²，连续 5 年（深府函〔2023〕20号）。",
-               "Shenzhen builds 20 million m² of high-rise factory space a year for five years "
-               "(深府函〔2023〕20号)."),
+        help=t(
+            "深圳每年建设工业上楼厂房 2,000 万 m²，连续 5 年（深府函〔2023〕20号）。",
+            "Shenzhen builds 20 million m² of high-rise factory space a year for five years "
+            "(深府函〔2023〕20号).",
+        ),
     )
     over = int(summary["n_over_allowance"].sum())
     if over:
-        st.caption(t(f"{over} 个地块的现状建筑面积已超过标准允许值，其增量记为 0。",
-                     f"{over} parcels already exceed what the standards allow; their increment "
-                     "is 0."))
+        st.caption(
+            t(
+                f"{over} 个地块的现状建筑面积已超过标准允许值，其增量记为 0。",
+                f"{over} parcels already exceed what the standards allow; their increment is 0.",
+            )
+        )
 
 with map_box:
     gcj02_notice()
     with st.spinner(t("正在生成地图…", "Building the map…")):
-        payload, url, bins = w.capacity_payload(fingerprint, std_key, params, color_by, lang(),
-                                                display_system(), layers, standards)
+        payload, url, bins = w.capacity_payload(
+            fingerprint, std_key, params, color_by, lang(), display_system(), layers, standards
+        )
     m = new_map(layers)
-    lmap.add_geojson(m, payload, lmap.tr("parcels", lang()), url=url,
-                     tooltip_fields=lmap.tooltip_pairs(w.CAPACITY_TOOLTIP, lang()))
-    title = (t("新增建筑面积 (万 m²)", "GFA increment (10⁴ m²)") if color_by == "gfa_increment_m2"
-             else t("可建建筑面积 (万 m²)", "Maximum GFA (10⁴ m²)"))
-    none_label = (t("无增量 / 非工业", "no increment / non-industrial")
-                  if color_by == "gfa_increment_m2" else t("非工业 / 无建筑", "non-industrial / none"))
+    lmap.add_geojson(
+        m,
+        payload,
+        lmap.tr("parcels", lang()),
+        url=url,
+        tooltip_fields=lmap.tooltip_pairs(w.CAPACITY_TOOLTIP, lang()),
+    )
+    title = (
+        t("新增建筑面积 (万 m²)", "GFA increment (10⁴ m²)")
+        if color_by == "gfa_increment_m2"
+        else t("可建建筑面积 (万 m²)", "Maximum GFA (10⁴ m²)")
+    )
+    none_label = (
+        t("无增量 / 非工业", "no increment / non-industrial")
+        if color_by == "gfa_increment_m2"
+        else t("非工业 / 无建筑", "non-industrial / none")
+    )
     lmap.add_legends(m, [(title, w.bins_legend(bins, none_label=none_label))])
     show_map(m, key="capacity_map", returned_objects=[])
 
@@ -335,21 +416,27 @@ with summary_box:
     st.subheader(t("各园区容量", "Capacity per park"))
     parks = [w.park_name(p, layers) for p in summary["park_id"]]
     park_col = t("园区", "Park")
-    table = pd.DataFrame({
-        park_col: parks,
-        t("工业地块", "Parcels"): summary["n_parcels"].to_numpy(),
-        t("改造地块", "Rebuilt"): summary["n_redeveloped"].to_numpy(),
-        t("工业用地 (公顷)", "Industrial land (ha)"): summary["area_m2"] / 1e4,
-        t("现状建筑面积 (万 m²)", "Current GFA (10⁴ m²)"): summary["gfa_current_m2"] / 1e4,
-        t("可建建筑面积 (万 m²)", "Maximum GFA (10⁴ m²)"): summary["gfa_max_m2"] / 1e4,
-        t("新增 (万 m²)", "Increment (10⁴ m²)"): summary["gfa_increment_m2"] / 1e4,
-        t("现状容积率", "Current FAR"): summary["far_current"],
-        t("改造后容积率", "FAR after"): summary["far_max"],
-    })
+    table = pd.DataFrame(
+        {
+            park_col: parks,
+            t("工业地块", "Parcels"): summary["n_parcels"].to_numpy(),
+            t("改造地块", "Rebuilt"): summary["n_redeveloped"].to_numpy(),
+            t("工业用地 (公顷)", "Industrial land (ha)"): summary["area_m2"] / 1e4,
+            t("现状建筑面积 (万 m²)", "Current GFA (10⁴ m²)"): summary["gfa_current_m2"] / 1e4,
+            t("可建建筑面积 (万 m²)", "Maximum GFA (10⁴ m²)"): summary["gfa_max_m2"] / 1e4,
+            t("新增 (万 m²)", "Increment (10⁴ m²)"): summary["gfa_increment_m2"] / 1e4,
+            t("现状容积率", "Current FAR"): summary["far_current"],
+            t("改造后容积率", "FAR after"): summary["far_max"],
+        }
+    )
     formats = {c: "{:,.1f}" for c in table.columns[3:7]}
     formats.update({c: "{:.2f}" for c in table.columns[7:]})
-    st.dataframe(table.style.format(formats), hide_index=True, width="stretch",
-                 column_config={park_col: st.column_config.TextColumn(park_col, pinned=True)})
+    st.dataframe(
+        table.style.format(formats),
+        hide_index=True,
+        width="stretch",
+        column_config={park_col: st.column_config.TextColumn(park_col, pinned=True)},
+    )
     chart = pd.DataFrame(
         {
             t("现状建筑面积", "current GFA"): (summary["gfa_current_m2"] / 1e4).to_numpy(),
@@ -357,8 +444,12 @@ with summary_box:
         },
         index=parks,
     )
-    st.altair_chart(w.stacked_bars(chart, unit=unit, row_title=park_col, part_title=" ",
-                                   colors=["#bdbdbd", "#e6550d"]), width="stretch")
+    st.altair_chart(
+        w.stacked_bars(
+            chart, unit=unit, row_title=park_col, part_title=" ", colors=["#bdbdbd", "#e6550d"]
+        ),
+        width="stretch",
+    )
 
     st.subheader(t("各产业集群可用楼层面积", "Floor area usable per cluster"))
     groups = [c for c in by_cluster.columns if c not in ("label_zh", TOTAL)]
@@ -368,36 +459,55 @@ with summary_box:
     total_col = t("合计", "total")
     cluster_table.insert(0, total_col, (by_cluster[TOTAL] / 1e4).to_numpy())
     cluster_table.index = pd.Index(labels, name=t("产业集群", "cluster"))
-    st.dataframe(cluster_table.style.format("{:,.1f}"), width="stretch",
-                 height=_table_height(len(cluster_table)))
-    st.caption(t(
-        "单位：万 m²。按各楼层的层高、荷载与分段判断适配；同一楼层可同时适配多个集群，各行不可相加。",
-        "Unit: 10⁴ m². A floor suits a cluster by its height, load and band; one floor can "
-        "suit several clusters, so rows do not add up.",
-    ))
-    st.altair_chart(w.stacked_bars(cluster_table.drop(columns=[total_col]), unit=unit,
-                                   row_title=t("产业集群", "cluster"), part_title=park_col),
-                    width="stretch")
+    st.dataframe(
+        cluster_table.style.format("{:,.1f}"),
+        width="stretch",
+        height=_table_height(len(cluster_table)),
+    )
+    st.caption(
+        t(
+            "单位：万 m²。按各楼层的层高、荷载与分段判断适配；同一楼层可同时适配多个集群，各行不可相加。",
+            "Unit: 10⁴ m². A floor suits a cluster by its height, load and band; one floor can "
+            "suit several clusters, so rows do not add up.",
+        )
+    )
+    st.altair_chart(
+        w.stacked_bars(
+            cluster_table.drop(columns=[total_col]),
+            unit=unit,
+            row_title=t("产业集群", "cluster"),
+            part_title=park_col,
+        ),
+        width="stretch",
+    )
 
 with floors_box:
     table = floor_table(standards, height_cap_m=float(height_cap_m))
     bands = {b.key: w.band_label(b) for b in standards.highrise.bands}
     fit_cols = [c for c in table.columns if c.startswith("fit_")]
-    fit_names = {f"fit_{e.key.replace(':', '_')}": w.fit_key_label(e.key, standards)
-                 for e in standards.highrise.suitability}
-    shown = pd.DataFrame({
-        t("楼层", "Floor"): table["floor"],
-        t("分段", "Band"): [bands.get(b, b) for b in table["band"]],
-        t("层高 (m)", "Floor height (m)"): table["floor_height_m"],
-        t("楼顶高度 (m)", "Top (m)"): table["top_m"].round(1),
-        t("荷载 (t/m²)", "Load (t/m²)"): table["load_t_m2"],
-        t("货梯 (t)", "Freight lift (t)"): [
-            "—" if pd.isna(v) else f"{v:g}" for v in table["freight_lift_t"]
-        ],
-    })
+    fit_names = {
+        f"fit_{e.key.replace(':', '_')}": w.fit_key_label(e.key, standards)
+        for e in standards.highrise.suitability
+    }
+    shown = pd.DataFrame(
+        {
+            t("楼层", "Floor"): table["floor"],
+            t("分段", "Band"): [bands.get(b, b) for b in table["band"]],
+            t("层高 (m)", "Floor height (m)"): table["floor_height_m"],
+            t("楼顶高度 (m)", "Top (m)"): table["top_m"].round(1),
+            t("荷载 (t/m²)", "Load (t/m²)"): table["load_t_m2"],
+            t("货梯 (t)", "Freight lift (t)"): [
+                "—" if pd.isna(v) else f"{v:g}" for v in table["freight_lift_t"]
+            ],
+        }
+    )
     for col in fit_cols:
         shown[fit_names.get(col, col)] = ["✓" if v else "" for v in table[col]]
-    st.caption(t(f"高度上限 {height_cap_m:g} m 下可建 {len(table)} 层；✓ 表示该层适合该集群。",
-                 f"{len(table)} floors fit under the {height_cap_m:g} m cap; ✓: the floor suits "
-                 "the cluster."))
+    st.caption(
+        t(
+            f"高度上限 {height_cap_m:g} m 下可建 {len(table)} 层；✓ 表示该层适合该集群。",
+            f"{len(table)} floors fit under the {height_cap_m:g} m cap; ✓: the floor suits "
+            "the cluster.",
+        )
+    )
     st.dataframe(shown, hide_index=True, width="stretch", height=_table_height(len(shown)))

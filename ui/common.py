@@ -18,6 +18,7 @@ import streamlit as st
 from PIL import Image
 from streamlit_folium import st_folium
 
+from geo.errors import InputError
 from geo.raster import Hillshade, hillshade_overlay
 from layers import map as lmap
 from layers.catalog import LayerSet, load_demo
@@ -296,9 +297,17 @@ def md_escape(text: object) -> str:
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text)).replace("\n", "  \n")
 
 
-def show_input_error(exc: Exception) -> None:
-    """Show an InputError (Chinese first, English after) without interpreting its text."""
-    st.error(md_escape(exc))
+def show_input_error(exc: InputError, *, max_details: int = 20, with_source: bool = True) -> None:
+    """An :class:`InputError` as an error box: Chinese line, English line, then the
+    problems (at most ``max_details``), all shown literally (text from users' files may
+    contain Markdown or HTML)."""
+    lines = [exc.zh, exc.en]
+    if exc.source and with_source:
+        lines = [f"文件/图层「{exc.source}」：{exc.zh}", f"File/layer '{exc.source}': {exc.en}"]
+    lines += [f"• {d}" for d in exc.details[:max_details]]
+    if len(exc.details) > max_details:
+        lines.append(f"• … ({len(exc.details)})")
+    st.error(md_escape("\n".join(lines)))
 
 
 def publish_result(key: str, label: tuple[str, str], gdf) -> None:

@@ -25,7 +25,7 @@ from geo.errors import InputError
 from layers import map as lmap
 from layers.catalog import LayerSet
 from layers.schema import CLUSTER
-from ui.common import lang, md_escape, park_label, publish_payload, t
+from ui.common import lang, park_label, publish_payload, t
 
 #: The city's yearly 工业上楼 programme, m² (深府函〔2023〕20号: ≥ 2,000万 m² a year, 5 years).
 CITY_PROGRAMME_M2_PER_YEAR = 20_000_000.0
@@ -61,8 +61,16 @@ def labeller(labels: Mapping[object, tuple[str, str]]) -> Callable[[object], str
     return lambda value: labels[value][i]
 
 
-def choice(widget: Callable, label: str, options: Sequence, key: str, *,
-           format_func: Callable[[object], str], default: object = None, **kwargs) -> object:
+def choice(
+    widget: Callable,
+    label: str,
+    options: Sequence,
+    key: str,
+    *,
+    format_func: Callable[[object], str],
+    default: object = None,
+    **kwargs,
+) -> object:
     """A radio or selectbox whose option labels follow the language and whose choice
     survives a switch of language.
 
@@ -73,8 +81,14 @@ def choice(widget: Callable, label: str, options: Sequence, key: str, *,
     options = list(options)
     current = st.session_state.get(key, default)
     index = options.index(current) if current in options else 0
-    value = widget(label, options=options, index=index, format_func=format_func,
-                   key=f"{key}_{lang()}", **kwargs)
+    value = widget(
+        label,
+        options=options,
+        index=index,
+        format_func=format_func,
+        key=f"{key}_{lang()}",
+        **kwargs,
+    )
     st.session_state[key] = value
     return value
 
@@ -146,18 +160,6 @@ def park_name(park_id: object, layers: LayerSet) -> str:
     return park_label(park_id, layers)
 
 
-def show_input_error(exc: InputError, *, max_details: int = 20, with_source: bool = True) -> None:
-    """An :class:`InputError` as an error box: Chinese line, English line, the problems
-    (at most ``max_details``), all shown literally."""
-    lines = [exc.zh, exc.en]
-    if exc.source and with_source:
-        lines = [f"文件/图层「{exc.source}」：{exc.zh}", f"File/layer '{exc.source}': {exc.en}"]
-    lines += [f"• {d}" for d in exc.details[:max_details]]
-    if len(exc.details) > max_details:
-        lines.append(f"• … ({len(exc.details)})")
-    st.error(md_escape("\n".join(lines)), icon=":material/error:")
-
-
 def wan_m2(value_m2: float) -> str:
     """Floor area as 万 m² (10⁴ m²) text."""
     return f"{value_m2 / 1e4:,.1f}"
@@ -166,44 +168,70 @@ def wan_m2(value_m2: float) -> str:
 # --------------------------------------------------------------------------- charts
 
 
-def stacked_bars(table: pd.DataFrame, *, unit: str, row_title: str, part_title: str,
-                 colors: Sequence[str] | None = None) -> alt.Chart:
+def stacked_bars(
+    table: pd.DataFrame,
+    *,
+    unit: str,
+    row_title: str,
+    part_title: str,
+    colors: Sequence[str] | None = None,
+) -> alt.Chart:
     """Horizontal stacked bars of a wide table: one bar per row (in the table's order), one
     segment per column (legend in column order). Long Chinese labels are kept whole."""
     rows = [str(r) for r in table.index]
     parts = [str(c) for c in table.columns]
-    long = pd.DataFrame({
-        "row": np.repeat(rows, len(parts)),
-        "part": np.tile(parts, len(rows)),
-        "order": np.tile(np.arange(len(parts)), len(rows)),
-        "value": table.to_numpy(dtype=float).ravel(),
-    })
+    long = pd.DataFrame(
+        {
+            "row": np.repeat(rows, len(parts)),
+            "part": np.tile(parts, len(rows)),
+            "order": np.tile(np.arange(len(parts)), len(rows)),
+            "value": table.to_numpy(dtype=float).ravel(),
+        }
+    )
     scale = alt.Scale(domain=parts, range=list(colors)) if colors else alt.Scale(domain=parts)
-    return alt.Chart(long).mark_bar().encode(
-        y=alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(labelLimit=320)),
-        x=alt.X("value:Q", stack="zero", title=unit),
-        color=alt.Color("part:N", scale=scale, title=None,
-                        legend=alt.Legend(orient="bottom", labelLimit=320, columns=3)),
-        order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("row:N", title=row_title), alt.Tooltip("part:N", title=part_title),
-                 alt.Tooltip("value:Q", title=unit, format=",.1f")],
-    ).properties(height=alt.Step(24))
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X("value:Q", stack="zero", title=unit),
+            color=alt.Color(
+                "part:N",
+                scale=scale,
+                title=None,
+                legend=alt.Legend(orient="bottom", labelLimit=320, columns=3),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("row:N", title=row_title),
+                alt.Tooltip("part:N", title=part_title),
+                alt.Tooltip("value:Q", title=unit, format=",.1f"),
+            ],
+        )
+        .properties(height=alt.Step(24))
+    )
 
 
 # --------------------------------------------------------------------------- binned legend
 
 
-def value_colors(values: np.ndarray, bins: Sequence[float],
-                 palette: Sequence[str] = lmap.SEQUENTIAL) -> list[str]:
+def value_colors(
+    values: np.ndarray, bins: Sequence[float], palette: Sequence[str] = lmap.SEQUENTIAL
+) -> list[str]:
     """Binned colours; values ≤ 0 or missing get :data:`NO_VALUE_COLOR`."""
     colors = lmap.binned_colors(values, bins, palette)
     empty = ~(np.nan_to_num(np.asarray(values, dtype=float), nan=0.0) > 0)
     return [NO_VALUE_COLOR if e else c for c, e in zip(colors, empty, strict=True)]
 
 
-def bins_legend(bins: Sequence[float], *, scale: float = 1e4, unit: str = "",
-                palette: Sequence[str] = lmap.SEQUENTIAL,
-                none_label: str | None = None) -> list[tuple[str, str]]:
+def bins_legend(
+    bins: Sequence[float],
+    *,
+    scale: float = 1e4,
+    unit: str = "",
+    palette: Sequence[str] = lmap.SEQUENTIAL,
+    none_label: str | None = None,
+) -> list[tuple[str, str]]:
     """Legend items matching :func:`value_colors` (values shown divided by ``scale``)."""
     items = []
     if none_label:
@@ -237,9 +265,16 @@ def default_standards() -> Standards:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def capacity_result(fingerprint: str, std_key: str, far_mode: str, coverage: float | None,
-                    height_cap_m: float, scenario: str, _layers: LayerSet,
-                    _standards: Standards) -> gpd.GeoDataFrame:
+def capacity_result(
+    fingerprint: str,
+    std_key: str,
+    far_mode: str,
+    coverage: float | None,
+    height_cap_m: float,
+    scenario: str,
+    _layers: LayerSet,
+    _standards: Standards,
+) -> gpd.GeoDataFrame:
     """:func:`analysis.capacity.floor_capacity` on the active parcels, cached."""
     return floor_capacity(
         _layers.parcels,
@@ -252,9 +287,16 @@ def capacity_result(fingerprint: str, std_key: str, far_mode: str, coverage: flo
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def capacity_payload(fingerprint: str, std_key: str, params: tuple, value_col: str,
-                     lang_code: str, system: str, _layers: LayerSet,
-                     _standards: Standards) -> tuple[dict, str, list[float]]:
+def capacity_payload(
+    fingerprint: str,
+    std_key: str,
+    params: tuple,
+    value_col: str,
+    lang_code: str,
+    system: str,
+    _layers: LayerSet,
+    _standards: Standards,
+) -> tuple[dict, str, list[float]]:
     """Parcels coloured by a capacity column with capacity tooltips, the URL it is served
     at, and the bins used."""
     result = capacity_result(fingerprint, std_key, *params, _layers, _standards)
@@ -315,22 +357,38 @@ def location_quotients(fingerprint: str, weight: str | None, _layers: LayerSet) 
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def colocation_table(fingerprint: str, k: int, permutations: int, seed: int,
-                     categories: tuple[str, ...], _layers: LayerSet) -> pd.DataFrame:
-    return co.colocation_quotients(_layers.enterprises, k=k, permutations=permutations,
-                                   seed=seed, categories=list(categories))
+def colocation_table(
+    fingerprint: str,
+    k: int,
+    permutations: int,
+    seed: int,
+    categories: tuple[str, ...],
+    _layers: LayerSet,
+) -> pd.DataFrame:
+    return co.colocation_quotients(
+        _layers.enterprises, k=k, permutations=permutations, seed=seed, categories=list(categories)
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def local_table(fingerprint: str, a: str, b: str, k: int, permutations: int, seed: int,
-                _layers: LayerSet) -> gpd.GeoDataFrame:
-    return co.local_colocation(_layers.enterprises, a, b, k=k, permutations=permutations,
-                               seed=seed)
+def local_table(
+    fingerprint: str, a: str, b: str, k: int, permutations: int, seed: int, _layers: LayerSet
+) -> gpd.GeoDataFrame:
+    return co.local_colocation(_layers.enterprises, a, b, k=k, permutations=permutations, seed=seed)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def local_payloads(fingerprint: str, a: str, b: str, k: int, permutations: int, seed: int,
-                   lang_code: str, system: str, _layers: LayerSet) -> tuple[tuple, tuple]:
+def local_payloads(
+    fingerprint: str,
+    a: str,
+    b: str,
+    k: int,
+    permutations: int,
+    seed: int,
+    lang_code: str,
+    system: str,
+    _layers: LayerSet,
+) -> tuple[tuple, tuple]:
     """(payload, URL) of the A points (coloured by co-location type) and of the B points."""
     result = local_table(fingerprint, a, b, k, permutations, seed, _layers)
     firms = _layers.enterprises
