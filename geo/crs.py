@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from geo.errors import InputError
 
@@ -265,7 +266,7 @@ def parse_crs(system: str) -> CRS:
     """Parse a CRS string, raising :class:`InputError` with a planner-readable message."""
     try:
         return CRS.from_user_input(system)
-    except Exception as exc:  # pyproj raises CRSError, which users cannot act on as is
+    except (CRSError, TypeError, ValueError) as exc:
         raise InputError(
             f"无法识别坐标系「{system}」。请选择列表中的坐标系，或填写 EPSG 代码 / PROJ 字符串。",
             f"Unknown coordinate system '{system}'. Pick one from the list or give an EPSG "

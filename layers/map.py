@@ -206,7 +206,15 @@ def base_map(
     """
     if basemap not in BASEMAPS:
         raise ValueError(f"unknown basemap {basemap!r}")
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True, zoom_control=True)
+    # Fractional zoom lets the district fill the map instead of snapping a level too far out.
+    m = folium.Map(
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        zoom_control=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
     _use_offline_assets(m, LEAFLET_JS, LEAFLET_CSS)
     system = BASEMAPS[basemap][2]
     if basemap == "osm":

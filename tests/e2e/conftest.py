@@ -161,6 +161,13 @@ def record_timing(label: str, seconds: float) -> None:
 
 
 def screenshot(page, name: str) -> Path:
+    """Save a screenshot of the whole page: the viewport is made tall for the shot, because
+    Streamlit scrolls inside its own container and a full-page capture alone stops at the
+    window's height."""
     path = SCREENSHOTS / f"{name}.png"
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": 2400})
+    page.wait_for_timeout(1000)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     return path

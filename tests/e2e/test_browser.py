@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from layers.catalog import load_demo
 from tests.e2e.conftest import record_timing, screenshot
@@ -30,17 +31,33 @@ def map_frame(page, index: int = 0, timeout_s: float = 60.0):
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         frames = [f for f in page.frames if "streamlit_folium" in (f.url or "")]
-        if len(frames) > index and frames[index].query_selector(".leaflet-container"):
-            return frames[index]
+        try:
+            if len(frames) > index and frames[index].query_selector(".leaflet-container"):
+                return frames[index]
+        except PlaywrightError:  # the frame was replaced by a rerun
+            pass
         time.sleep(0.1)
     raise AssertionError("the Leaflet map did not appear")
 
 
-def wait_for_features(frame, minimum_layers: int, timeout_s: float = 60.0) -> dict:
+def map_counts(page, index: int = 0) -> dict:
+    """Features per data layer of map ``index``; {} while the map is being (re)drawn."""
+    frames = [f for f in page.frames if "streamlit_folium" in (f.url or "")]
+    if len(frames) <= index:
+        return {}
+    try:
+        return frames[index].evaluate(COUNT_FEATURES)
+    except PlaywrightError:  # a rerun replaced the frame between the lookup and the call
+        return {}
+
+
+def wait_for_features(page, minimum_layers: int, index: int = 0, timeout_s: float = 60.0) -> dict:
+    """Wait until map ``index`` has ``minimum_layers`` data layers with features."""
+    map_frame(page, index, timeout_s)
     deadline = time.time() + timeout_s
     counts = {}
     while time.time() < deadline:
-        counts = frame.evaluate(COUNT_FEATURES)
+        counts = map_counts(page, index)
         if len([n for n in counts.values() if n > 0]) >= minimum_layers:
             return counts
         time.sleep(0.1)
@@ -54,8 +71,7 @@ def no_exception(page) -> None:
 def test_overview_shows_demo_map_offline(page):
     page.goto(page.base_url + "/")  # returns at the page's load event
     loaded = time.time()
-    frame = map_frame(page)
-    counts = wait_for_features(frame, 3)
+    counts = wait_for_features(page, 3)
     map_ready_s = time.time() - loaded
     record_timing("总览 map ready after the page load event (first visit)", map_ready_s)
     values = sorted(counts.values())
@@ -79,7 +95,7 @@ def test_every_page_renders(page):
         page.goto(f"{page.base_url}/{path}")
         page.get_by_role("heading", name=title).first.wait_for(timeout=60000)
         if path != "data":
-            wait_for_features(map_frame(page), 1)
+            wait_for_features(page, 1)
         page.wait_for_timeout(1500)
         record_timing(f"{path} page ready after navigation", time.time() - start)
         no_exception(page)
@@ -102,4 +118,31 @@ def test_geojson_export_downloads_rfc7946(page, tmp_path):
     ring = doc["features"][0]["geometry"]["coordinates"][0]
     lon, lat = ring[0] if doc["features"][0]["geometry"]["type"] == "Polygon" else ring[0][0]
     assert 114.2 < lon < 114.5 and 22.6 < lat < 22.8
+    assert page.requests.outside() == []
+
+
+def blocks_count(counts: dict) -> int | None:
+    """Features in the blocks layer: the data layer added after the (hidden) parcels."""
+    if not counts:
+        return None
+    names = sorted(counts, key=lambda k: int(k.rsplit("_", 1)[1]))
+    return counts[names[-1]]
+
+
+def test_contiguity_run_from_the_page(page):
+    page.goto(f"{page.base_url}/contiguity")
+    page.get_by_role("heading", name="连片").first.wait_for(timeout=60000)
+    shown_before = blocks_count(wait_for_features(page, 2))
+    assert shown_before > 3
+    # Show only km-scale blocks: the three planned pockets remain.
+    page.get_by_label("地图显示的最小片区（公顷）").fill("100")
+    page.get_by_role("button", name="运行连片分析").click()
+    deadline = time.time() + 60
+    shown = None
+    while time.time() < deadline and shown != 3:
+        shown = blocks_count(map_counts(page))
+        time.sleep(0.3)
+    assert shown == 3
+    no_exception(page)
+    screenshot(page, "03_contiguity_km2_blocks")
     assert page.requests.outside() == []

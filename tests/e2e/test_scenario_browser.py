@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_browser import map_frame, no_exception, wait_for_features
+from tests.e2e.test_browser import map_counts, map_frame, no_exception, wait_for_features
 
 pytestmark = pytest.mark.e2e
 
@@ -39,8 +39,8 @@ def test_draw_save_reload_and_compare(page):
     # draw a new parcel: a triangle in the middle of the map
     page.get_by_text("绘制新地块").click()
     page.wait_for_timeout(1500)
+    wait_for_features(page, 1)
     frame = map_frame(page)
-    wait_for_features(frame, 1)
     frame.locator(".leaflet-draw-draw-polygon").click()
     for fx, fy in [(0.50, 0.46), (0.56, 0.46), (0.53, 0.52)]:
         click_map(frame, fx, fy)
@@ -65,9 +65,8 @@ def test_draw_save_reload_and_compare(page):
     screenshot(page, "10b_after_reload")
     page.get_by_text("新增 1").first.wait_for(timeout=60000)
     assert page.get_by_text("测试新地块").count() >= 1 or page.get_by_text("新增地块").count() >= 1
-    frame = map_frame(page)
-    counts = wait_for_features(frame, 2)
-    assert 1 in counts.values()  # the "changes" layer holds the drawn parcel
+    # the "changes" layer holds the drawn parcel
+    wait_until(lambda: 1 in map_counts(page).values(), what="the changes layer")
     no_exception(page)
 
     # compare with the baseline: the drawn, available parcel adds floor capacity
