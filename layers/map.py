@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import folium
 import geopandas as gpd
@@ -26,8 +27,10 @@ from folium.plugins import Draw
 from jinja2 import Template
 
 from geo.crs import GCJ02, WGS84, gdf_to_system, shift_geometries
-from geo.raster import Hillshade
 from layers.schema import CLUSTER, CONSTRAINT_KIND, LAND_USE, STATUS, CodeList
+
+if TYPE_CHECKING:  # rasterio is slow to import and the map only needs the type
+    from geo.raster import Hillshade
 
 #: Where the app serves the npm-installed front-end files (Streamlit static serving).
 VENDOR_URL = "/app/static/vendor"

@@ -11,6 +11,7 @@ from geo.errors import InputError
 from layers import map as lmap
 from layers.schema import DENSITY_ZONES, LAND_USE
 from ui import widgets as w
+from ui.charts import stacked_bars
 from ui.common import (
     current_layers,
     demo_banner,
@@ -445,7 +446,7 @@ with summary_box:
         index=parks,
     )
     st.altair_chart(
-        w.stacked_bars(
+        stacked_bars(
             chart, unit=unit, row_title=park_col, part_title=" ", colors=["#bdbdbd", "#e6550d"]
         ),
         width="stretch",
@@ -472,7 +473,7 @@ with summary_box:
         )
     )
     st.altair_chart(
-        w.stacked_bars(
+        stacked_bars(
             cluster_table.drop(columns=[total_col]),
             unit=unit,
             row_title=t("产业集群", "cluster"),

@@ -167,7 +167,7 @@ def hillshade(path: str) -> tuple[Hillshade, str]:
     """The DEM hillshade and the URL of its PNG."""
     shade = hillshade_overlay(path)
     buffer = io.BytesIO()
-    Image.fromarray(shade.rgba).save(buffer, format="PNG", optimize=True)
+    Image.fromarray(shade.rgba).save(buffer, format="PNG")
     return shade, publish(buffer.getvalue(), ".png")
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from layers import map as lmap
 from layers.schema import CLUSTER, INDUSTRIAL_LAND_USES, LAND_USE, STATUS
+from ui.charts import stacked_bars
 from ui.common import (
     add_enterprises,
     add_parcels,
@@ -77,16 +78,37 @@ if parcels is not None:
             .div(1e4)
             .round(1)
         )
-        table = table[[c for c in STATUS.codes if c in table.columns]]
-        table.columns = [STATUS.label(c, lang()) for c in table.columns]
-        st.dataframe(table, width="stretch")
-        st.bar_chart(table, horizontal=True)
+        codes = [c for c in STATUS.codes if c in table.columns]
+        table = table[codes]
+        table.columns = [STATUS.label(c, lang()) for c in codes]
+        table.index.name = t("园区", "park")
+        st.table(table)
+        st.altair_chart(
+            stacked_bars(
+                table,
+                unit=t("公顷", "ha"),
+                row_title=t("园区", "park"),
+                part_title=t("状态", "status"),
+                colors=[lmap.STATUS_COLORS[c] for c in codes],
+            ),
+            width="stretch",
+        )
 if firms is not None:
     with right:
         st.subheader(t("各园区企业数（按产业集群）", "Enterprises by park and cluster"))
         counts = pd.crosstab([park_label(p, layers) for p in firms.park_id], firms.cluster)
-        counts = counts[[c for c in CLUSTER.codes if c in counts.columns]]
-        counts.columns = [CLUSTER.label(c, lang()) for c in counts.columns]
+        codes = [c for c in CLUSTER.codes if c in counts.columns]
+        counts = counts[codes]
+        counts.columns = [CLUSTER.label(c, lang()) for c in codes]
         counts.index.name = t("园区", "park")
-        st.dataframe(counts, width="stretch")
-        st.bar_chart(counts, horizontal=True)
+        st.table(counts)
+        st.altair_chart(
+            stacked_bars(
+                counts,
+                unit=t("企业数", "enterprises"),
+                row_title=t("园区", "park"),
+                part_title=t("产业集群", "cluster"),
+                colors=[lmap.CLUSTER_COLORS[c] for c in codes],
+            ),
+            width="stretch",
+        )

@@ -73,7 +73,7 @@ def test_overview_shows_demo_map_offline(page):
     loaded = time.time()
     counts = wait_for_features(page, 3)
     map_ready_s = time.time() - loaded
-    record_timing("总览 map ready after the page load event (first visit)", map_ready_s)
+    record_timing("总览 map ready after the page load event (first visit after server start)", map_ready_s)
     values = sorted(counts.values())
     assert len(DEMO.parcels) in values
     assert sum(values) - len(DEMO.parcels) == len(DEMO.enterprises)  # firms + anchor firms
@@ -81,6 +81,11 @@ def test_overview_shows_demo_map_offline(page):
     assert page.get_by_text("示意数据").first.is_visible()
     no_exception(page)
     screenshot(page, "01_overview")
+    # A later visit, as every visitor after the first sees it (the server has warmed up).
+    page.goto(page.base_url + "/")
+    loaded = time.time()
+    wait_for_features(page, 3)
+    record_timing("总览 map ready after the page load event (later visit)", time.time() - loaded)
     assert page.requests.outside() == []
 
 
