@@ -75,8 +75,13 @@ REMOVE_PARCEL = "remove_parcel"
 SPLIT_PARCEL = "split_parcel"
 MERGE_PARCELS = "merge_parcels"
 #: Every edit kind, in the order a form would offer them.
-EDIT_KINDS: tuple[str, ...] = (SET_ATTRIBUTES, ADD_PARCEL, REMOVE_PARCEL, SPLIT_PARCEL,
-                               MERGE_PARCELS)
+EDIT_KINDS: tuple[str, ...] = (
+    SET_ATTRIBUTES,
+    ADD_PARCEL,
+    REMOVE_PARCEL,
+    SPLIT_PARCEL,
+    MERGE_PARCELS,
+)
 EDIT_KIND_LABELS: dict[str, tuple[str, str]] = {
     SET_ATTRIBUTES: ("修改属性", "set attributes"),
     ADD_PARCEL: ("新增地块", "add parcel"),
@@ -86,13 +91,17 @@ EDIT_KIND_LABELS: dict[str, tuple[str, str]] = {
 }
 
 #: Parcel attributes a ``set_attributes`` edit may change.
-EDITABLE_ATTRIBUTES: tuple[str, ...] = ("status", "land_use", "far_target", "highrise",
-                                        "guided_cluster")
+EDITABLE_ATTRIBUTES: tuple[str, ...] = (
+    "status",
+    "land_use",
+    "far_target",
+    "highrise",
+    "guided_cluster",
+)
 #: Attributes a drawn (or merged) parcel may be given.
 NEW_PARCEL_ATTRIBUTES: tuple[str, ...] = (*EDITABLE_ATTRIBUTES, "name", "density_zone")
 #: Defaults of a drawn parcel for attributes the planner leaves out.
-NEW_PARCEL_DEFAULTS: dict[str, Any] = {"status": "available", "land_use": "M1",
-                                       "highrise": False}
+NEW_PARCEL_DEFAULTS: dict[str, Any] = {"status": "available", "land_use": "M1", "highrise": False}
 #: Smallest drawn parcel, m² (after clipping to the district); smaller is a stray click.
 MIN_PARCEL_AREA_M2 = 100.0
 #: Density zone of a drawn parcel outside every park, or in a park without zoned parcels.
@@ -105,7 +114,9 @@ SCENARIO_SOURCE = "情景绘制"
 MAX_FAR_TARGET = 30.0
 #: Labels of the kinds of change in :attr:`AppliedScenario.changes`.
 CHANGE_LABELS: dict[str, tuple[str, str]] = {
-    "added": ("新增", "added"), "removed": ("删除", "removed"), "modified": ("修改", "modified"),
+    "added": ("新增", "added"),
+    "removed": ("删除", "removed"),
+    "modified": ("修改", "modified"),
 }
 #: Overlap (m²) of a drawn parcel with existing parcels above which apply warns.
 OVERLAP_WARNING_M2 = 1.0
@@ -194,8 +205,11 @@ class Edit:
         attrs = _describe_attributes(self.attributes, lang)
         n = len(self.parcel_ids)
         if self.kind == SET_ATTRIBUTES:
-            text = (f"修改 {n} 个地块（{ids}）：{attrs}" if zh
-                    else f"Set on {n} parcel(s) ({ids}): {attrs}")
+            text = (
+                f"修改 {n} 个地块（{ids}）：{attrs}"
+                if zh
+                else f"Set on {n} parcel(s) ({ids}): {attrs}"
+            )
         elif self.kind == ADD_PARCEL:
             text = f"新增地块 {ids}：{attrs}" if zh else f"Add parcel {ids}: {attrs}"
         elif self.kind == REMOVE_PARCEL:
@@ -204,8 +218,11 @@ class Edit:
             text = f"分割地块 {ids}" if zh else f"Split parcel {ids}"
         else:
             new_id = self.attributes.get("parcel_id", "")
-            text = (f"合并 {n} 个地块（{ids}）为 {new_id}" if zh
-                    else f"Merge {n} parcels ({ids}) into {new_id}")
+            text = (
+                f"合并 {n} 个地块（{ids}）为 {new_id}"
+                if zh
+                else f"Merge {n} parcels ({ids}) into {new_id}"
+            )
         if self.note:
             text += f"（{self.note}）" if zh else f" ({self.note})"
         return text
@@ -241,8 +258,11 @@ def _value_label(name: str, value: Any, lang: str) -> str:
 
 
 def _parcel_id_tuple(parcel_ids: str | Iterable[str], *, what: str) -> tuple[str, ...]:
-    ids = [parcel_ids] if isinstance(parcel_ids, str) else \
-        list(parcel_ids if parcel_ids is not None else [])
+    ids = (
+        [parcel_ids]
+        if isinstance(parcel_ids, str)
+        else list(parcel_ids if parcel_ids is not None else [])
+    )
     clean = tuple(dict.fromkeys(str(p).strip() for p in ids if str(p).strip()))
     if not clean:
         raise InputError(
@@ -280,7 +300,8 @@ def normalise_attributes(
             problems.append(f"{zh}（{name}）：{exc}")
     if problems:
         raise InputError(
-            "地块属性有误，请修改表单：", "Invalid parcel attributes; correct the form:",
+            "地块属性有误，请修改表单：",
+            "Invalid parcel attributes; correct the form:",
             details=problems,
         )
     return out
@@ -306,8 +327,10 @@ def _normalise_value(name: str, value: Any) -> Any:
             return None
         number = _number(value)
         if not 0.0 <= number <= MAX_FAR_TARGET:
-            raise ValueError(f"应在 0 到 {MAX_FAR_TARGET:g} 之间，实为 {number:g} / "
-                             f"must be between 0 and {MAX_FAR_TARGET:g}, got {number:g}")
+            raise ValueError(
+                f"应在 0 到 {MAX_FAR_TARGET:g} 之间，实为 {number:g} / "
+                f"must be between 0 and {MAX_FAR_TARGET:g}, got {number:g}"
+            )
         return number
     if name == "highrise":
         if isinstance(value, bool | np.bool_):
@@ -375,19 +398,27 @@ def set_attributes(
             "没有要修改的属性：请在表单中至少填写一项。",
             "No attribute to set: fill in at least one field of the form.",
         )
-    return Edit(SET_ATTRIBUTES, ids, normalise_attributes(attributes), None,
-                author=author, note=note)
+    return Edit(
+        SET_ATTRIBUTES, ids, normalise_attributes(attributes), None, author=author, note=note
+    )
 
 
 def remove_parcel(parcel_ids: str | Iterable[str], *, author: str = "", note: str = "") -> Edit:
     """An edit removing one or several parcels."""
-    return Edit(REMOVE_PARCEL, _parcel_id_tuple(parcel_ids, what="删除地块 remove parcels"),
-                author=author, note=note)
+    return Edit(
+        REMOVE_PARCEL,
+        _parcel_id_tuple(parcel_ids, what="删除地块 remove parcels"),
+        author=author,
+        note=note,
+    )
 
 
 def merge_parcels(
-    parcel_ids: Iterable[str], attributes: Mapping[str, Any] | None = None, *,
-    author: str = "", note: str = "",
+    parcel_ids: Iterable[str],
+    attributes: Mapping[str, Any] | None = None,
+    *,
+    author: str = "",
+    note: str = "",
 ) -> Edit:
     """An edit replacing two or more parcels by one (their union), e.g. to consolidate
     low-efficiency parcels before 工业上楼.
@@ -413,19 +444,29 @@ def _as_geometry(geometry: Any, what_zh: str, what_en: str) -> BaseGeometry:
         data = geometry.get("geometry") if geometry.get("type") == "Feature" else geometry
         try:
             return geojson_shape(data)
-        except (AttributeError, KeyError, TypeError, ValueError, IndexError,
-                shapely.errors.GEOSException) as exc:
-            raise InputError(f"{what_zh}不是有效的 GeoJSON 几何：{exc}",
-                             f"The {what_en} is not a valid GeoJSON geometry: {exc}") from exc
-    raise InputError(f"没有{what_zh}：请先在地图上绘制。",
-                     f"No {what_en}: draw it on the map first.")
+        except (
+            AttributeError,
+            KeyError,
+            TypeError,
+            ValueError,
+            IndexError,
+            shapely.errors.GEOSException,
+        ) as exc:
+            raise InputError(
+                f"{what_zh}不是有效的 GeoJSON 几何：{exc}",
+                f"The {what_en} is not a valid GeoJSON geometry: {exc}",
+            ) from exc
+    raise InputError(
+        f"没有{what_zh}：请先在地图上绘制。", f"No {what_en}: draw it on the map first."
+    )
 
 
 def _check_lonlat(geom: BaseGeometry, what_zh: str, what_en: str) -> None:
     xy = shapely.get_coordinates(geom)
     if not np.isfinite(xy).all():
-        raise InputError(f"{what_zh}含无效坐标（NaN/无穷大）。",
-                         f"The {what_en} has non-finite coordinates.")
+        raise InputError(
+            f"{what_zh}含无效坐标（NaN/无穷大）。", f"The {what_en} has non-finite coordinates."
+        )
     if (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
         raise InputError(
             f"{what_zh}的坐标不是经纬度（WGS84）：请在地图上绘制，或先转换坐标。",
@@ -517,8 +558,7 @@ def add_parcel(
             f"所画地块几何无效{where_zh}（{reason}）。请删除后重新绘制。",
             f"The drawn parcel is not a valid polygon{where_en} ({reason}). Draw it again.",
         )
-    attrs = {**NEW_PARCEL_DEFAULTS,
-             **normalise_attributes(attributes or {}, NEW_PARCEL_ATTRIBUTES)}
+    attrs = {**NEW_PARCEL_DEFAULTS, **normalise_attributes(attributes or {}, NEW_PARCEL_ATTRIBUTES)}
     notes = [note] if note else []
     if district is not None:
         outline = district_outline(district)
@@ -536,8 +576,10 @@ def add_parcel(
                     "The drawn parcel only touches the district edge; draw it inside.",
                 )
             geom = clipped
-            notes.append(f"已按区界裁剪，去掉约 {cut_m2:,.0f} m² / clipped to the district, "
-                         f"{cut_m2:,.0f} m² cut off")
+            notes.append(
+                f"已按区界裁剪，去掉约 {cut_m2:,.0f} m² / clipped to the district, "
+                f"{cut_m2:,.0f} m² cut off"
+            )
     area = metric_area_m2(geom)
     if area < min_area_m2:
         raise InputError(
@@ -547,8 +589,9 @@ def add_parcel(
         )
     geom = shapely.orient_polygons(geom, exterior_cw=False)
     digest = hashlib.blake2b(shapely.to_wkb(geom, byte_order=1), digest_size=4).hexdigest()
-    return Edit(ADD_PARCEL, (NEW_PARCEL_PREFIX + digest,), attrs, geom,
-                author=author, note="；".join(notes))
+    return Edit(
+        ADD_PARCEL, (NEW_PARCEL_PREFIX + digest,), attrs, geom, author=author, note="；".join(notes)
+    )
 
 
 def _reason_location(reason: str) -> tuple[str, str]:
@@ -556,7 +599,7 @@ def _reason_location(reason: str) -> tuple[str, str]:
     if "[" not in reason:
         return "", ""
     try:
-        x, y = (float(v) for v in reason[reason.index("[") + 1:reason.index("]")].split()[:2])
+        x, y = (float(v) for v in reason[reason.index("[") + 1 : reason.index("]")].split()[:2])
     except ValueError:
         return "", ""
     return f"（约在 {x:.5f}, {y:.5f} 附近）", f" (near {x:.5f}, {y:.5f})"
@@ -607,8 +650,10 @@ def edit_from_parts(
     when = parse_time(created_at, "编辑时间 created_at") if created_at else now_iso()
     if kind == ADD_PARCEL:
         if len(ids) != 1:
-            raise InputError("新增地块的编辑应只含一个地块编号。",
-                             "An add_parcel edit must carry exactly one parcel id.")
+            raise InputError(
+                "新增地块的编辑应只含一个地块编号。",
+                "An add_parcel edit must carry exactly one parcel id.",
+            )
         made = add_parcel(geometry, attrs, min_area_m2=0.0)
         return Edit(ADD_PARCEL, ids, made.attributes, made.geometry, when, author, note)
     if kind == MERGE_PARCELS:
@@ -624,10 +669,14 @@ def edit_from_parts(
         # Not through set_attributes(**attrs): a stored attribute named "author" or "note"
         # must be refused, not taken for provenance.
         if not attrs:
-            raise InputError("修改属性的编辑没有任何属性。",
-                             "A set_attributes edit carries no attribute.")
-        made = Edit(SET_ATTRIBUTES, _parcel_id_tuple(ids, what="修改属性 set attributes"),
-                    normalise_attributes(attrs))
+            raise InputError(
+                "修改属性的编辑没有任何属性。", "A set_attributes edit carries no attribute."
+            )
+        made = Edit(
+            SET_ATTRIBUTES,
+            _parcel_id_tuple(ids, what="修改属性 set attributes"),
+            normalise_attributes(attrs),
+        )
     return replace(made, created_at=when, author=author, note=note)
 
 
@@ -696,13 +745,13 @@ class Scenario:
         digest = hashlib.blake2b(digest_size=8)
         digest.update(str(self.base_id).encode())
         for edit in self.edits:
-            digest.update(repr((edit.kind, edit.parcel_ids,
-                                sorted(edit.attributes.items()))).encode())
+            digest.update(
+                repr((edit.kind, edit.parcel_ids, sorted(edit.attributes.items()))).encode()
+            )
             digest.update(b"" if edit.geometry is None else shapely.to_wkb(edit.geometry))
         return digest.hexdigest()
 
-    def with_details(self, *, name: str | None = None,
-                     description: str | None = None) -> Scenario:
+    def with_details(self, *, name: str | None = None, description: str | None = None) -> Scenario:
         """A copy with a new name and/or description."""
         return replace(
             self,
@@ -721,16 +770,23 @@ def scenario_name(name: object) -> str:
     return text
 
 
-def new_scenario(name: str, author: str = "", description: str = "",
-                 base_id: str | None = None) -> Scenario:
+def new_scenario(
+    name: str, author: str = "", description: str = "", base_id: str | None = None
+) -> Scenario:
     """A new, empty, unsaved scenario (version 0) with a fresh uuid4 id.
 
     ``base_id`` None builds on the baseline; another scenario's id builds on its result.
     """
     moment = now_iso()
-    return Scenario(id=str(uuid.uuid4()), name=scenario_name(name), description=str(description),
-                    author=str(author), created_at=moment, updated_at=moment,
-                    base_id=None if base_id in (None, "") else str(base_id))
+    return Scenario(
+        id=str(uuid.uuid4()),
+        name=scenario_name(name),
+        description=str(description),
+        author=str(author),
+        created_at=moment,
+        updated_at=moment,
+        base_id=None if base_id in (None, "") else str(base_id),
+    )
 
 
 # --- applying ---------------------------------------------------------------------------
@@ -811,8 +867,10 @@ def apply(
         No parcel layer; a base scenario that cannot be resolved; a cycle of bases.
     """
     if not isinstance(base, LayerSet) or base.parcels is None:
-        raise InputError("没有基础地块图层：请先加载地块数据。",
-                         "No baseline parcel layer: load the parcels first.")
+        raise InputError(
+            "没有基础地块图层：请先加载地块数据。",
+            "No baseline parcel layer: load the parcels first.",
+        )
     chain = _base_chain(scenario, resolve_base)
     frame = _working_frame(base.parcels)
     context = _Context(base.parks, frame)
@@ -832,7 +890,7 @@ def apply(
     before = base.parcels.to_crs(WGS84)
     before = before.set_index(before["parcel_id"].astype(str)).geometry
     after = frame.geometry
-    kinds = (["added"] * len(added) + ["removed"] * len(removed) + ["modified"] * len(modified))
+    kinds = ["added"] * len(added) + ["removed"] * len(removed) + ["modified"] * len(modified)
     changes = gpd.GeoDataFrame(
         {
             "parcel_id": [*added, *removed, *modified],
@@ -852,8 +910,9 @@ def apply(
     )
 
 
-def _base_chain(scenario: Scenario,
-                resolve_base: Callable[[str], Scenario] | None) -> list[Scenario]:
+def _base_chain(
+    scenario: Scenario, resolve_base: Callable[[str], Scenario] | None
+) -> list[Scenario]:
     chain = [scenario]
     seen = {scenario.id}
     current = scenario
@@ -871,8 +930,9 @@ def _base_chain(scenario: Scenario,
             )
         parent = resolve_base(current.base_id)
         if not isinstance(parent, Scenario) or parent.id != current.base_id:
-            raise InputError(f"找不到基础情景 {current.base_id}。",
-                             f"Base scenario {current.base_id} not found.")
+            raise InputError(
+                f"找不到基础情景 {current.base_id}。", f"Base scenario {current.base_id} not found."
+            )
         seen.add(parent.id)
         chain.append(parent)
         current = parent
@@ -883,8 +943,13 @@ def _working_frame(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     require_crs(parcels, "地块图层 parcels")
     frame = parcels.to_crs(WGS84) if parcels.crs.to_epsg() != 4326 else parcels.copy()
     frame["parcel_id"] = frame["parcel_id"].astype(str)
-    defaults = {"highrise": False, "far_target": np.nan, "guided_cluster": None, "name": None,
-                "source": None}
+    defaults = {
+        "highrise": False,
+        "far_target": np.nan,
+        "guided_cluster": None,
+        "name": None,
+        "source": None,
+    }
     for column, value in defaults.items():
         if column not in frame.columns:
             frame[column] = value
@@ -902,12 +967,21 @@ class _Context:
         if parks is not None and len(parks) and "park_id" in parks.columns:
             require_crs(parks, "园区图层 parks")
             metric = parks.to_crs(METRIC_CRS)
-            kind = (metric["kind"].astype(str).to_numpy() if "kind" in metric.columns
-                    else np.full(len(metric), "park"))
-            self.parks = (metric.geometry.to_numpy(), metric["park_id"].astype(str).to_numpy(),
-                          kind)
-        zones = pd.to_numeric(parcels["density_zone"], errors="coerce") \
-            if "density_zone" in parcels.columns else pd.Series(dtype=float)
+            kind = (
+                metric["kind"].astype(str).to_numpy()
+                if "kind" in metric.columns
+                else np.full(len(metric), "park")
+            )
+            self.parks = (
+                metric.geometry.to_numpy(),
+                metric["park_id"].astype(str).to_numpy(),
+                kind,
+            )
+        zones = (
+            pd.to_numeric(parcels["density_zone"], errors="coerce")
+            if "density_zone" in parcels.columns
+            else pd.Series(dtype=float)
+        )
         by_park = pd.DataFrame({"park": parcels.get("park_id"), "zone": zones}).dropna()
         # The smallest zone wins a tie so the choice is reproducible.
         self.zone_of_park = {
@@ -928,15 +1002,20 @@ class _Context:
         return str(ids[np.flatnonzero(pool)[np.argmax(overlap[pool])]])
 
     def zone_of(self, park_id: str | None) -> int:
-        return self.zone_of_park.get(park_id, DEFAULT_DENSITY_ZONE) if park_id \
+        return (
+            self.zone_of_park.get(park_id, DEFAULT_DENSITY_ZONE)
+            if park_id
             else DEFAULT_DENSITY_ZONE
+        )
 
 
 def _missing_message(missing: list[str], what_zh: str, what_en: str) -> str:
     ids_zh = _id_list(tuple(missing), "、", limit=5)
     ids_en = _id_list(tuple(missing), ", ", limit=5)
-    return (f"地块 {ids_zh} 已不存在，{what_zh}未对其生效 / parcels {ids_en} no longer exist; "
-            f"{what_en} did not apply to them")
+    return (
+        f"地块 {ids_zh} 已不存在，{what_zh}未对其生效 / parcels {ids_en} no longer exist; "
+        f"{what_en} did not apply to them"
+    )
 
 
 def _present(frame: gpd.GeoDataFrame, ids: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -977,8 +1056,10 @@ def _new_rows(frame: gpd.GeoDataFrame, rows: list[dict]) -> gpd.GeoDataFrame:
 def _apply_add(frame, edit, context, touched):
     new_id = edit.parcel_ids[0]
     if new_id in frame.index:
-        return frame, [f"地块编号 {new_id} 已存在（同一地块重复绘制？），未新增 / parcel id "
-                       f"{new_id} already exists (drawn twice?); not added"]
+        return frame, [
+            f"地块编号 {new_id} 已存在（同一地块重复绘制？），未新增 / parcel id "
+            f"{new_id} already exists (drawn twice?); not added"
+        ]
     geom = edit.geometry
     metric = shapely.transform(geom, _metric_xy)
     park_id = context.park_of(metric)
@@ -1018,27 +1099,39 @@ def _apply_split(frame, edit, context, touched):
         return frame, [_missing_message([parent_id], "分割", "the split")]
     parent = frame.loc[parent_id]
     geom = shapely.make_valid(parent[frame.geometry.name])
-    parts = [p for p in shapely.get_parts(split_geometry(geom, edit.geometry))
-             if p.geom_type == "Polygon" and not p.is_empty]
+    parts = [
+        p
+        for p in shapely.get_parts(split_geometry(geom, edit.geometry))
+        if p.geom_type == "Polygon" and not p.is_empty
+    ]
     if len(parts) < 2:
-        return frame, [f"分割线没有把地块 {parent_id} 分成两块以上，未分割；请画一条完整穿过地块的线 / "
-                       f"the line does not cut parcel {parent_id} in two; draw it right across"]
+        return frame, [
+            f"分割线没有把地块 {parent_id} 分成两块以上，未分割；请画一条完整穿过地块的线 / "
+            f"the line does not cut parcel {parent_id} in two; draw it right across"
+        ]
     centroids = shapely.get_coordinates(shapely.centroid(parts))
     order = np.lexsort((centroids[:, 1], centroids[:, 0]))
     parts = [parts[i] for i in order]
     ids = [f"{parent_id}-{k}" for k in range(1, len(parts) + 1)]
     taken = [p for p in ids if p in frame.index]
     if taken:
-        return frame, [f"分割后的编号 {'、'.join(taken)} 已存在，未分割 / ids "
-                       f"{', '.join(taken)} already exist; not split"]
+        return frame, [
+            f"分割后的编号 {'、'.join(taken)} 已存在，未分割 / ids "
+            f"{', '.join(taken)} already exist; not split"
+        ]
     share = np.array([metric_area_m2(p) for p in parts])
     share = share / share.sum()
     rows = []
     for new_id, part, s in zip(ids, parts, share, strict=True):
         row = parent.to_dict()
-        row.update({"parcel_id": new_id, frame.geometry.name: part,
-                    "area_m2": float(parent["area_m2"]) * s,
-                    "gfa_current_m2": float(parent["gfa_current_m2"]) * s})
+        row.update(
+            {
+                "parcel_id": new_id,
+                frame.geometry.name: part,
+                "area_m2": float(parent["area_m2"]) * s,
+                "gfa_current_m2": float(parent["gfa_current_m2"]) * s,
+            }
+        )
         rows.append(row)
     touched.update(ids)
     return _new_rows(frame.drop(index=[parent_id]), rows), []
@@ -1050,27 +1143,34 @@ def _apply_merge(frame, edit, context, touched):
     new_id = attrs.pop("parcel_id")
     messages = [_missing_message(missing, "合并", "the merge")] if missing else []
     if len(present) < 2:
-        return frame, [*messages, f"可合并的地块不足两个，未生成 {new_id} / fewer than two of the "
-                                  f"parcels remain; {new_id} not made"]
+        return frame, [
+            *messages,
+            f"可合并的地块不足两个，未生成 {new_id} / fewer than two of the "
+            f"parcels remain; {new_id} not made",
+        ]
     if new_id in frame.index and new_id not in present:
-        return frame, [*messages, f"地块编号 {new_id} 已存在，未合并 / parcel id {new_id} "
-                                  "already exists; not merged"]
+        return frame, [
+            *messages,
+            f"地块编号 {new_id} 已存在，未合并 / parcel id {new_id} already exists; not merged",
+        ]
     members = frame.loc[present]
     geoms = shapely.make_valid(members.geometry.to_numpy())
     largest = members.iloc[int(np.argmax(pd.to_numeric(members["area_m2"]).to_numpy()))]
     row = members.iloc[0].to_dict()
     area = float(pd.to_numeric(members["area_m2"]).sum())
     gfa = float(pd.to_numeric(members["gfa_current_m2"]).sum())
-    row.update({
-        "parcel_id": new_id,
-        frame.geometry.name: _polygonal(shapely.union_all(geoms)),
-        "area_m2": area,
-        "gfa_current_m2": gfa,
-        "far_current": gfa / area if area > 0 else 0.0,
-        "park_id": largest["park_id"],
-        "density_zone": largest["density_zone"],
-        **{k: _cell(k, v) for k, v in attrs.items()},
-    })
+    row.update(
+        {
+            "parcel_id": new_id,
+            frame.geometry.name: _polygonal(shapely.union_all(geoms)),
+            "area_m2": area,
+            "gfa_current_m2": gfa,
+            "far_current": gfa / area if area > 0 else 0.0,
+            "park_id": largest["park_id"],
+            "density_zone": largest["density_zone"],
+            **{k: _cell(k, v) for k, v in attrs.items()},
+        }
+    )
     touched.add(new_id)
     return _new_rows(frame.drop(index=present), [row]), messages
 
@@ -1083,8 +1183,18 @@ _HANDLERS = {
     MERGE_PARCELS: _apply_merge,
 }
 
-_COMPARED = ("status", "land_use", "far_target", "highrise", "guided_cluster", "name",
-             "density_zone", "park_id", "area_m2", "gfa_current_m2")
+_COMPARED = (
+    "status",
+    "land_use",
+    "far_target",
+    "highrise",
+    "guided_cluster",
+    "name",
+    "density_zone",
+    "park_id",
+    "area_m2",
+    "gfa_current_m2",
+)
 
 
 def _modified(base: gpd.GeoDataFrame, frame: gpd.GeoDataFrame, touched: set[str]) -> list[str]:
@@ -1097,8 +1207,9 @@ def _modified(base: gpd.GeoDataFrame, frame: gpd.GeoDataFrame, touched: set[str]
     changed = np.zeros(len(ids), dtype=bool)
     for column in _COMPARED:
         if column in before.columns and column in after.columns:
-            changed |= _differs(before[column].to_numpy(dtype=object),
-                                after[column].to_numpy(dtype=object))
+            changed |= _differs(
+                before[column].to_numpy(dtype=object), after[column].to_numpy(dtype=object)
+            )
     changed |= ~shapely.equals_exact(before.geometry.to_numpy(), after.geometry.to_numpy(), 0.0)
     return [p for p, c in zip(ids, changed, strict=True) if c]
 
@@ -1112,20 +1223,23 @@ def _differs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def select_parcels(parcels: gpd.GeoDataFrame, area: BaseGeometry | Mapping, *,
-                   predicate: str = "intersects") -> list[str]:
+def select_parcels(
+    parcels: gpd.GeoDataFrame, area: BaseGeometry | Mapping, *, predicate: str = "intersects"
+) -> list[str]:
     """Ids of the parcels a drawn rectangle or polygon (WGS84) selects.
 
     ``predicate`` is ``"intersects"`` (touched by the drawing) or ``"within"`` (wholly
     inside it). Ids are returned in layer order.
     """
     if predicate not in ("intersects", "within"):
-        raise InputError("选择方式应为 intersects 或 within。",
-                         "predicate must be 'intersects' or 'within'.")
+        raise InputError(
+            "选择方式应为 intersects 或 within。", "predicate must be 'intersects' or 'within'."
+        )
     geom = _as_geometry(area, "选择范围", "selection area")
     require_crs(parcels, "地块图层 parcels")
     geoms = parcels.to_crs(WGS84).geometry.to_numpy()
     tree = shapely.STRtree(geoms)
-    hits = np.sort(tree.query(geom, predicate="intersects" if predicate == "intersects"
-                              else "contains"))
+    hits = np.sort(
+        tree.query(geom, predicate="intersects" if predicate == "intersects" else "contains")
+    )
     return parcels["parcel_id"].astype(str).to_numpy()[hits].tolist()

@@ -126,13 +126,15 @@ class ScenarioStore(Protocol):
         """Delete a scenario; refused unless ``confirm`` is True."""
         ...
 
-    def duplicate(self, scenario_id: str, *, name: str | None = None,
-                  author: str | None = None) -> Scenario:
+    def duplicate(
+        self, scenario_id: str, *, name: str | None = None, author: str | None = None
+    ) -> Scenario:
         """Save a copy under a new id and return it."""
         ...
 
-    def rename(self, scenario_id: str, name: str, *, expected_version: int,
-               description: str | None = None) -> Scenario:
+    def rename(
+        self, scenario_id: str, name: str, *, expected_version: int, description: str | None = None
+    ) -> Scenario:
         """Change the name (and description) of a stored scenario."""
         ...
 
@@ -187,15 +189,18 @@ def parse_gpkg_geometry(blob: bytes | None) -> BaseGeometry | None:
         return None
     data = bytes(blob)
     if len(data) < 8 or data[:2] != b"GP":
-        raise InputError("几何数据不是 GeoPackage 格式。", "Geometry blob is not GeoPackage binary.")
+        raise InputError(
+            "几何数据不是 GeoPackage 格式。", "Geometry blob is not GeoPackage binary."
+        )
     flags = data[3]
     if flags & 0b0010_0000:
-        raise InputError("不支持扩展 GeoPackage 几何。",
-                         "Extended GeoPackage geometries are not supported.")
+        raise InputError(
+            "不支持扩展 GeoPackage 几何。", "Extended GeoPackage geometries are not supported."
+        )
     envelope = (flags >> 1) & 0b111
     if envelope not in _ENVELOPE_BYTES:
         raise InputError("GeoPackage 几何头无效。", "Invalid GeoPackage geometry header.")
-    return shapely.from_wkb(data[8 + _ENVELOPE_BYTES[envelope]:])
+    return shapely.from_wkb(data[8 + _ENVELOPE_BYTES[envelope] :])
 
 
 # --- the GeoPackage store -----------------------------------------------------------------
@@ -204,12 +209,30 @@ def parse_gpkg_geometry(blob: bytes | None) -> BaseGeometry | None:
 def _srs_rows() -> list[tuple]:
     wkt = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
     return [
-        ("WGS 84 geodetic", 4326, "EPSG", 4326, wkt, "longitude/latitude coordinates in "
-         "decimal degrees on the WGS 84 spheroid"),
-        ("Undefined cartesian SRS", -1, "NONE", -1, "undefined",
-         "undefined cartesian coordinate reference system"),
-        ("Undefined geographic SRS", 0, "NONE", 0, "undefined",
-         "undefined geographic coordinate reference system"),
+        (
+            "WGS 84 geodetic",
+            4326,
+            "EPSG",
+            4326,
+            wkt,
+            "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+        ),
+        (
+            "Undefined cartesian SRS",
+            -1,
+            "NONE",
+            -1,
+            "undefined",
+            "undefined cartesian coordinate reference system",
+        ),
+        (
+            "Undefined geographic SRS",
+            0,
+            "NONE",
+            0,
+            "undefined",
+            "undefined geographic coordinate reference system",
+        ),
     ]
 
 
@@ -301,8 +324,10 @@ class GpkgScenarioStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"无法创建文件夹 {self.path.parent}：{exc.strerror}。",
-                             f"Cannot create folder {self.path.parent}: {exc.strerror}.") from exc
+            raise InputError(
+                f"无法创建文件夹 {self.path.parent}：{exc.strerror}。",
+                f"Cannot create folder {self.path.parent}: {exc.strerror}.",
+            ) from exc
         self._initialise()
 
     # connections and transactions
@@ -334,8 +359,11 @@ class GpkgScenarioStore:
                 "another workspace file.",
                 source=self.path.name,
             )
-        return InputError(f"读写情景文件失败：{text}", f"Reading/writing the scenario file "
-                          f"failed: {text}", source=self.path.name)
+        return InputError(
+            f"读写情景文件失败：{text}",
+            f"Reading/writing the scenario file failed: {text}",
+            source=self.path.name,
+        )
 
     @contextmanager
     def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
@@ -374,11 +402,17 @@ class GpkgScenarioStore:
                 )
             if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 con.execute("PRAGMA journal_mode = WAL")
-            registered = con.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-                ("gpkg_contents",)).fetchone()[0] and con.execute(
-                "SELECT count(*) FROM gpkg_contents WHERE table_name IN (?, ?)",
-                (SCENARIOS_TABLE, EDITS_TABLE)).fetchone()[0] == 2
+            registered = (
+                con.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    ("gpkg_contents",),
+                ).fetchone()[0]
+                and con.execute(
+                    "SELECT count(*) FROM gpkg_contents WHERE table_name IN (?, ?)",
+                    (SCENARIOS_TABLE, EDITS_TABLE),
+                ).fetchone()[0]
+                == 2
+            )
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         finally:
@@ -392,8 +426,10 @@ class GpkgScenarioStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     con.execute(statement)
-            con.execute(f"CREATE INDEX IF NOT EXISTS {EDITS_TABLE}_scenario "
-                        f"ON {EDITS_TABLE} (scenario_id, seq)")
+            con.execute(
+                f"CREATE INDEX IF NOT EXISTS {EDITS_TABLE}_scenario "
+                f"ON {EDITS_TABLE} (scenario_id, seq)"
+            )
             con.executemany(
                 "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
                 _srs_rows(),
@@ -424,8 +460,20 @@ class GpkgScenarioStore:
                 f"base_id, version, edit_count FROM {SCENARIOS_TABLE} "
                 f"ORDER BY updated_at DESC, name"
             ).fetchall()
-        return [ScenarioInfo(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "",
-                             r[6], int(r[7]), int(r[8])) for r in rows]
+        return [
+            ScenarioInfo(
+                r[0],
+                r[1],
+                r[2] or "",
+                r[3] or "",
+                r[4] or "",
+                r[5] or "",
+                r[6],
+                int(r[7]),
+                int(r[8]),
+            )
+            for r in rows
+        ]
 
     def exists(self, scenario_id: str) -> bool:
         with self._transaction("DEFERRED") as con:
@@ -447,9 +495,15 @@ class GpkgScenarioStore:
                 (str(scenario_id),),
             ).fetchall()
         return Scenario(
-            id=row[0], name=row[1], description=row[2] or "", author=row[3] or "",
-            created_at=row[4] or "", updated_at=row[5] or "", base_id=row[6],
-            version=int(row[7]), edits=tuple(self._edit(row[1], e) for e in edits),
+            id=row[0],
+            name=row[1],
+            description=row[2] or "",
+            author=row[3] or "",
+            created_at=row[4] or "",
+            updated_at=row[5] or "",
+            base_id=row[6],
+            version=int(row[7]),
+            edits=tuple(self._edit(row[1], e) for e in edits),
         )
 
     def _edit(self, name: str, record: tuple) -> Edit:
@@ -460,10 +514,16 @@ class GpkgScenarioStore:
             geometry = parse_gpkg_geometry(blob)
             if geometry is not None and geometry.is_empty:
                 geometry = None
-            return edit_from_parts(kind, parcel_ids, attributes, geometry,
-                                   created_at=created_at, author=author or "", note=note or "")
-        except (json.JSONDecodeError, TypeError, shapely.errors.GEOSException,
-                InputError) as exc:
+            return edit_from_parts(
+                kind,
+                parcel_ids,
+                attributes,
+                geometry,
+                created_at=created_at,
+                author=author or "",
+                note=note or "",
+            )
+        except (json.JSONDecodeError, TypeError, shapely.errors.GEOSException, InputError) as exc:
             raise InputError(
                 f"情景「{name}」第 {seq + 1} 项编辑已损坏（可能在其他软件中被修改）：{exc}",
                 f"Edit #{seq + 1} of scenario '{name}' is damaged (edited in another "
@@ -480,8 +540,9 @@ class GpkgScenarioStore:
 
     @staticmethod
     def _version(con: sqlite3.Connection, scenario_id: str) -> int | None:
-        row = con.execute(f"SELECT version FROM {SCENARIOS_TABLE} WHERE scenario_id = ?",
-                          (str(scenario_id),)).fetchone()
+        row = con.execute(
+            f"SELECT version FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (str(scenario_id),)
+        ).fetchone()
         return None if row is None else int(row[0])
 
     # writing
@@ -547,16 +608,33 @@ class GpkgScenarioStore:
                     f"INSERT INTO {SCENARIOS_TABLE} (scenario_id, name, description, author, "
                     f"created_at, updated_at, base_id, version, edit_count) "
                     f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (scenario.id, name, scenario.description, scenario.author, created, stamp,
-                     scenario.base_id, version, len(rows)),
+                    (
+                        scenario.id,
+                        name,
+                        scenario.description,
+                        scenario.author,
+                        created,
+                        stamp,
+                        scenario.base_id,
+                        version,
+                        len(rows),
+                    ),
                 )
             else:
                 con.execute(
                     f"UPDATE {SCENARIOS_TABLE} SET name = ?, description = ?, author = ?, "
                     f"updated_at = ?, base_id = ?, version = ?, edit_count = ? "
                     f"WHERE scenario_id = ?",
-                    (name, scenario.description, scenario.author, stamp, scenario.base_id,
-                     version, len(rows), scenario.id),
+                    (
+                        name,
+                        scenario.description,
+                        scenario.author,
+                        stamp,
+                        scenario.base_id,
+                        version,
+                        len(rows),
+                        scenario.id,
+                    ),
                 )
                 con.execute(f"DELETE FROM {EDITS_TABLE} WHERE scenario_id = ?", (scenario.id,))
             con.executemany(
@@ -567,8 +645,7 @@ class GpkgScenarioStore:
             self._touch(con, stamp)
             if self.before_commit is not None:
                 self.before_commit()
-        return replace(scenario, name=name, version=version, updated_at=stamp,
-                       created_at=created)
+        return replace(scenario, name=name, version=version, updated_at=stamp, created_at=created)
 
     def _check_base(self, con: sqlite3.Connection, scenario: Scenario) -> None:
         base_id = scenario.base_id
@@ -580,8 +657,9 @@ class GpkgScenarioStore:
                     f"The bases of scenario '{scenario.name}' form a cycle; not saved.",
                 )
             seen.add(base_id)
-            row = con.execute(f"SELECT base_id FROM {SCENARIOS_TABLE} WHERE scenario_id = ?",
-                              (base_id,)).fetchone()
+            row = con.execute(
+                f"SELECT base_id FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (base_id,)
+            ).fetchone()
             if row is None:
                 raise InputError(
                     f"情景「{scenario.name}」的基础情景 {base_id} 不在本工作区，未保存。"
@@ -594,8 +672,10 @@ class GpkgScenarioStore:
 
     @staticmethod
     def _touch(con: sqlite3.Connection, stamp: str) -> None:
-        con.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name IN (?, ?)",
-                    (stamp, SCENARIOS_TABLE, EDITS_TABLE))
+        con.execute(
+            "UPDATE gpkg_contents SET last_change = ? WHERE table_name IN (?, ?)",
+            (stamp, SCENARIOS_TABLE, EDITS_TABLE),
+        )
 
     def delete(self, scenario_id: str, *, confirm: bool = False) -> None:
         """Delete a scenario and its edits.
@@ -614,9 +694,13 @@ class GpkgScenarioStore:
         with self._transaction() as con:
             if self._version(con, scenario_id) is None:
                 raise self._not_found(scenario_id)
-            children = [r[0] for r in con.execute(
-                f"SELECT name FROM {SCENARIOS_TABLE} WHERE base_id = ? ORDER BY name",
-                (str(scenario_id),))]
+            children = [
+                r[0]
+                for r in con.execute(
+                    f"SELECT name FROM {SCENARIOS_TABLE} WHERE base_id = ? ORDER BY name",
+                    (str(scenario_id),),
+                )
+            ]
             if children:
                 raise InputError(
                     f"情景 {'、'.join(children)} 建立在该情景之上，请先删除它们或改换其基础。",
@@ -624,12 +708,12 @@ class GpkgScenarioStore:
                     "change their base first.",
                 )
             con.execute(f"DELETE FROM {EDITS_TABLE} WHERE scenario_id = ?", (str(scenario_id),))
-            con.execute(f"DELETE FROM {SCENARIOS_TABLE} WHERE scenario_id = ?",
-                        (str(scenario_id),))
+            con.execute(f"DELETE FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (str(scenario_id),))
             self._touch(con, now_iso())
 
-    def duplicate(self, scenario_id: str, *, name: str | None = None,
-                  author: str | None = None) -> Scenario:
+    def duplicate(
+        self, scenario_id: str, *, name: str | None = None, author: str | None = None
+    ) -> Scenario:
         """Save a copy (new id, version 1, same base and edits) and return it.
 
         The copy is named ``name`` or ``<name>（副本）``; ``author`` defaults to the original's.
@@ -647,12 +731,12 @@ class GpkgScenarioStore:
         )
         return self.save(copy, 0)
 
-    def rename(self, scenario_id: str, name: str, *, expected_version: int,
-               description: str | None = None) -> Scenario:
+    def rename(
+        self, scenario_id: str, name: str, *, expected_version: int, description: str | None = None
+    ) -> Scenario:
         """Change name (and description) of a stored scenario; version-checked like save."""
         current = self.open(scenario_id)
-        return self.save(current.with_details(name=name, description=description),
-                         expected_version)
+        return self.save(current.with_details(name=name, description=description), expected_version)
 
 
 def _edit_row(scenario_id: str, seq: int, edit: Edit) -> tuple:
@@ -708,19 +792,21 @@ def scenario_to_geojson(scenario: Scenario) -> str:
         if edit.geometry is not None:
             geom = shapely.orient_polygons(edit.geometry, exterior_cw=False)
             geometry = json.loads(shapely.to_geojson(geom))
-        features.append({
-            "type": "Feature",
-            "geometry": geometry,
-            "properties": {
-                "seq": seq,
-                "kind": edit.kind,
-                "parcel_ids": list(edit.parcel_ids),
-                "attributes": _plain(edit.attributes),
-                "author": edit.author,
-                "created_at": edit.created_at,
-                "note": edit.note,
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "seq": seq,
+                    "kind": edit.kind,
+                    "parcel_ids": list(edit.parcel_ids),
+                    "attributes": _plain(edit.attributes),
+                    "author": edit.author,
+                    "created_at": edit.created_at,
+                    "note": edit.note,
+                },
+            }
+        )
     document = {
         "type": "FeatureCollection",
         "format": GEOJSON_FORMAT,
@@ -763,12 +849,18 @@ def scenario_from_geojson(text: str | bytes, *, keep_id: bool = False) -> Scenar
     try:
         doc = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"情景文件不是有效的 JSON：{exc}",
-                         f"The scenario file is not valid JSON: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" \
-            or not isinstance(doc.get("features"), list):
-        raise InputError("情景文件应为 GeoJSON FeatureCollection。",
-                         "A scenario file must be a GeoJSON FeatureCollection.")
+        raise InputError(
+            f"情景文件不是有效的 JSON：{exc}", f"The scenario file is not valid JSON: {exc}"
+        ) from exc
+    if (
+        not isinstance(doc, dict)
+        or doc.get("type") != "FeatureCollection"
+        or not isinstance(doc.get("features"), list)
+    ):
+        raise InputError(
+            "情景文件应为 GeoJSON FeatureCollection。",
+            "A scenario file must be a GeoJSON FeatureCollection.",
+        )
     if doc.get("format") not in (None, GEOJSON_FORMAT):
         raise InputError(
             f"该文件不是情景文件（format = {doc.get('format')}）。若是地块图层，请在“数据导入导出”页导入。",
@@ -786,8 +878,9 @@ def scenario_from_geojson(text: str | bytes, *, keep_id: bool = False) -> Scenar
     if len(set(seqs)) != len(seqs):
         problems.append("编辑序号 seq 重复 / duplicate seq values")
     if problems:
-        raise InputError("情景文件中有无效的编辑：", "The scenario file holds invalid edits:",
-                         details=problems)
+        raise InputError(
+            "情景文件中有无效的编辑：", "The scenario file holds invalid edits:", details=problems
+        )
     stamp = now_iso()
     created = parse_time(doc["created_at"], "created_at") if doc.get("created_at") else stamp
     updated = parse_time(doc["updated_at"], "updated_at") if doc.get("updated_at") else created
@@ -829,7 +922,12 @@ def _edit_from_feature(feature: Any, number: int) -> tuple[int, Edit]:
     except shapely.errors.GEOSException as exc:
         raise InputError(f"几何无效：{exc}", f"invalid geometry: {exc}") from exc
     edit = edit_from_parts(
-        str(props.get("kind")), ids, attrs, geom, created_at=props.get("created_at"),
-        author=str(props.get("author") or ""), note=str(props.get("note") or ""),
+        str(props.get("kind")),
+        ids,
+        attrs,
+        geom,
+        created_at=props.get("created_at"),
+        author=str(props.get("author") or ""),
+        note=str(props.get("note") or ""),
     )
     return seq, edit
