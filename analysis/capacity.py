@@ -63,8 +63,15 @@ TOTAL = "(total)"
 _EPS = 1e-9
 
 _RESULT_COLUMNS = (
-    "redeveloped", "far_allowed", "footprint_m2", "floors", "height_m", "gfa_max_m2",
-    "gfa_increment_m2", "over_allowance", "highrise_form",
+    "redeveloped",
+    "far_allowed",
+    "footprint_m2",
+    "floors",
+    "height_m",
+    "gfa_max_m2",
+    "gfa_increment_m2",
+    "over_allowance",
+    "highrise_form",
 )
 
 
@@ -72,8 +79,9 @@ def _standards(standards: Standards | None) -> Standards:
     return standards if standards is not None else load_standards()
 
 
-def cumulative_heights(standards: Standards | None = None,
-                       height_cap_m: float | None = None) -> np.ndarray:
+def cumulative_heights(
+    standards: Standards | None = None, height_cap_m: float | None = None
+) -> np.ndarray:
     """Height of the roof above floor n (n = 1, 2, …) for every floor under the cap, m.
 
     Parameters
@@ -102,8 +110,9 @@ def cumulative_heights(standards: Standards | None = None,
     return top[top <= cap * (1 + _EPS)]
 
 
-def floor_table(standards: Standards | None = None, *,
-                height_cap_m: float | None = None) -> pd.DataFrame:
+def floor_table(
+    standards: Standards | None = None, *, height_cap_m: float | None = None
+) -> pd.DataFrame:
     """One row per floor of the template under the height cap, and who can use it.
 
     Parameters
@@ -125,18 +134,20 @@ def floor_table(standards: Standards | None = None, *,
     floors = np.arange(1, len(top) + 1)
     band_idx = _band_of_floor(std, floors)
     bands = std.highrise.bands
-    table = pd.DataFrame({
-        "floor": floors,
-        "band": [bands[i].key for i in band_idx],
-        "floor_height_m": [bands[i].floor_height_m for i in band_idx],
-        "top_m": top,
-        "load_t_m2": [bands[i].load_t_m2 for i in band_idx],
-        "load_kn_m2": [bands[i].load_kn_m2 for i in band_idx],
-        "freight_lift_t": [
-            np.nan if bands[i].freight_lift_t is None else bands[i].freight_lift_t
-            for i in band_idx
-        ],
-    })
+    table = pd.DataFrame(
+        {
+            "floor": floors,
+            "band": [bands[i].key for i in band_idx],
+            "floor_height_m": [bands[i].floor_height_m for i in band_idx],
+            "top_m": top,
+            "load_t_m2": [bands[i].load_t_m2 for i in band_idx],
+            "load_kn_m2": [bands[i].load_kn_m2 for i in band_idx],
+            "freight_lift_t": [
+                np.nan if bands[i].freight_lift_t is None else bands[i].freight_lift_t
+                for i in band_idx
+            ],
+        }
+    )
     fit = _fit_matrix(std)
     for j, entry in enumerate(std.highrise.suitability):
         table[f"fit_{entry.key.replace(':', '_')}"] = fit[band_idx, j]
@@ -170,8 +181,9 @@ def _height_cap(std: Standards, height_cap_m: float | None) -> float:
 
 def _scalar(value: object, name: str, zh: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise InputError(f"{zh} {name} 应为数字，实为「{value}」。",
-                         f"{name} must be a number, got {value!r}.")
+        raise InputError(
+            f"{zh} {name} 应为数字，实为「{value}」。", f"{name} must be a number, got {value!r}."
+        )
     return float(value)
 
 
@@ -247,8 +259,10 @@ def floor_capacity(
     if coverage is not None:
         coverage = _scalar(coverage, "coverage", "建筑覆盖率")
         if not 0 < coverage <= 1:
-            raise InputError(f"建筑覆盖率 coverage 应在 (0, 1] 之间，实为 {coverage:g}。",
-                             f"coverage must be in (0, 1], got {coverage:g}.")
+            raise InputError(
+                f"建筑覆盖率 coverage 应在 (0, 1] 之间，实为 {coverage:g}。",
+                f"coverage must be in (0, 1], got {coverage:g}.",
+            )
 
     out = parcels.copy()
     _check_columns(out)
@@ -262,9 +276,12 @@ def floor_capacity(
     status_idx = _code_index(out, "status", STATUS.codes, "地块状态")
     rules = std.far.rules
     # Position of each parcel's land use among the FAR rules; -1 for non-industrial uses.
-    rule_of_code = np.array([
-        next((i for i, r in enumerate(rules) if r.land_use == code), -1) for code in LAND_USE.codes
-    ])
+    rule_of_code = np.array(
+        [
+            next((i for i, r in enumerate(rules) if r.land_use == code), -1)
+            for code in LAND_USE.codes
+        ]
+    )
     rule_idx = rule_of_code[lu_idx]
     industrial = (rule_idx >= 0) & (status_idx != STATUS.codes.index("non_industrial"))
 
@@ -284,8 +301,11 @@ def floor_capacity(
     standard_far = np.where(np.isnan(far_target), corrected, far_target)
     far_allowed = np.where(industrial, np.minimum(standard_far, upper), 0.0)
 
-    cover = (np.full(n, coverage) if coverage is not None
-             else np.array([r.coverage for r in rules], dtype=float)[li])
+    cover = (
+        np.full(n, coverage)
+        if coverage is not None
+        else np.array([r.coverage for r in rules], dtype=float)[li]
+    )
     footprint = np.where(industrial, area * cover, 0.0)
     top = cumulative_heights(std, cap)
     template_gfa = np.minimum(area * far_allowed, footprint * len(top))
@@ -325,9 +345,7 @@ def floor_capacity(
     }
     for j, band in enumerate(bands):
         columns[f"gfa_{band.key}_m2"] = band_gfa[:, j]
-    columns["gfa_increment_m2"] = np.where(
-        redeveloped, np.maximum(gfa_new - gfa_current, 0.0), 0.0
-    )
+    columns["gfa_increment_m2"] = np.where(redeveloped, np.maximum(gfa_new - gfa_current, 0.0), 0.0)
     columns["over_allowance"] = over
     columns["highrise_form"] = highrise_form
     for j, entry in enumerate(std.highrise.suitability):
@@ -365,8 +383,11 @@ def _check_columns(frame: pd.DataFrame) -> None:
 
 
 def _area_m2(frame: pd.DataFrame) -> np.ndarray:
-    given = (pd.to_numeric(frame["area_m2"], errors="coerce").to_numpy(dtype=float)
-             if "area_m2" in frame.columns else np.full(len(frame), np.nan))
+    given = (
+        pd.to_numeric(frame["area_m2"], errors="coerce").to_numpy(dtype=float)
+        if "area_m2" in frame.columns
+        else np.full(len(frame), np.nan)
+    )
     lacking = np.isnan(given)
     if lacking.any():
         if not isinstance(frame, gpd.GeoDataFrame):
@@ -387,8 +408,11 @@ def _area_m2(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _gfa_current_m2(frame: pd.DataFrame, area: np.ndarray) -> np.ndarray:
-    gfa = (pd.to_numeric(frame["gfa_current_m2"], errors="coerce").to_numpy(dtype=float)
-           if "gfa_current_m2" in frame.columns else np.full(len(frame), np.nan))
+    gfa = (
+        pd.to_numeric(frame["gfa_current_m2"], errors="coerce").to_numpy(dtype=float)
+        if "gfa_current_m2" in frame.columns
+        else np.full(len(frame), np.nan)
+    )
     if np.isnan(gfa).any() and "far_current" in frame.columns:
         far = pd.to_numeric(frame["far_current"], errors="coerce").to_numpy(dtype=float)
         gfa = np.where(np.isnan(gfa), far * area, gfa)
@@ -448,21 +472,24 @@ def _far_target(frame: pd.DataFrame) -> np.ndarray:
     return target
 
 
-def _redevelop_mask(frame: pd.DataFrame, redevelop: object, status_idx: np.ndarray,
-                    far_target: np.ndarray) -> np.ndarray:
+def _redevelop_mask(
+    frame: pd.DataFrame, redevelop: object, status_idx: np.ndarray, far_target: np.ndarray
+) -> np.ndarray:
     n = len(frame)
     if redevelop is None:
-        flagged = (frame["highrise"].fillna(False).to_numpy(dtype=bool)
-                   if "highrise" in frame.columns else np.zeros(n, dtype=bool))
+        flagged = (
+            frame["highrise"].fillna(False).to_numpy(dtype=bool)
+            if "highrise" in frame.columns
+            else np.zeros(n, dtype=bool)
+        )
         default = [STATUS.codes.index(code) for code in DEFAULT_REDEVELOP_STATUSES]
         return np.isin(status_idx, default) | flagged | ~np.isnan(far_target)
     if isinstance(redevelop, str):
         if redevelop == REDEVELOP_ALL:
             return np.ones(n, dtype=bool)
         raise InputError(
-            f"redevelop 应为 None、\"{REDEVELOP_ALL}\" 或布尔数组，实为「{redevelop}」。",
-            f"redevelop must be None, \"{REDEVELOP_ALL}\" or a boolean array, got "
-            f"{redevelop!r}.",
+            f'redevelop 应为 None、"{REDEVELOP_ALL}" 或布尔数组，实为「{redevelop}」。',
+            f'redevelop must be None, "{REDEVELOP_ALL}" or a boolean array, got {redevelop!r}.',
         )
     if isinstance(redevelop, pd.Series):
         if not redevelop.index.equals(frame.index):
@@ -480,8 +507,11 @@ def _redevelop_mask(frame: pd.DataFrame, redevelop: object, status_idx: np.ndarr
             f"redevelop 的长度 {values.shape} 与地块数 {n} 不一致。",
             f"redevelop has shape {values.shape}; expected one value per parcel ({n}).",
         )
-    not_bool = np.array([not isinstance(v, bool | np.bool_) for v in values], dtype=bool) \
-        if values.dtype == object else np.zeros(n, dtype=bool)
+    not_bool = (
+        np.array([not isinstance(v, bool | np.bool_) for v in values], dtype=bool)
+        if values.dtype == object
+        else np.zeros(n, dtype=bool)
+    )
     if not_bool.any():
         raise InputError(
             f"redevelop 中地块 {_describe_rows(frame, not_bool)} 的值不是 True/False。",
@@ -498,9 +528,13 @@ def _plot_size_correction(std: Standards, area_m2: np.ndarray) -> np.ndarray:
     return corrections[np.clip(idx, 0, len(bands) - 1)]
 
 
-def capacity_summary(result: pd.DataFrame, by: str = "park_id", *,
-                     by_cluster: bool = False,
-                     standards: Standards | None = None) -> pd.DataFrame:
+def capacity_summary(
+    result: pd.DataFrame,
+    by: str = "park_id",
+    *,
+    by_cluster: bool = False,
+    standards: Standards | None = None,
+) -> pd.DataFrame:
     """Sum a :func:`floor_capacity` result per park (or any other grouping column).
 
     Only industrial parcels (land use M1/M0/W, status not ``non_industrial``) count, so the
@@ -537,21 +571,24 @@ def capacity_summary(result: pd.DataFrame, by: str = "park_id", *,
         )
     if by not in result.columns:
         raise InputError(f"没有分组字段「{by}」。", f"There is no column '{by}' to group by.")
-    industrial = (result["land_use"].isin(INDUSTRIAL_LAND_USES)
-                  & (result["status"] != "non_industrial")).to_numpy()
+    industrial = (
+        result["land_use"].isin(INDUSTRIAL_LAND_USES) & (result["status"] != "non_industrial")
+    ).to_numpy()
     frame = result.loc[industrial]
     keys = frame[by].astype(object).where(frame[by].notna(), NO_GROUP).astype(str)
     groups = sorted(keys.unique(), key=lambda g: (g == NO_GROUP, g))
     std = _standards(standards)
-    band_cols = [f"gfa_{b.key}_m2" for b in std.highrise.bands
-                 if f"gfa_{b.key}_m2" in frame.columns]
+    band_cols = [
+        f"gfa_{b.key}_m2" for b in std.highrise.bands if f"gfa_{b.key}_m2" in frame.columns
+    ]
 
     if by_cluster:
         entries = [e for e in std.highrise.suitability if e.column in frame.columns]
         sums = frame[[e.column for e in entries]].groupby(keys).sum()
         sums = sums.reindex(groups, fill_value=0.0)
-        table = pd.DataFrame(sums.to_numpy().T, columns=groups,
-                             index=pd.Index([e.key for e in entries], name="key"))
+        table = pd.DataFrame(
+            sums.to_numpy().T, columns=groups, index=pd.Index([e.key for e in entries], name="key")
+        )
         table.insert(0, "label_zh", [e.label_zh or e.key for e in entries])
         table[TOTAL] = table[groups].sum(axis=1)
         return table
@@ -567,6 +604,7 @@ def capacity_summary(result: pd.DataFrame, by: str = "park_id", *,
     summary = summary.reset_index()
     area = summary["area_m2"].to_numpy(dtype=float)
     for col, src in (("far_current", "gfa_current_m2"), ("far_max", "gfa_max_m2")):
-        summary[col] = np.divide(summary[src].to_numpy(dtype=float), area,
-                                 out=np.zeros(len(summary)), where=area > 0)
+        summary[col] = np.divide(
+            summary[src].to_numpy(dtype=float), area, out=np.zeros(len(summary)), where=area > 0
+        )
     return summary

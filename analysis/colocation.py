@@ -296,7 +296,8 @@ def load_park_guidance(path: str | Path | None = None) -> ParkGuidance:
     path = Path(path) if path is not None else PARK_GUIDANCE_PATH
     if not path.exists():
         raise InputError(
-            f"找不到园区产业导向表 {path}。", f"Park guidance table {path} not found.",
+            f"找不到园区产业导向表 {path}。",
+            f"Park guidance table {path} not found.",
             source=str(path),
         )
     try:
@@ -346,16 +347,15 @@ def _require_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> Non
     missing = [c for c in columns if c not in df.columns]
     if missing:
         names = ", ".join(missing)
-        raise InputError(
-            f"{what}缺少字段：{names}。", f"{what} lacks the column(s): {names}."
-        )
+        raise InputError(f"{what}缺少字段：{names}。", f"{what} lacks the column(s): {names}.")
 
 
 def _point_xy_m(points: gpd.GeoDataFrame, what: str) -> np.ndarray:
     """(n, 2) EPSG:4547 coordinates of a point layer, rejecting empty or non-point rows."""
     geoms = points.geometry.values
     bad = np.flatnonzero(
-        shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        shapely.is_missing(geoms)
+        | shapely.is_empty(geoms)
         | (shapely.get_type_id(geoms) != shapely.GeometryType.POINT)
     )
     if len(bad):
@@ -396,8 +396,8 @@ def _labels(points: pd.DataFrame, column: str, what: str) -> np.ndarray:
 def _check_k(k: int, n: int, what: str) -> None:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise InputError(
-            f"近邻数 k 应为正整数，而非 {k}。", f"The neighbour count k must be a positive "
-            f"integer, not {k}."
+            f"近邻数 k 应为正整数，而非 {k}。",
+            f"The neighbour count k must be a positive integer, not {k}.",
         )
     if n < k + 1:
         raise InputError(
@@ -511,8 +511,9 @@ def _tails(observed: np.ndarray, ge: np.ndarray, le: np.ndarray, permutations: i
     return p_upper, p_lower, p_value
 
 
-def _classify(observed: np.ndarray, p_upper: np.ndarray, p_lower: np.ndarray,
-              alpha: float) -> np.ndarray:
+def _classify(
+    observed: np.ndarray, p_upper: np.ndarray, p_lower: np.ndarray, alpha: float
+) -> np.ndarray:
     out = np.full(observed.shape, NOT_SIGNIFICANT, dtype=object)
     out[(observed > 1.0) & (p_upper < alpha)] = COLOCATED
     out[(observed < 1.0) & (p_lower < alpha)] = ISOLATED
@@ -606,8 +607,9 @@ def colocation_quotients(
         scale = (n - 1) / (n_by[:, None] * n_prime)
 
     def clq_of(c: np.ndarray) -> np.ndarray:
-        counts = np.bincount(c[rows] * n_cat + c[neighbour], weights=weight,
-                             minlength=n_cat * n_cat)
+        counts = np.bincount(
+            c[rows] * n_cat + c[neighbour], weights=weight, minlength=n_cat * n_cat
+        )
         # A single-point category not reported has an infinite diagonal scale (0 · ∞).
         with np.errstate(invalid="ignore"):
             return counts.reshape(n_cat, n_cat) * scale
@@ -635,17 +637,19 @@ def colocation_quotients(
     b_idx = np.tile(np.arange(m), m)
     names = np.array(wanted, dtype=object)
     counts = np.array([counts_map[c] for c in wanted])
-    return pd.DataFrame({
-        "category_a": names[a_idx],
-        "category_b": names[b_idx],
-        "n_a": counts[a_idx],
-        "n_b": counts[b_idx],
-        "clq": clq.ravel(),
-        "p_upper": np.asarray(p_upper).ravel(),
-        "p_lower": np.asarray(p_lower).ravel(),
-        "p_value": np.asarray(p_value).ravel(),
-        "colocation_type": kind.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "category_a": names[a_idx],
+            "category_b": names[b_idx],
+            "n_a": counts[a_idx],
+            "n_b": counts[b_idx],
+            "clq": clq.ravel(),
+            "p_upper": np.asarray(p_upper).ravel(),
+            "p_lower": np.asarray(p_lower).ravel(),
+            "p_value": np.asarray(p_value).ravel(),
+            "colocation_type": kind.ravel(),
+        }
+    )
 
 
 def clq_matrix(table: pd.DataFrame, value: str = "clq") -> pd.DataFrame:
@@ -732,9 +736,7 @@ def local_colocation(
     nb = _knn_with_ties(cKDTree(xy), xy[sel], sel, k)
     bandwidth = nb.kth_m
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(
-            bandwidth[:, None] > 0, nb.dist_m**2 / bandwidth[:, None] ** 2, 0.0
-        )
+        ratio = np.where(bandwidth[:, None] > 0, nb.dist_m**2 / bandwidth[:, None] ** 2, 0.0)
     w = np.where(nb.valid, np.exp(-0.5 * np.where(nb.valid, ratio, 0.0)), 0.0)
     w_sum = w.sum(axis=1)
     pool_b = counts_map[b] - (1 if a == b else 0)
@@ -774,17 +776,20 @@ def local_colocation(
     data: dict[str, object] = {}
     if "ent_id" in points.columns:
         data["ent_id"] = subset["ent_id"].to_numpy()
-    data.update({
-        "lclq": lclq,
-        "p_value": p_value,
-        "p_upper": p_upper,
-        "p_lower": p_lower,
-        "colocation_type": kind,
-        "n_neighbours": nb.count,
-        "bandwidth_m": bandwidth,
-    })
-    out = gpd.GeoDataFrame(data, geometry=subset.geometry.to_numpy(), crs=points.crs,
-                           index=subset.index)
+    data.update(
+        {
+            "lclq": lclq,
+            "p_value": p_value,
+            "p_upper": p_upper,
+            "p_lower": p_lower,
+            "colocation_type": kind,
+            "n_neighbours": nb.count,
+            "bandwidth_m": bandwidth,
+        }
+    )
+    out = gpd.GeoDataFrame(
+        data, geometry=subset.geometry.to_numpy(), crs=points.crs, index=subset.index
+    )
     return out.to_crs(WGS84)
 
 
@@ -803,8 +808,7 @@ def _weights(df: pd.DataFrame, weight: str | None, what: str) -> np.ndarray:
         rows = ", ".join(str(p + 1) for p in bad[:10])
         raise InputError(
             f"{what}第 {rows} 行的「{weight}」不是非负数值，请修正。",
-            f"{what} rows {rows} have a missing, non-numeric or negative '{weight}'; fix "
-            f"them.",
+            f"{what} rows {rows} have a missing, non-numeric or negative '{weight}'; fix them.",
         )
     return values
 
@@ -845,17 +849,20 @@ def location_quotients(
     labels = _labels(enterprises, category_col, what)
     w = _weights(enterprises, weight, what)
     order = _category_order(labels)
-    frame = pd.DataFrame({
-        by: enterprises[by].to_numpy(),
-        "category": pd.Categorical(labels, categories=order),
-        "w": w,
-    })
+    frame = pd.DataFrame(
+        {
+            by: enterprises[by].to_numpy(),
+            "category": pd.Categorical(labels, categories=order),
+            "w": w,
+        }
+    )
     district = frame.groupby("category", observed=False)["w"].sum()
     total = district.sum()
     parks = frame.dropna(subset=[by])
     park_order = list(dict.fromkeys(parks[by]))
-    table = parks.pivot_table(index=by, columns="category", values="w", aggfunc="sum",
-                              fill_value=0.0, observed=False)
+    table = parks.pivot_table(
+        index=by, columns="category", values="w", aggfunc="sum", fill_value=0.0, observed=False
+    )
     table = table.reindex(index=park_order, columns=order, fill_value=0.0)
     park_total = table.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -944,10 +951,16 @@ def park_guidance_fit(
     if parks is not None:
         _require_columns(parks, ["park_id"], "园区图层 parks ")
         park_ids = [str(p) for p in parks["park_id"]]
-        names = (dict(zip(park_ids, parks["name"].astype(str), strict=True))
-                 if "name" in parks.columns else {})
-        kinds = (dict(zip(park_ids, parks["kind"].astype(str), strict=True))
-                 if "kind" in parks.columns else {})
+        names = (
+            dict(zip(park_ids, parks["name"].astype(str), strict=True))
+            if "name" in parks.columns
+            else {}
+        )
+        kinds = (
+            dict(zip(park_ids, parks["kind"].astype(str), strict=True))
+            if "kind" in parks.columns
+            else {}
+        )
     else:
         park_ids, names, kinds = list(guide.parks), {}, {}
     guided = {p: guide.guided(p) for p in park_ids}
@@ -968,9 +981,7 @@ def park_guidance_fit(
     guided_pairs = pd.MultiIndex.from_tuples(
         [(p, c) for p in park_ids for c in guided[p]], names=["park_id", "cluster"]
     )
-    frame["is_guided"] = pd.MultiIndex.from_frame(frame[["park_id", "cluster"]]).isin(
-        guided_pairs
-    )
+    frame["is_guided"] = pd.MultiIndex.from_frame(frame[["park_id", "cluster"]]).isin(guided_pairs)
     grouped = frame.groupby("park_id")
     n_total = grouped.size().reindex(park_ids, fill_value=0)
     n_guided = grouped["is_guided"].sum().reindex(park_ids, fill_value=0)
@@ -980,9 +991,11 @@ def park_guidance_fit(
 
     unguided = frame.loc[~frame["is_guided"]]
     tallies = unguided.groupby(["park_id", "cluster"]).size().reset_index(name="n")
-    tallies["rank"] = tallies["cluster"].map(
-        {c: i for i, c in enumerate(CLUSTER.codes)}
-    ).fillna(len(CLUSTER.codes))
+    tallies["rank"] = (
+        tallies["cluster"]
+        .map({c: i for i, c in enumerate(CLUSTER.codes)})
+        .fillna(len(CLUSTER.codes))
+    )
     tallies = tallies.sort_values(["park_id", "n", "rank"], ascending=[True, False, True])
     tallies["text"] = tallies["cluster"] + ":" + tallies["n"].astype(str)
     unguided_text = tallies.groupby("park_id")["text"].agg(", ".join)
@@ -990,22 +1003,23 @@ def park_guidance_fit(
 
     with np.errstate(divide="ignore", invalid="ignore"):
         share_count = np.where(n_total > 0, n_guided / n_total.where(n_total > 0), np.nan)
-        share_output = np.where(out_total > 0, out_guided / out_total.where(out_total > 0),
-                                np.nan)
-    return pd.DataFrame({
-        "park_id": park_ids,
-        "park_name": [names.get(p) or guide.parks[p].name_zh for p in park_ids],
-        "kind": [kinds.get(p) or guide.parks[p].kind for p in park_ids],
-        "guided_clusters": [", ".join(guided[p]) for p in park_ids],
-        "n_enterprises": n_total.to_numpy(dtype=int),
-        "n_guided": n_guided.to_numpy(dtype=int),
-        "fit_share_count": np.asarray(share_count, dtype=float),
-        "output_10k_cny": out_total.to_numpy(dtype=float),
-        "output_guided_10k_cny": out_guided.to_numpy(dtype=float),
-        "fit_share_output": np.asarray(share_output, dtype=float),
-        "n_unguided": unguided_n.reindex(park_ids, fill_value=0).to_numpy(dtype=int),
-        "unguided_clusters": unguided_text.reindex(park_ids, fill_value="").to_numpy(),
-    })
+        share_output = np.where(out_total > 0, out_guided / out_total.where(out_total > 0), np.nan)
+    return pd.DataFrame(
+        {
+            "park_id": park_ids,
+            "park_name": [names.get(p) or guide.parks[p].name_zh for p in park_ids],
+            "kind": [kinds.get(p) or guide.parks[p].kind for p in park_ids],
+            "guided_clusters": [", ".join(guided[p]) for p in park_ids],
+            "n_enterprises": n_total.to_numpy(dtype=int),
+            "n_guided": n_guided.to_numpy(dtype=int),
+            "fit_share_count": np.asarray(share_count, dtype=float),
+            "output_10k_cny": out_total.to_numpy(dtype=float),
+            "output_guided_10k_cny": out_guided.to_numpy(dtype=float),
+            "fit_share_output": np.asarray(share_output, dtype=float),
+            "n_unguided": unguided_n.reindex(park_ids, fill_value=0).to_numpy(dtype=int),
+            "unguided_clusters": unguided_text.reindex(park_ids, fill_value="").to_numpy(),
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1079,8 +1093,17 @@ def anchor_proximity(
 
     anchor_cluster = labels[anchor_pos]
     supply = [guide.suppliers(c) for c in anchor_cluster]
-    columns = ["ent_id", "name", "cluster", "supply_clusters", "radius_m", "n_same_cluster",
-               "n_supply_chain", "median_same_cluster_m", "median_supply_chain_m"]
+    columns = [
+        "ent_id",
+        "name",
+        "cluster",
+        "supply_clusters",
+        "radius_m",
+        "n_same_cluster",
+        "n_supply_chain",
+        "median_same_cluster_m",
+        "median_supply_chain_m",
+    ]
     if len(anchor_pos) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
@@ -1104,24 +1127,31 @@ def anchor_proximity(
         stats = {}
         for flag in ("same", "supply"):
             g = within[within[flag]].groupby("owner")["dist"]
-            stats[flag] = (g.size().reindex(range(len(anchor_pos)), fill_value=0),
-                           g.median().reindex(range(len(anchor_pos))))
-        rows.append(pd.DataFrame({
-            "anchor": np.arange(len(anchor_pos)),
-            "radius_m": radius,
-            "n_same_cluster": stats["same"][0].to_numpy(dtype=int),
-            "n_supply_chain": stats["supply"][0].to_numpy(dtype=int),
-            "median_same_cluster_m": stats["same"][1].to_numpy(dtype=float),
-            "median_supply_chain_m": stats["supply"][1].to_numpy(dtype=float),
-        }))
+            stats[flag] = (
+                g.size().reindex(range(len(anchor_pos)), fill_value=0),
+                g.median().reindex(range(len(anchor_pos))),
+            )
+        rows.append(
+            pd.DataFrame(
+                {
+                    "anchor": np.arange(len(anchor_pos)),
+                    "radius_m": radius,
+                    "n_same_cluster": stats["same"][0].to_numpy(dtype=int),
+                    "n_supply_chain": stats["supply"][0].to_numpy(dtype=int),
+                    "median_same_cluster_m": stats["same"][1].to_numpy(dtype=float),
+                    "median_supply_chain_m": stats["supply"][1].to_numpy(dtype=float),
+                }
+            )
+        )
     table = pd.concat(rows).sort_values(["anchor", "radius_m"], kind="stable")
     pos = anchor_pos[table["anchor"].to_numpy()]
     ent = enterprises.iloc[pos]
-    table.insert(0, "ent_id", ent["ent_id"].to_numpy() if "ent_id" in ent.columns
-                 else ent.index.to_numpy())
-    table.insert(1, "name", ent["name"].to_numpy() if "name" in ent.columns
-                 else np.full(len(ent), None))
+    table.insert(
+        0, "ent_id", ent["ent_id"].to_numpy() if "ent_id" in ent.columns else ent.index.to_numpy()
+    )
+    table.insert(
+        1, "name", ent["name"].to_numpy() if "name" in ent.columns else np.full(len(ent), None)
+    )
     table.insert(2, "cluster", labels[pos])
-    table.insert(3, "supply_clusters",
-                 [", ".join(supply[i]) for i in table["anchor"].to_numpy()])
+    table.insert(3, "supply_clusters", [", ".join(supply[i]) for i in table["anchor"].to_numpy()])
     return table.drop(columns="anchor").reset_index(drop=True)[columns]

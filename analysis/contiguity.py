@@ -234,10 +234,14 @@ def contiguous_blocks(
             f"Unknown outline '{outline}'; use 'union' or 'closed'.",
         )
     _check_parcels(parcels)
-    status_codes = _codes(statuses, STATUS, "statuses", "地块状态") if statuses is not None \
-        else STATUS.codes
-    use_codes = _codes(land_uses, LAND_USE, "land_uses", "用地性质") if land_uses is not None \
+    status_codes = (
+        _codes(statuses, STATUS, "statuses", "地块状态") if statuses is not None else STATUS.codes
+    )
+    use_codes = (
+        _codes(land_uses, LAND_USE, "land_uses", "用地性质")
+        if land_uses is not None
         else list(INDUSTRIAL_LAND_USES)
+    )
     bar = _prepare_barriers(barriers, snap_m)
 
     mask = (parcels["status"].isin(status_codes) & parcels["land_use"].isin(use_codes)).to_numpy()
@@ -247,7 +251,8 @@ def contiguous_blocks(
     geoms = _to_metric(given, parcels.crs)
     area_m2 = _parcel_area_m2(selected, geoms)
     park = (
-        selected["park_id"] if "park_id" in selected.columns
+        selected["park_id"]
+        if "park_id" in selected.columns
         else pd.Series(None, index=selected.index, dtype=object)
     )
 
@@ -256,14 +261,15 @@ def contiguous_blocks(
     block_index, block_area_m2 = _ordered_blocks(raw, area_m2, ids)
     nb = len(block_area_m2)
 
-    blocks = pd.DataFrame({
-        "block_id": np.arange(1, nb + 1, dtype=np.int64),
-        "area_ha": block_area_m2 / _M2_PER_HA,
-        "parcel_count": np.bincount(block_index, minlength=nb).astype(np.int64),
-    })
+    blocks = pd.DataFrame(
+        {
+            "block_id": np.arange(1, nb + 1, dtype=np.int64),
+            "area_ha": block_area_m2 / _M2_PER_HA,
+            "parcel_count": np.bincount(block_index, minlength=nb).astype(np.int64),
+        }
+    )
     blocks["size_class"] = _size_class(blocks["area_ha"].to_numpy())
-    park_codes, park_names = pd.factorize(park.astype(object).where(park.notna(), None),
-                                          sort=True)
+    park_codes, park_names = pd.factorize(park.astype(object).where(park.notna(), None), sort=True)
     park_area = _block_park_area(block_index, park_codes, area_m2)
     dominant, listed = _block_parks(park_area, park_names, nb)
     blocks["park_id"] = dominant
@@ -277,13 +283,16 @@ def contiguous_blocks(
     shown = blocks["area_ha"].to_numpy() >= min_block_area_ha
     wgs = given if CRS.from_user_input(parcels.crs) == CRS.from_user_input(WGS84) else None
     shape, union_area, perimeter = _block_outlines(
-        geoms, wgs, block_index, shown, overlap_i, overlap_j,
+        geoms,
+        wgs,
+        block_index,
+        shown,
+        overlap_i,
+        overlap_j,
         close_m=tolerance_m if outline == "closed" else 0.0,
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        compactness = np.where(
-            perimeter > 0, 4.0 * np.pi * union_area / np.square(perimeter), 0.0
-        )
+        compactness = np.where(perimeter > 0, 4.0 * np.pi * union_area / np.square(perimeter), 0.0)
     blocks.insert(3, "compactness", compactness)
     block_frame = gpd.GeoDataFrame(
         blocks.loc[shown].reset_index(drop=True), geometry=shape[shown], crs=WGS84
@@ -472,8 +481,9 @@ def _repair(geoms: np.ndarray) -> np.ndarray:
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure",
-                                            keep_collapsed=False)
+        geoms[invalid] = shapely.make_valid(
+            geoms[invalid], method="structure", keep_collapsed=False
+        )
     return geoms
 
 
@@ -512,8 +522,12 @@ def _links(
         return i[ok], j[ok], i, j
 
     bounds = shapely.bounds(geoms)
-    grown = shapely.box(bounds[:, 0] - tolerance_m, bounds[:, 1] - tolerance_m,
-                        bounds[:, 2] + tolerance_m, bounds[:, 3] + tolerance_m)
+    grown = shapely.box(
+        bounds[:, 0] - tolerance_m,
+        bounds[:, 1] - tolerance_m,
+        bounds[:, 2] + tolerance_m,
+        bounds[:, 3] + tolerance_m,
+    )
     left, right = tree.query(grown)
     keep = left < right
     i, j = left[keep], right[keep]
@@ -542,8 +556,12 @@ def _links(
     rest[rest] = first[i[rest]] != first[j[rest]]
     ri, rj = i[rest], j[rest]
     ok_rest = accept(ri, rj)
-    return (np.concatenate([fi, ri[ok_rest]]), np.concatenate([fj, rj[ok_rest]]),
-            i[overlap], j[overlap])
+    return (
+        np.concatenate([fi, ri[ok_rest]]),
+        np.concatenate([fj, rj[ok_rest]]),
+        i[overlap],
+        j[overlap],
+    )
 
 
 def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -640,18 +658,24 @@ def _size_class(area_ha: np.ndarray) -> np.ndarray:
     ).astype(object)
 
 
-def _block_park_area(block_index: np.ndarray, park_codes: np.ndarray,
-                     area_m2: np.ndarray) -> pd.Series:
+def _block_park_area(
+    block_index: np.ndarray, park_codes: np.ndarray, area_m2: np.ndarray
+) -> pd.Series:
     """Area (m²) of each block inside each park, indexed by (block, park code)."""
     inside = park_codes >= 0
-    frame = pd.DataFrame({
-        "block": block_index[inside], "park": park_codes[inside], "area": area_m2[inside],
-    })
+    frame = pd.DataFrame(
+        {
+            "block": block_index[inside],
+            "park": park_codes[inside],
+            "area": area_m2[inside],
+        }
+    )
     return frame.groupby(["block", "park"], sort=True)["area"].sum()
 
 
-def _block_parks(park_area: pd.Series, park_names: pd.Index,
-                 nb: int) -> tuple[np.ndarray, np.ndarray]:
+def _block_parks(
+    park_area: pd.Series, park_names: pd.Index, nb: int
+) -> tuple[np.ndarray, np.ndarray]:
     dominant = np.full(nb, None, dtype=object)
     listed = np.full(nb, None, dtype=object)
     if len(park_area) == 0:
@@ -699,7 +723,7 @@ def _block_outlines(
     order = np.argsort(block_index, kind="stable")
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     for b in np.flatnonzero(merge):
-        members = _repair(geoms[order[starts[b]:starts[b] + counts[b]]])
+        members = _repair(geoms[order[starts[b] : starts[b] + counts[b]]])
         # Parcels of one block mostly do not touch (roads lie between them); the disjoint-
         # subset union only overlays the groups that do, many times faster than union_all.
         metric[b] = shapely.disjoint_subset_union_all(members)
@@ -737,8 +761,7 @@ def _collect(
         multi = shapely.get_type_id(geoms) == 6
         # Splitting copies every part, so only MultiPolygon parcels are split.
         parts, source = shapely.get_parts(geoms[multi], return_index=True)
-        block = np.concatenate([block_index[several[~multi]],
-                                block_index[several[multi]][source]])
+        block = np.concatenate([block_index[several[~multi]], block_index[several[multi]][source]])
         parts = np.concatenate([geoms[~multi], parts])
         order = np.argsort(block, kind="stable")
         shapely.multipolygons(parts[order], indices=block[order], out=out)
@@ -786,8 +809,9 @@ def _summary(
     by_park: dict = {}
     inside = park_codes >= 0
     count = np.bincount(park_codes[inside], minlength=len(park_names))
-    park_total_ha = np.bincount(park_codes[inside], area_m2[inside],
-                                minlength=len(park_names)) / _M2_PER_HA
+    park_total_ha = (
+        np.bincount(park_codes[inside], area_m2[inside], minlength=len(park_names)) / _M2_PER_HA
+    )
     pa = park_area.reset_index()
     pa_block = pa["block"].to_numpy()
     pa_park = pa["park"].to_numpy()

@@ -101,8 +101,12 @@ _SELECTIONS = {
 _CONTIGUITY_MEASURES = {
     # measure: (summary key, zh, en, unit)
     "total_area_ha": ("total_area_ha", "所选用地面积", "selected land area", "ha"),
-    "km2_area_ha": (None, "平方公里级连片面积（≥100 公顷）", "area in km-scale blocks (≥ 100 ha)",
-                    "ha"),
+    "km2_area_ha": (
+        None,
+        "平方公里级连片面积（≥100 公顷）",
+        "area in km-scale blocks (≥ 100 ha)",
+        "ha",
+    ),
     "km2_block_count": ("block_count_km2", "平方公里级连片数", "km-scale blocks", "count"),
     "ge10ha_area_ha": (None, "≥10 公顷连片面积", "area in blocks ≥ 10 ha", "ha"),
     "ge10ha_block_count": (None, "≥10 公顷连片数", "blocks ≥ 10 ha", "count"),
@@ -118,16 +122,18 @@ _CAPACITY_MEASURES = {
 _CLUSTER_MEASURES = {
     "gfa_fit_m2": ("适合该集群的新增楼面", "new floor space suited to the cluster", "m²"),
     "guided_gfa_max_m2": ("导向该集群地块的容量", "GFA capacity of parcels guided to it", "m²"),
-    "guided_gfa_increment_m2": ("导向该集群地块的增量", "GFA increment of parcels guided to it",
-                                "m²"),
+    "guided_gfa_increment_m2": (
+        "导向该集群地块的增量",
+        "GFA increment of parcels guided to it",
+        "m²",
+    ),
 }
 _FIT_MEASURES = {
     "n_enterprises": ("企业数", "enterprises", "count"),
     "fit_share_count": ("导向符合度（按企业数）", "guidance fit by count", "share"),
     "fit_share_output": ("导向符合度（按产值）", "guidance fit by output", "share"),
     "guided_land_ha": ("已定导向集群的用地面积", "land with a guided cluster", "ha"),
-    "guided_land_fit_share": ("导向用地符合度（按面积）", "guided land fitting the park",
-                              "share"),
+    "guided_land_fit_share": ("导向用地符合度（按面积）", "guided land fitting the park", "share"),
 }
 
 
@@ -145,9 +151,15 @@ def _catalogue() -> dict[str, tuple[str, str, str]]:
 INDICATORS: dict[str, tuple[str, str, str]] = _catalogue()
 #: The indicators a comparison leads with.
 HEADLINE_INDICATORS: tuple[str, ...] = (
-    "supply_km2_area_ha", "supply_ge10ha_area_ha", "supply_m_eff_ha",
-    "potential_km2_area_ha", "potential_m_eff_ha",
-    "gfa_max_m2", "gfa_increment_m2", "fit_share_count", "fit_share_output",
+    "supply_km2_area_ha",
+    "supply_ge10ha_area_ha",
+    "supply_m_eff_ha",
+    "potential_km2_area_ha",
+    "potential_m_eff_ha",
+    "gfa_max_m2",
+    "gfa_increment_m2",
+    "fit_share_count",
+    "fit_share_output",
 )
 
 
@@ -197,18 +209,18 @@ class Indicators:
         parts.append(_long(self.capacity_by_cluster, list(_CLUSTER_MEASURES), by_cluster=True))
         parts.append(_long(self.guidance_fit, list(_FIT_MEASURES)))
         table = pd.concat(parts, ignore_index=True)
-        meta = pd.DataFrame.from_dict(INDICATORS, orient="index",
-                                      columns=["label_zh", "label_en", "unit"])
+        meta = pd.DataFrame.from_dict(
+            INDICATORS, orient="index", columns=["label_zh", "label_en", "unit"]
+        )
         table = table.join(meta, on="indicator")
-        return table[["indicator", "park_id", "cluster", "value", "unit", "label_zh",
-                      "label_en"]]
+        return table[["indicator", "park_id", "cluster", "value", "unit", "label_zh", "label_en"]]
 
 
-def _long(frame: pd.DataFrame, measures: list[str], *, prefix: str = "",
-          by_cluster: bool = False) -> pd.DataFrame:
+def _long(
+    frame: pd.DataFrame, measures: list[str], *, prefix: str = "", by_cluster: bool = False
+) -> pd.DataFrame:
     keys = ["park_id", "cluster"] if by_cluster else ["park_id"]
-    long = frame.melt(id_vars=keys, value_vars=measures, var_name="indicator",
-                      value_name="value")
+    long = frame.melt(id_vars=keys, value_vars=measures, var_name="indicator", value_name="value")
     if not by_cluster:
         long["cluster"] = ALL_CLUSTERS
     long["indicator"] = prefix + long["indicator"]
@@ -260,33 +272,51 @@ def scenario_indicators(
         No parcel layer; unknown status codes; bad FAR modes; errors of the analyses.
     """
     if getattr(layers, "parcels", None) is None:
-        raise InputError("没有地块图层，无法计算情景指标。",
-                         "No parcel layer: the scenario indicators need parcels.")
+        raise InputError(
+            "没有地块图层，无法计算情景指标。",
+            "No parcel layer: the scenario indicators need parcels.",
+        )
     potential = _status_codes(statuses, "statuses")
     supply = _status_codes(supply_statuses, "supply_statuses")
     rebuild = _status_codes(redevelop_statuses, "redevelop_statuses")
     for name, mode in (("far_mode", far_mode), ("highrise_far_mode", highrise_far_mode)):
         if mode not in FAR_MODES:
-            raise InputError(f"{name} 应为 {' 或 '.join(FAR_MODES)}，实为「{mode}」。",
-                             f"{name} must be one of {', '.join(FAR_MODES)}, got {mode!r}.")
+            raise InputError(
+                f"{name} 应为 {' 或 '.join(FAR_MODES)}，实为「{mode}」。",
+                f"{name} must be one of {', '.join(FAR_MODES)}, got {mode!r}.",
+            )
     std = standards if standards is not None else load_standards()
     guide = _guidance(guidance)
     parcels = layers.parcels
-    park_ids = ([str(p) for p in layers.parks["park_id"]] if layers.parks is not None
-                else sorted(parcels["park_id"].dropna().astype(str).unique()))
+    park_ids = (
+        [str(p) for p in layers.parks["park_id"]]
+        if layers.parks is not None
+        else sorted(parcels["park_id"].dropna().astype(str).unique())
+    )
 
-    contiguity = pd.concat([
-        _contiguity(parcels, layers.constraints, codes, sel, park_ids, tolerance_m)
-        for sel, codes in (("potential", potential), ("supply", supply))
-    ], ignore_index=True)
-    result = parcel_capacity(parcels, std, redevelop_statuses=rebuild, far_mode=far_mode,
-                             highrise_far_mode=highrise_far_mode)
+    contiguity = pd.concat(
+        [
+            _contiguity(parcels, layers.constraints, codes, sel, park_ids, tolerance_m)
+            for sel, codes in (("potential", potential), ("supply", supply))
+        ],
+        ignore_index=True,
+    )
+    result = parcel_capacity(
+        parcels,
+        std,
+        redevelop_statuses=rebuild,
+        far_mode=far_mode,
+        highrise_far_mode=highrise_far_mode,
+    )
     capacity = _capacity(result, park_ids, std)
     by_cluster = _capacity_by_cluster(result, park_ids, std)
     fit = _guidance_fit(layers, parcels, guide, park_ids)
     settings = {
-        "tolerance_m": float(tolerance_m), "statuses": potential,
-        "supply_statuses": supply, "redevelop_statuses": rebuild, "far_mode": far_mode,
+        "tolerance_m": float(tolerance_m),
+        "statuses": potential,
+        "supply_statuses": supply,
+        "redevelop_statuses": rebuild,
+        "far_mode": far_mode,
         "highrise_far_mode": highrise_far_mode,
     }
     return Indicators(contiguity, capacity, by_cluster, fit, result, settings)
@@ -317,12 +347,18 @@ def _status_codes(statuses: Iterable[str], name: str) -> tuple[str, ...]:
 # --- contiguity ---------------------------------------------------------------------------
 
 
-def _contiguity(parcels: gpd.GeoDataFrame, constraints: gpd.GeoDataFrame | None,
-                codes: tuple[str, ...], selection: str, park_ids: list[str],
-                tolerance_m: float) -> pd.DataFrame:
+def _contiguity(
+    parcels: gpd.GeoDataFrame,
+    constraints: gpd.GeoDataFrame | None,
+    codes: tuple[str, ...],
+    selection: str,
+    park_ids: list[str],
+    tolerance_m: float,
+) -> pd.DataFrame:
     if codes:
-        summary = contiguous_blocks(parcels, tolerance_m=tolerance_m, statuses=codes,
-                                    barriers=constraints).summary
+        summary = contiguous_blocks(
+            parcels, tolerance_m=tolerance_m, statuses=codes, barriers=constraints
+        ).summary
     else:
         summary = {"by_park": {}}
     rows = [{"selection": selection, "park_id": DISTRICT, **_contiguity_figures(summary)}]
@@ -365,17 +401,22 @@ def parcel_capacity(
     std = standards if standards is not None else load_standards()
     codes = _status_codes(redevelop_statuses, "redevelop_statuses")
     n = len(parcels)
-    highrise = (parcels["highrise"].fillna(False).to_numpy(dtype=bool)
-                if "highrise" in parcels.columns else np.zeros(n, dtype=bool))
-    target = (pd.to_numeric(parcels["far_target"], errors="coerce").notna().to_numpy()
-              if "far_target" in parcels.columns else np.zeros(n, dtype=bool))
+    highrise = (
+        parcels["highrise"].fillna(False).to_numpy(dtype=bool)
+        if "highrise" in parcels.columns
+        else np.zeros(n, dtype=bool)
+    )
+    target = (
+        pd.to_numeric(parcels["far_target"], errors="coerce").notna().to_numpy()
+        if "far_target" in parcels.columns
+        else np.zeros(n, dtype=bool)
+    )
     rebuild = parcels["status"].isin(codes).to_numpy() | highrise | target
     result = floor_capacity(parcels, std, far_mode=far_mode, redevelop=rebuild)
     if highrise.any() and highrise_far_mode != far_mode:
         tall = floor_capacity(parcels, std, far_mode=highrise_far_mode, redevelop=rebuild)
         for column in (c for c in tall.columns if c not in parcels.columns):
-            result[column] = np.where(highrise, tall[column].to_numpy(),
-                                      result[column].to_numpy())
+            result[column] = np.where(highrise, tall[column].to_numpy(), result[column].to_numpy())
     return result
 
 
@@ -384,16 +425,27 @@ def _capacity(result: gpd.GeoDataFrame, park_ids: list[str], std: Standards) -> 
     area = result["area_m2"].where(result["redeveloped"].astype(bool), 0.0)
     industrial = _industrial(result)
     park = _park_key(result)
-    redeveloped_ha = (area[industrial].groupby(park[industrial]).sum() / _M2_PER_HA)
+    redeveloped_ha = area[industrial].groupby(park[industrial]).sum() / _M2_PER_HA
     groups = [*park_ids, NO_GROUP]
     table = pd.DataFrame(index=pd.Index(groups, name="park_id"))
     for column in ("gfa_current_m2", "gfa_max_m2", "gfa_increment_m2", "n_redeveloped"):
-        table[column] = summary[column].reindex(groups, fill_value=0).astype(float) \
-            if column in summary.columns else 0.0
+        table[column] = (
+            summary[column].reindex(groups, fill_value=0).astype(float)
+            if column in summary.columns
+            else 0.0
+        )
     table["redeveloped_area_ha"] = redeveloped_ha.reindex(groups, fill_value=0.0)
     table.loc[DISTRICT] = table.sum()
-    return table.reset_index()[["park_id", "gfa_current_m2", "gfa_max_m2",
-                                "gfa_increment_m2", "redeveloped_area_ha", "n_redeveloped"]]
+    return table.reset_index()[
+        [
+            "park_id",
+            "gfa_current_m2",
+            "gfa_max_m2",
+            "gfa_increment_m2",
+            "redeveloped_area_ha",
+            "n_redeveloped",
+        ]
+    ]
 
 
 def _industrial(result: pd.DataFrame) -> pd.Series:
@@ -405,8 +457,9 @@ def _park_key(result: pd.DataFrame) -> pd.Series:
     return park.astype(object).where(park.notna(), NO_GROUP).astype(str)
 
 
-def _capacity_by_cluster(result: gpd.GeoDataFrame, park_ids: list[str],
-                         std: Standards) -> pd.DataFrame:
+def _capacity_by_cluster(
+    result: gpd.GeoDataFrame, park_ids: list[str], std: Standards
+) -> pd.DataFrame:
     groups = [*park_ids, NO_GROUP]
     frame = result.loc[_industrial(result)]
     park = _park_key(frame)
@@ -415,8 +468,11 @@ def _capacity_by_cluster(result: gpd.GeoDataFrame, park_ids: list[str],
     # groups × keys tables, then the district row, then one long table.
     fit = frame[[e.column for e in entries]].groupby(park).sum()
     fit = fit.reindex(groups, fill_value=0.0).to_numpy(dtype=float)
-    guided = (frame["guided_cluster"].astype(object) if "guided_cluster" in frame.columns
-              else pd.Series(None, index=frame.index, dtype=object))
+    guided = (
+        frame["guided_cluster"].astype(object)
+        if "guided_cluster" in frame.columns
+        else pd.Series(None, index=frame.index, dtype=object)
+    )
     has = guided.notna()
 
     def by_guided(column: str) -> np.ndarray:
@@ -425,22 +481,30 @@ def _capacity_by_cluster(result: gpd.GeoDataFrame, park_ids: list[str],
         # Sub-type keys (chip:fab) never match a guided cluster code and stay 0.
         return table.reindex(index=groups, columns=keys, fill_value=0.0).to_numpy(dtype=float)
 
-    values = {"gfa_fit_m2": fit, "guided_gfa_max_m2": by_guided("gfa_max_m2"),
-              "guided_gfa_increment_m2": by_guided("gfa_increment_m2")}
+    values = {
+        "gfa_fit_m2": fit,
+        "guided_gfa_max_m2": by_guided("gfa_max_m2"),
+        "guided_gfa_increment_m2": by_guided("gfa_increment_m2"),
+    }
     rows = [*groups, DISTRICT]
-    return pd.DataFrame({
-        "cluster": np.repeat(np.asarray(keys, dtype=object), len(rows)),
-        "park_id": np.tile(np.asarray(rows, dtype=object), len(keys)),
-        **{name: np.vstack([table, table.sum(axis=0)]).T.ravel()
-           for name, table in values.items()},
-    })
+    return pd.DataFrame(
+        {
+            "cluster": np.repeat(np.asarray(keys, dtype=object), len(rows)),
+            "park_id": np.tile(np.asarray(rows, dtype=object), len(keys)),
+            **{
+                name: np.vstack([table, table.sum(axis=0)]).T.ravel()
+                for name, table in values.items()
+            },
+        }
+    )
 
 
 # --- guidance fit -------------------------------------------------------------------------
 
 
-def _guidance_fit(layers: LayerSet, parcels: gpd.GeoDataFrame, guide: ParkGuidance,
-                  park_ids: list[str]) -> pd.DataFrame:
+def _guidance_fit(
+    layers: LayerSet, parcels: gpd.GeoDataFrame, guide: ParkGuidance, park_ids: list[str]
+) -> pd.DataFrame:
     guided_parks = [p for p in park_ids if p in guide.parks]
     table = pd.DataFrame({"park_id": guided_parks})
     if layers.enterprises is not None and len(layers.enterprises) and guided_parks:
@@ -450,8 +514,11 @@ def _guidance_fit(layers: LayerSet, parcels: gpd.GeoDataFrame, guide: ParkGuidan
             parks = parks[parks["park_id"].astype(str).isin(guided_parks)]
         if "park_id" in firms.columns:
             # Firms of parks the guidance table lacks count as outside the guided parks.
-            firms = firms.assign(park_id=firms["park_id"].where(
-                firms["park_id"].astype(str).isin(guided_parks), None))
+            firms = firms.assign(
+                park_id=firms["park_id"].where(
+                    firms["park_id"].astype(str).isin(guided_parks), None
+                )
+            )
         fit = park_guidance_fit(firms, parks, guide).set_index("park_id")
         table["n_enterprises"] = fit["n_enterprises"].reindex(guided_parks).to_numpy(float)
         table["fit_share_count"] = fit["fit_share_count"].reindex(guided_parks).to_numpy()
@@ -461,13 +528,22 @@ def _guidance_fit(layers: LayerSet, parcels: gpd.GeoDataFrame, guide: ParkGuidan
         table["fit_share_count"] = np.nan
         table["fit_share_output"] = np.nan
 
-    cluster = (parcels["guided_cluster"].astype(object) if "guided_cluster" in parcels.columns
-               else pd.Series(None, index=parcels.index, dtype=object))
+    cluster = (
+        parcels["guided_cluster"].astype(object)
+        if "guided_cluster" in parcels.columns
+        else pd.Series(None, index=parcels.index, dtype=object)
+    )
     has = cluster.notna().to_numpy()
-    area = pd.to_numeric(parcels["area_m2"], errors="coerce").fillna(0.0).to_numpy() \
-        if "area_m2" in parcels.columns else np.zeros(len(parcels))
-    park = parcels["park_id"].astype(object).to_numpy() if "park_id" in parcels.columns \
+    area = (
+        pd.to_numeric(parcels["area_m2"], errors="coerce").fillna(0.0).to_numpy()
+        if "area_m2" in parcels.columns
+        else np.zeros(len(parcels))
+    )
+    park = (
+        parcels["park_id"].astype(object).to_numpy()
+        if "park_id" in parcels.columns
         else np.full(len(parcels), None, dtype=object)
+    )
     land, share = [], []
     for park_id in guided_parks:
         mine = has & (park == park_id)
@@ -517,8 +593,9 @@ def compare_indicators(a: Indicators, b: Indicators) -> pd.DataFrame:
     merged = left.merge(right[[*keys, "value_b"]], on=keys, how="outer", sort=False)
     missing = merged["label_zh"].isna()
     if missing.any():
-        meta = pd.DataFrame.from_dict(INDICATORS, orient="index",
-                                      columns=["label_zh", "label_en", "unit"])
+        meta = pd.DataFrame.from_dict(
+            INDICATORS, orient="index", columns=["label_zh", "label_en", "unit"]
+        )
         fill = meta.reindex(merged.loc[missing, "indicator"]).to_numpy()
         merged.loc[missing, ["label_zh", "label_en", "unit"]] = fill
     merged["difference"] = merged["value_b"] - merged["value_a"]
@@ -527,5 +604,15 @@ def compare_indicators(a: Indicators, b: Indicators) -> pd.DataFrame:
     order = {code: i for i, code in enumerate(INDICATORS)}
     merged["_order"] = merged["indicator"].map(order)
     merged = merged.sort_values("_order", kind="stable").drop(columns="_order")
-    return merged[[*keys, "label_zh", "label_en", "unit", "value_a", "value_b",
-                   "difference", "relative_change"]].reset_index(drop=True)
+    return merged[
+        [
+            *keys,
+            "label_zh",
+            "label_en",
+            "unit",
+            "value_a",
+            "value_b",
+            "difference",
+            "relative_change",
+        ]
+    ].reset_index(drop=True)

@@ -294,8 +294,11 @@ class Standards:
 
     # ---- modified copies
 
-    def _edit(self, far: Callable[[dict], None] | None = None,
-              highrise: Callable[[dict], None] | None = None) -> Standards:
+    def _edit(
+        self,
+        far: Callable[[dict], None] | None = None,
+        highrise: Callable[[dict], None] | None = None,
+    ) -> Standards:
         far_doc, hr_doc = self.to_dicts()
         if far is not None:
             far(far_doc)
@@ -305,33 +308,47 @@ class Standards:
 
     def with_far_rule(self, land_use: str, **changes: Any) -> Standards:
         """Copy with the FAR rule of ``land_use`` changed (keys as in ``far.yaml``)."""
+
         def edit(doc: dict) -> None:
             _entry(doc["far"], "land_use", land_use).update(changes)
+
         return self._edit(far=edit)
 
     def with_plot_size(self, bands: Sequence[Mapping[str, Any]]) -> Standards:
         """Copy with the plot-size correction bands replaced (keys as in ``far.yaml``)."""
+
         def edit(doc: dict) -> None:
             doc["plot_size_correction"] = [dict(b) for b in bands]
+
         return self._edit(far=edit)
 
     def without_plot_size_correction(self) -> Standards:
         """Copy whose plot-size correction is 0 for every plot size."""
-        return self.with_plot_size([{
-            "min_ha": 0.0, "max_ha": None, "correction": 0.0,
-            "source": "不作地块规模修正 (no plot-size correction)",
-        }])
+        return self.with_plot_size(
+            [
+                {
+                    "min_ha": 0.0,
+                    "max_ha": None,
+                    "correction": 0.0,
+                    "source": "不作地块规模修正 (no plot-size correction)",
+                }
+            ]
+        )
 
     def with_height_cap(self, height_cap_m: float, **provenance: Any) -> Standards:
         """Copy with another building height cap, m."""
+
         def edit(doc: dict) -> None:
             doc["height_cap_m"].update(value=height_cap_m, **provenance)
+
         return self._edit(far=edit)
 
     def with_bands(self, bands: Sequence[Mapping[str, Any]]) -> Standards:
         """Copy with the whole floor-band template replaced (keys as in ``highrise.yaml``)."""
+
         def edit(doc: dict) -> None:
             doc["bands"] = [dict(b) for b in bands]
+
         return self._edit(highrise=edit)
 
     def with_band(self, key: str, **changes: Any) -> Standards:
@@ -342,20 +359,24 @@ class Standards:
 
         def edit(doc: dict) -> None:
             _entry(doc["bands"], "key", key).update(changes)
+
         return self._edit(highrise=edit)
 
     def with_fit(self, key: str, **changes: Any) -> Standards:
         """Copy with suitability entry ``key`` changed, or added when it does not exist."""
+
         def edit(doc: dict) -> None:
             for e in doc["suitability"]:
                 if e.get("key") == key:
                     e.update(changes)
                     return
             doc["suitability"].append({"key": key, **changes})
+
         return self._edit(highrise=edit)
 
     def with_definition(self, name: str, value: float, **provenance: Any) -> Standards:
         """Copy with one high-rise definition threshold (``min_height_m`` …) changed."""
+
         def edit(doc: dict) -> None:
             if name not in doc["definition"]:
                 raise InputError(
@@ -363,6 +384,7 @@ class Standards:
                     f"The high-rise definition has no entry '{name}'.",
                 )
             doc["definition"][name].update(value=value, **provenance)
+
         return self._edit(highrise=edit)
 
 
@@ -384,8 +406,9 @@ def _entry(entries: list, field: str, value: str) -> dict:
 # --------------------------------------------------------------------------- loading
 
 
-def load_standards(far_path: str | Path | None = None,
-                   highrise_path: str | Path | None = None) -> Standards:
+def load_standards(
+    far_path: str | Path | None = None, highrise_path: str | Path | None = None
+) -> Standards:
     """Read and validate the standards tables.
 
     Parameters
@@ -416,8 +439,9 @@ def load_standards(far_path: str | Path | None = None,
     return Standards(far=far, highrise=highrise)
 
 
-def standards_from_dicts(far: Mapping, highrise: Mapping, *,
-                         source: str = "standards") -> Standards:
+def standards_from_dicts(
+    far: Mapping, highrise: Mapping, *, source: str = "standards"
+) -> Standards:
     """Validate two YAML-shaped documents (as :meth:`Standards.to_dicts` gives) into
     :class:`Standards`; raises :class:`InputError` like :func:`load_standards`."""
     checker = _Checker()
@@ -427,8 +451,7 @@ def standards_from_dicts(far: Mapping, highrise: Mapping, *,
     return Standards(far=far_table, highrise=template)
 
 
-def save_standards(standards: Standards, far_path: str | Path,
-                   highrise_path: str | Path) -> None:
+def save_standards(standards: Standards, far_path: str | Path, highrise_path: str | Path) -> None:
     """Write the standards as the two YAML files (UTF-8, Chinese kept readable)."""
     far_doc, hr_doc = standards.to_dicts()
     for path, doc in ((far_path, far_doc), (highrise_path, hr_doc)):
@@ -499,8 +522,11 @@ class _Checker:
     def keys(self, m: Mapping, allowed: Sequence[str], path: str) -> None:
         for k in m:
             if k not in allowed:
-                self.add(f"{path}.{k}", f"是未知的键，可用：{', '.join(allowed)}",
-                         f"is an unknown key; allowed: {', '.join(allowed)}")
+                self.add(
+                    f"{path}.{k}",
+                    f"是未知的键，可用：{', '.join(allowed)}",
+                    f"is an unknown key; allowed: {', '.join(allowed)}",
+                )
 
     def required(self, m: Mapping, key: str, path: str) -> Any:
         """``m[key]``, or ``_MISSING`` after recording that it is missing."""
@@ -517,9 +543,17 @@ class _Checker:
             return None
         return self.value(m[key], f"{path}.{key}", **limits)
 
-    def value(self, value: Any, where: str, *, minimum: float | None = 0.0,
-              strict: bool = False, maximum: float | None = None, nullable: bool = False,
-              integer: bool = False) -> float | None:
+    def value(
+        self,
+        value: Any,
+        where: str,
+        *,
+        minimum: float | None = 0.0,
+        strict: bool = False,
+        maximum: float | None = None,
+        nullable: bool = False,
+        integer: bool = False,
+    ) -> float | None:
         """A number within limits; None when null (allowed only if ``nullable``) or bad."""
         if _is_null(value):
             if not nullable:
@@ -537,12 +571,16 @@ class _Checker:
             return None
         if minimum is not None and (value <= minimum if strict else value < minimum):
             rel = ">" if strict else "≥"
-            self.add(where, f"应 {rel} {minimum:g}，实为 {value:g}",
-                     f"must be {rel} {minimum:g}, got {value:g}")
+            self.add(
+                where,
+                f"应 {rel} {minimum:g}，实为 {value:g}",
+                f"must be {rel} {minimum:g}, got {value:g}",
+            )
             return None
         if maximum is not None and value > maximum:
-            self.add(where, f"应 ≤ {maximum:g}，实为 {value:g}",
-                     f"must be ≤ {maximum:g}, got {value:g}")
+            self.add(
+                where, f"应 ≤ {maximum:g}，实为 {value:g}", f"must be ≤ {maximum:g}, got {value:g}"
+            )
             return None
         return value
 
@@ -568,8 +606,11 @@ class _Checker:
             assumption = False
         assumption = bool(assumption)
         if source is None and not assumption:
-            self.add(path, "需注明来源 source，或标记 assumption: true",
-                     "needs a `source:` or `assumption: true`")
+            self.add(
+                path,
+                "需注明来源 source，或标记 assumption: true",
+                "needs a `source:` or `assumption: true`",
+            )
         return source, assumption, note
 
 
@@ -596,8 +637,14 @@ def _parse_far(doc: Any, c: _Checker) -> FarTable | None:
     c.keys(doc, ("far", "plot_size_correction", "height_cap_m"), "(root)")
     rules = _parse_far_rules(c.required(doc, "far", "(root)"), c)
     plot_size = _parse_plot_size(c.required(doc, "plot_size_correction", "(root)"), c)
-    cap = _parse_sourced(c.required(doc, "height_cap_m", "(root)"), "height_cap_m", c,
-                         minimum=0.0, strict=True, maximum=MAX_HEIGHT_CAP_M)
+    cap = _parse_sourced(
+        c.required(doc, "height_cap_m", "(root)"),
+        "height_cap_m",
+        c,
+        minimum=0.0,
+        strict=True,
+        maximum=MAX_HEIGHT_CAP_M,
+    )
     if len(c.problems) > before:
         return None
     return FarTable(rules=rules, plot_size=plot_size, height_cap_m=cap)
@@ -617,17 +664,22 @@ def _parse_far_rules(value: Any, c: _Checker) -> tuple[FarRule, ...] | None:
         if e is None:
             continue
         entry_before = len(c.problems)
-        c.keys(e, ("land_use", "base_by_zone", "upper_factor", "upper_cap", "coverage",
-                   *_PROVENANCE), path)
+        c.keys(
+            e,
+            ("land_use", "base_by_zone", "upper_factor", "upper_cap", "coverage", *_PROVENANCE),
+            path,
+        )
         code = None
         raw = c.required(e, "land_use", path)
         if raw is not _MISSING:
             code = LAND_USE.normalise(raw)
             if code is None or code not in INDUSTRIAL_LAND_USES:
-                c.add(f"{path}.land_use",
-                      f"「{raw}」不是工业用地性质，可用：{'、'.join(INDUSTRIAL_LAND_USES)}",
-                      f"'{raw}' is not an industrial land use; allowed: "
-                      f"{', '.join(INDUSTRIAL_LAND_USES)}")
+                c.add(
+                    f"{path}.land_use",
+                    f"「{raw}」不是工业用地性质，可用：{'、'.join(INDUSTRIAL_LAND_USES)}",
+                    f"'{raw}' is not an industrial land use; allowed: "
+                    f"{', '.join(INDUSTRIAL_LAND_USES)}",
+                )
             elif code in {r.land_use for r in rules}:
                 c.add(f"{path}.land_use", "重复", "is duplicated")
         base = _parse_zones(c.required(e, "base_by_zone", path), f"{path}.base_by_zone", c)
@@ -636,16 +688,22 @@ def _parse_far_rules(value: Any, c: _Checker) -> tuple[FarRule, ...] | None:
         coverage = c.number(e, "coverage", path, minimum=0.0, strict=True, maximum=1.0)
         source, assumption, note = c.provenance(e, path)
         if base is not None and cap is not None and cap < max(base):
-            c.add(f"{path}.upper_cap", f"低于基准容积率 {max(base):g}，上限不能低于基准值",
-                  f"is below the base FAR {max(base):g}; the upper limit cannot be lower")
+            c.add(
+                f"{path}.upper_cap",
+                f"低于基准容积率 {max(base):g}，上限不能低于基准值",
+                f"is below the base FAR {max(base):g}; the upper limit cannot be lower",
+            )
         if len(c.problems) == entry_before:
             rules.append(FarRule(code, base, factor, cap, coverage, source, assumption, note))
     if len(c.problems) > before:
         return None
     missing = [lu for lu in INDUSTRIAL_LAND_USES if lu not in {r.land_use for r in rules}]
     if missing:
-        c.add("far", f"缺少用地性质 {'、'.join(missing)} 的容积率",
-              f"lacks the land uses {', '.join(missing)}")
+        c.add(
+            "far",
+            f"缺少用地性质 {'、'.join(missing)} 的容积率",
+            f"lacks the land uses {', '.join(missing)}",
+        )
         return None
     return tuple(rules)
 
@@ -662,8 +720,11 @@ def _parse_zones(value: Any, path: str, c: _Checker) -> tuple[float, ...] | None
         if isinstance(k, str) and k.strip().isdigit():
             z = int(k)
         if z not in DENSITY_ZONES:
-            c.add(f"{path}.{k}", f"不是密度分区，可用：{list(DENSITY_ZONES)}",
-                  f"is not a density zone; allowed: {list(DENSITY_ZONES)}")
+            c.add(
+                f"{path}.{k}",
+                f"不是密度分区，可用：{list(DENSITY_ZONES)}",
+                f"is not a density zone; allowed: {list(DENSITY_ZONES)}",
+            )
             continue
         zones[z] = m[k]
     values = []
@@ -702,13 +763,17 @@ def _parse_plot_size(value: Any, c: _Checker) -> tuple[PlotSizeBand, ...] | None
         path = f"plot_size_correction[{i}]"
         last = i == len(bands) - 1
         if b.min_ha != expected:
-            c.add(f"{path}.min_ha", f"应为 {expected:g}（各段须从 0 开始首尾相接）",
-                  f"must be {expected:g}: bands start at 0 and touch")
+            c.add(
+                f"{path}.min_ha",
+                f"应为 {expected:g}（各段须从 0 开始首尾相接）",
+                f"must be {expected:g}: bands start at 0 and touch",
+            )
         elif b.max_ha is None and not last:
             c.add(f"{path}.max_ha", "只有最后一段可以不设上限", "only the last band may be open")
         elif b.max_ha is not None and last:
-            c.add(f"{path}.max_ha", "最后一段须不设上限 (null)",
-                  "the last band must be open (null)")
+            c.add(
+                f"{path}.max_ha", "最后一段须不设上限 (null)", "the last band must be open (null)"
+            )
         elif b.max_ha is not None and b.max_ha <= b.min_ha:
             c.add(f"{path}.max_ha", "应大于 min_ha", "must exceed min_ha")
         else:
@@ -787,12 +852,27 @@ def _parse_bands(value: Any, c: _Checker) -> tuple[FloorBand, ...] | None:
         if e is None:
             continue
         entry_before = len(c.problems)
-        c.keys(e, ("key", "label_zh", "floors", "floor_height_m", "load_t_m2", "load_kn_m2",
-                   "freight_lift_t", *_PROVENANCE), path)
+        c.keys(
+            e,
+            (
+                "key",
+                "label_zh",
+                "floors",
+                "floor_height_m",
+                "load_t_m2",
+                "load_kn_m2",
+                "freight_lift_t",
+                *_PROVENANCE,
+            ),
+            path,
+        )
         key = c.text(e, "key", path)
         if key is not None and not _BAND_KEY.match(key):
-            c.add(f"{path}.key", "只能用小写字母、数字和下划线，以字母开头",
-                  "must be lower-case letters, digits and underscores, starting with a letter")
+            c.add(
+                f"{path}.key",
+                "只能用小写字母、数字和下划线，以字母开头",
+                "must be lower-case letters, digits and underscores, starting with a letter",
+            )
         elif key is not None and key in {b.key for b in bands}:
             c.add(f"{path}.key", "重复", "is duplicated")
         label = c.text(e, "label_zh", path, required=False)
@@ -805,12 +885,27 @@ def _parse_bands(value: Any, c: _Checker) -> tuple[FloorBand, ...] | None:
         if load_t is not None and load_kn is not None:
             expected = load_t * KN_PER_T
             if abs(load_kn - expected) > LOAD_AGREEMENT * max(expected, 1e-9):
-                c.add(f"{path}.load_kn_m2",
-                      f"与 load_t_m2 不一致（{load_t:g} t/m² ≈ {expected:.1f} kN/m²）",
-                      f"disagrees with load_t_m2 ({load_t:g} t/m² ≈ {expected:.1f} kN/m²)")
+                c.add(
+                    f"{path}.load_kn_m2",
+                    f"与 load_t_m2 不一致（{load_t:g} t/m² ≈ {expected:.1f} kN/m²）",
+                    f"disagrees with load_t_m2 ({load_t:g} t/m² ≈ {expected:.1f} kN/m²)",
+                )
         if len(c.problems) == entry_before:
-            bands.append(FloorBand(key, floors[0], floors[1], height, load_t, load_kn, lift,
-                                   label, source, assumption, note))
+            bands.append(
+                FloorBand(
+                    key,
+                    floors[0],
+                    floors[1],
+                    height,
+                    load_t,
+                    load_kn,
+                    lift,
+                    label,
+                    source,
+                    assumption,
+                    note,
+                )
+            )
     if len(c.problems) > before:
         return None
     expected_first = 1
@@ -818,9 +913,12 @@ def _parse_bands(value: Any, c: _Checker) -> tuple[FloorBand, ...] | None:
         path = f"bands[{b.key}].floors"
         last = i == len(bands) - 1
         if b.first_floor != expected_first:
-            c.add(path, f"应从第 {expected_first} 层开始（各段须自首层起连续覆盖所有楼层）",
-                  f"must start at floor {expected_first}: bands cover the floors "
-                  "contiguously from the ground floor")
+            c.add(
+                path,
+                f"应从第 {expected_first} 层开始（各段须自首层起连续覆盖所有楼层）",
+                f"must start at floor {expected_first}: bands cover the floors "
+                "contiguously from the ground floor",
+            )
         elif b.last_floor is None and not last:
             c.add(path, "只有最顶一段可以不设上限", "only the top band may be open")
         elif b.last_floor is not None and last:
@@ -836,13 +934,17 @@ def _parse_floor_range(value: Any, path: str, c: _Checker) -> tuple[int, int | N
     if value is _MISSING:
         return None
     if not isinstance(value, list | tuple) or len(value) != 2:
-        c.add(path, "应为 [首层号, 末层号]（末层可为 null）",
-              "must be [first, last] (last may be null)")
+        c.add(
+            path,
+            "应为 [首层号, 末层号]（末层可为 null）",
+            "must be [first, last] (last may be null)",
+        )
         return None
     before = len(c.problems)
     first = c.value(value[0], f"{path}[0]", minimum=1.0, integer=True, maximum=MAX_FLOOR)
-    last = c.value(value[1], f"{path}[1]", minimum=1.0, integer=True, maximum=MAX_FLOOR,
-                   nullable=True)
+    last = c.value(
+        value[1], f"{path}[1]", minimum=1.0, integer=True, maximum=MAX_FLOOR, nullable=True
+    )
     if len(c.problems) > before:
         return None
     if last is not None and last < first:
@@ -851,8 +953,9 @@ def _parse_floor_range(value: Any, path: str, c: _Checker) -> tuple[int, int | N
     return int(first), (None if last is None else int(last))
 
 
-def _parse_suitability(value: Any, bands: tuple[FloorBand, ...] | None,
-                       c: _Checker) -> tuple[ClusterFit, ...] | None:
+def _parse_suitability(
+    value: Any, bands: tuple[FloorBand, ...] | None, c: _Checker
+) -> tuple[ClusterFit, ...] | None:
     if value is _MISSING:
         return None
     entries = c.sequence(value, "suitability")
@@ -867,8 +970,11 @@ def _parse_suitability(value: Any, bands: tuple[FloorBand, ...] | None,
         if e is None:
             continue
         entry_before = len(c.problems)
-        c.keys(e, ("key", "label_zh", "min_load_t_m2", "min_floor_height_m", "max_band",
-                   *_PROVENANCE), path)
+        c.keys(
+            e,
+            ("key", "label_zh", "min_load_t_m2", "min_floor_height_m", "max_band", *_PROVENANCE),
+            path,
+        )
         key = c.text(e, "key", path)
         if key is not None:
             _check_fit_key(key, f"{path}.key", c)
@@ -879,8 +985,11 @@ def _parse_suitability(value: Any, bands: tuple[FloorBand, ...] | None,
         height = c.number(e, "min_floor_height_m", path)
         top = c.text(e, "max_band", path)
         if top is not None and band_keys is not None and top not in band_keys:
-            c.add(f"{path}.max_band", f"「{top}」不是楼层分段，可用：{', '.join(band_keys)}",
-                  f"'{top}' is not a band; allowed: {', '.join(band_keys)}")
+            c.add(
+                f"{path}.max_band",
+                f"「{top}」不是楼层分段，可用：{', '.join(band_keys)}",
+                f"'{top}' is not a band; allowed: {', '.join(band_keys)}",
+            )
         source, assumption, note = c.provenance(e, path)
         if len(c.problems) == entry_before:
             fits.append(ClusterFit(key, load, height, top, label, source, assumption, note))
@@ -892,11 +1001,17 @@ def _parse_suitability(value: Any, bands: tuple[FloorBand, ...] | None,
 def _check_fit_key(key: str, path: str, c: _Checker) -> None:
     cluster, colon, sub_type = key.partition(":")
     if cluster not in CLUSTER.codes:
-        c.add(path, f"「{cluster}」不是产业集群代码，可用：{', '.join(CLUSTER.codes)}",
-              f"'{cluster}' is not a cluster code; allowed: {', '.join(CLUSTER.codes)}")
+        c.add(
+            path,
+            f"「{cluster}」不是产业集群代码，可用：{', '.join(CLUSTER.codes)}",
+            f"'{cluster}' is not a cluster code; allowed: {', '.join(CLUSTER.codes)}",
+        )
     elif colon and not _SUB_TYPE.match(sub_type):
-        c.add(path, "细分类型只能用小写字母、数字和下划线（如 chip:fab）",
-              "the sub-type must be lower-case letters, digits and underscores (e.g. chip:fab)")
+        c.add(
+            path,
+            "细分类型只能用小写字母、数字和下划线（如 chip:fab）",
+            "the sub-type must be lower-case letters, digits and underscores (e.g. chip:fab)",
+        )
 
 
 # --------------------------------------------------------------------------- plain forms
@@ -931,8 +1046,7 @@ def _far_to_dict(far: FarTable) -> dict:
             for r in far.rules
         ],
         "plot_size_correction": [
-            {"min_ha": b.min_ha, "max_ha": b.max_ha, "correction": b.correction,
-             **_prov_dict(b)}
+            {"min_ha": b.min_ha, "max_ha": b.max_ha, "correction": b.correction, **_prov_dict(b)}
             for b in far.plot_size
         ],
         "height_cap_m": _sourced_dict(far.height_cap_m),
@@ -978,52 +1092,90 @@ def _prov_cols(obj: Any) -> dict:
 
 
 def _to_tables(s: Standards) -> dict[str, pd.DataFrame]:
-    far = pd.DataFrame([
-        {
-            "land_use": r.land_use,
-            "label_zh": LAND_USE.label(r.land_use),
-            **{f"base_z{z}": v for z, v in zip(DENSITY_ZONES, r.base_by_zone, strict=True)},
-            "upper_factor": r.upper_factor,
-            "upper_cap": r.upper_cap,
-            **{f"upper_z{z}": v for z, v in zip(DENSITY_ZONES, r.upper_by_zone, strict=True)},
-            "coverage": r.coverage,
-            **_prov_cols(r),
-        }
-        for r in s.far.rules
-    ])
-    plot_size = pd.DataFrame([
-        {"min_ha": b.min_ha, "max_ha": np.nan if b.max_ha is None else b.max_ha,
-         "correction": b.correction, **_prov_cols(b)}
-        for b in s.far.plot_size
-    ])
+    far = pd.DataFrame(
+        [
+            {
+                "land_use": r.land_use,
+                "label_zh": LAND_USE.label(r.land_use),
+                **{f"base_z{z}": v for z, v in zip(DENSITY_ZONES, r.base_by_zone, strict=True)},
+                "upper_factor": r.upper_factor,
+                "upper_cap": r.upper_cap,
+                **{f"upper_z{z}": v for z, v in zip(DENSITY_ZONES, r.upper_by_zone, strict=True)},
+                "coverage": r.coverage,
+                **_prov_cols(r),
+            }
+            for r in s.far.rules
+        ]
+    )
+    plot_size = pd.DataFrame(
+        [
+            {
+                "min_ha": b.min_ha,
+                "max_ha": np.nan if b.max_ha is None else b.max_ha,
+                "correction": b.correction,
+                **_prov_cols(b),
+            }
+            for b in s.far.plot_size
+        ]
+    )
     d = s.highrise.definition
-    settings = pd.DataFrame([
-        {"key": "height_cap_m", "value": s.far.height_cap_m.value,
-         **_prov_cols(s.far.height_cap_m)},
-        *(
-            {"key": f"definition.{name}", "value": float(getattr(d, name).value),
-             **_prov_cols(getattr(d, name))}
-            for name in ("min_height_m", "max_height_m", "min_floors", "min_far")
-        ),
-    ])
-    bands = pd.DataFrame([
-        {"key": b.key, "label_zh": b.label_zh, "first_floor": b.first_floor,
-         "last_floor": b.last_floor, "floor_height_m": b.floor_height_m,
-         "load_t_m2": b.load_t_m2, "load_kn_m2": b.load_kn_m2,
-         "freight_lift_t": np.nan if b.freight_lift_t is None else b.freight_lift_t,
-         **_prov_cols(b)}
-        for b in s.highrise.bands
-    ])
+    settings = pd.DataFrame(
+        [
+            {
+                "key": "height_cap_m",
+                "value": s.far.height_cap_m.value,
+                **_prov_cols(s.far.height_cap_m),
+            },
+            *(
+                {
+                    "key": f"definition.{name}",
+                    "value": float(getattr(d, name).value),
+                    **_prov_cols(getattr(d, name)),
+                }
+                for name in ("min_height_m", "max_height_m", "min_floors", "min_far")
+            ),
+        ]
+    )
+    bands = pd.DataFrame(
+        [
+            {
+                "key": b.key,
+                "label_zh": b.label_zh,
+                "first_floor": b.first_floor,
+                "last_floor": b.last_floor,
+                "floor_height_m": b.floor_height_m,
+                "load_t_m2": b.load_t_m2,
+                "load_kn_m2": b.load_kn_m2,
+                "freight_lift_t": np.nan if b.freight_lift_t is None else b.freight_lift_t,
+                **_prov_cols(b),
+            }
+            for b in s.highrise.bands
+        ]
+    )
     bands["first_floor"] = bands["first_floor"].astype("Int64")
     bands["last_floor"] = pd.array(bands["last_floor"].tolist(), dtype="Int64")
-    suitability = pd.DataFrame([
-        {"key": f.key, "cluster": f.cluster, "sub_type": f.sub_type, "label_zh": f.label_zh,
-         "min_load_t_m2": f.min_load_t_m2, "min_floor_height_m": f.min_floor_height_m,
-         "max_band": f.max_band, **_prov_cols(f)}
-        for f in s.highrise.suitability
-    ])
-    return {"far": far, "plot_size": plot_size, "settings": settings, "bands": bands,
-            "suitability": suitability}
+    suitability = pd.DataFrame(
+        [
+            {
+                "key": f.key,
+                "cluster": f.cluster,
+                "sub_type": f.sub_type,
+                "label_zh": f.label_zh,
+                "min_load_t_m2": f.min_load_t_m2,
+                "min_floor_height_m": f.min_floor_height_m,
+                "max_band": f.max_band,
+                **_prov_cols(f),
+            }
+            for f in s.highrise.suitability
+        ]
+    )
+    return {
+        "far": far,
+        "plot_size": plot_size,
+        "settings": settings,
+        "bands": bands,
+        "suitability": suitability,
+    }
 
 
 def _plain(value: Any) -> Any:
@@ -1055,8 +1207,9 @@ def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
     return rows
 
 
-def standards_from_tables(tables: Mapping[str, pd.DataFrame],
-                          base: Standards | None = None) -> Standards:
+def standards_from_tables(
+    tables: Mapping[str, pd.DataFrame], base: Standards | None = None
+) -> Standards:
     """Standards from (edited) tables as :meth:`Standards.to_tables` gives them.
 
     Parameters
@@ -1081,8 +1234,14 @@ def standards_from_tables(tables: Mapping[str, pd.DataFrame],
     base = base if base is not None else load_standards()
     far_doc, hr_doc = base.to_dicts()
     if "far" in tables:
-        cols = ("land_use", *(f"base_z{z}" for z in DENSITY_ZONES), "upper_factor",
-                "upper_cap", "coverage", *_PROVENANCE)
+        cols = (
+            "land_use",
+            *(f"base_z{z}" for z in DENSITY_ZONES),
+            "upper_factor",
+            "upper_cap",
+            "coverage",
+            *_PROVENANCE,
+        )
         rows = _records(tables["far"], cols)
         for row in rows:
             zones = {z: row.pop(f"base_z{z}") for z in DENSITY_ZONES if f"base_z{z}" in row}
@@ -1090,7 +1249,8 @@ def standards_from_tables(tables: Mapping[str, pd.DataFrame],
         far_doc["far"] = rows
     if "plot_size" in tables:
         far_doc["plot_size_correction"] = _records(
-            tables["plot_size"], ("min_ha", "max_ha", "correction", *_PROVENANCE))
+            tables["plot_size"], ("min_ha", "max_ha", "correction", *_PROVENANCE)
+        )
     if "settings" in tables:
         for row in _records(tables["settings"], ("key", "value", *_PROVENANCE)):
             key = row.pop("key", None)
@@ -1099,21 +1259,35 @@ def standards_from_tables(tables: Mapping[str, pd.DataFrame],
             elif isinstance(key, str) and key.startswith("definition."):
                 hr_doc["definition"][key.split(".", 1)[1]] = row
             else:
-                raise InputError(f"设置表中有未知的项「{key}」。",
-                                 f"The settings table has an unknown entry '{key}'.")
+                raise InputError(
+                    f"设置表中有未知的项「{key}」。",
+                    f"The settings table has an unknown entry '{key}'.",
+                )
     if "bands" in tables:
-        rows = _records(tables["bands"], ("key", "label_zh", "first_floor", "last_floor",
-                                          "floor_height_m", "load_t_m2", "load_kn_m2",
-                                          "freight_lift_t", *_PROVENANCE))
+        rows = _records(
+            tables["bands"],
+            (
+                "key",
+                "label_zh",
+                "first_floor",
+                "last_floor",
+                "floor_height_m",
+                "load_t_m2",
+                "load_kn_m2",
+                "freight_lift_t",
+                *_PROVENANCE,
+            ),
+        )
         for row in rows:
             row["floors"] = [row.pop("first_floor", None), row.pop("last_floor", None)]
             if row.get("label_zh") is None:
                 row.pop("label_zh", None)
         hr_doc["bands"] = rows
     if "suitability" in tables:
-        rows = _records(tables["suitability"], ("key", "label_zh", "min_load_t_m2",
-                                                "min_floor_height_m", "max_band",
-                                                *_PROVENANCE))
+        rows = _records(
+            tables["suitability"],
+            ("key", "label_zh", "min_load_t_m2", "min_floor_height_m", "max_band", *_PROVENANCE),
+        )
         for row in rows:
             if row.get("label_zh") is None:
                 row.pop("label_zh", None)

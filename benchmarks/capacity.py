@@ -34,8 +34,9 @@ def synthetic_parcels(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     side_lat = rng.uniform(0.0004, 0.004, n)
     geometry = shapely.box(lon, lat, lon + side_lon, lat + side_lat)
     area_m2 = side_lon * 102_700.0 * side_lat * 110_800.0
-    land_use = rng.choice(np.array(["M1", "M0", "W", "other"], dtype=object), n,
-                          p=[0.6, 0.2, 0.1, 0.1])
+    land_use = rng.choice(
+        np.array(["M1", "M0", "W", "other"], dtype=object), n, p=[0.6, 0.2, 0.1, 0.1]
+    )
     status = rng.choice(np.array(STATUS.codes, dtype=object), n)
     far_current = rng.uniform(0.3, 4.0, n)
     far_target = np.where(rng.random(n) < 0.05, rng.uniform(2.0, 6.0, n), np.nan)
@@ -78,16 +79,19 @@ def main() -> None:
     parcels = synthetic_parcels(args.n)
     standards = load_standards()
     t_default = best_of(args.repeats, lambda: floor_capacity(parcels, standards))
-    t_all = best_of(args.repeats,
-                    lambda: floor_capacity(parcels, standards, redevelop="all"))
+    t_all = best_of(args.repeats, lambda: floor_capacity(parcels, standards, redevelop="all"))
     result = floor_capacity(parcels, standards)
     t_summary = best_of(args.repeats, lambda: capacity_summary(result, standards=standards))
 
     print(f"parcels: {args.n:,}  (best of {args.repeats})")
-    print(f"floor_capacity, default scenario : {t_default:.3f} s  "
-          f"ratio to {TARGET_S:g} s target: {t_default / TARGET_S:.2f}")
-    print(f"floor_capacity, redevelop='all'  : {t_all:.3f} s  "
-          f"ratio to {TARGET_S:g} s target: {t_all / TARGET_S:.2f}")
+    print(
+        f"floor_capacity, default scenario : {t_default:.3f} s  "
+        f"ratio to {TARGET_S:g} s target: {t_default / TARGET_S:.2f}"
+    )
+    print(
+        f"floor_capacity, redevelop='all'  : {t_all:.3f} s  "
+        f"ratio to {TARGET_S:g} s target: {t_all / TARGET_S:.2f}"
+    )
     print(f"capacity_summary (per park)       : {t_summary:.3f} s")
     print(f"total increment: {result['gfa_increment_m2'].sum() / 1e4:,.0f} 万 m²")
 

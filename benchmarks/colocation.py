@@ -38,8 +38,19 @@ from tests.test_colocation import loop_global, loop_local
 
 TARGET_S = 10.0
 CENTRE_M = (538_000.0, 2_513_000.0)  # ≈ 114.37 E, 22.72 N in EPSG:4547
-CATEGORIES = ["car", "pharma", "chip", "ai", "energy", "equipment", "photonics", "lowalt",
-              "cellgene", "traditional", "other"]
+CATEGORIES = [
+    "car",
+    "pharma",
+    "chip",
+    "ai",
+    "energy",
+    "equipment",
+    "photonics",
+    "lowalt",
+    "cellgene",
+    "traditional",
+    "other",
+]
 
 
 def synthetic_points(n: int, n_cat: int, seed: int) -> tuple[gpd.GeoDataFrame, np.ndarray]:
@@ -58,7 +69,8 @@ def synthetic_points(n: int, n_cat: int, seed: int) -> tuple[gpd.GeoDataFrame, n
     )
     gdf = gpd.GeoDataFrame(
         {"ent_id": [f"E{i:06d}" for i in range(n)], "cluster": cats[label_idx]},
-        geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326",
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
     )
     return gdf, xy
 
@@ -96,16 +108,22 @@ def main() -> None:
         lambda: local_colocation(points, a, b, k=k, permutations=perms, seed=0), args.repeat
     )
     total = t_global + t_local
-    print(f"n = {args.n:,} points, {args.clusters} clusters, k = {k}, "
-          f"{perms} permutations ({len(local):,} points of '{a}' in the local CLQ)")
+    print(
+        f"n = {args.n:,} points, {args.clusters} clusters, k = {k}, "
+        f"{perms} permutations ({len(local):,} points of '{a}' in the local CLQ)"
+    )
     print(f"  global CLQ matrix, no permutations   {t_global:8.3f} s")
     print(f"  global CLQ matrix, {perms} permutations  {t_global_p:8.3f} s")
     print(f"  local CLQ {a}->{b}, {perms} permutations  {t_local:8.3f} s")
-    print(f"  global (no p) + local               {total:8.3f} s   target <= {TARGET_S:.0f} s: "
-          f"{'OK' if total <= TARGET_S else 'MISSED'} (ratio to target {total / TARGET_S:.2f})")
+    print(
+        f"  global (no p) + local               {total:8.3f} s   target <= {TARGET_S:.0f} s: "
+        f"{'OK' if total <= TARGET_S else 'MISSED'} (ratio to target {total / TARGET_S:.2f})"
+    )
     print(f"  global (with p) + local             {t_global_p + t_local:8.3f} s")
-    print(f"  largest CLQ: {table.loc[table['clq'].idxmax(), ['category_a', 'category_b']].tolist()}"
-          f" = {table['clq'].max():.2f}")
+    print(
+        f"  largest CLQ: {table.loc[table['clq'].idxmax(), ['category_a', 'category_b']].tolist()}"
+        f" = {table['clq'].max():.2f}"
+    )
 
     small, small_xy = synthetic_points(args.ref_n, args.clusters, args.seed + 1)
     labels = small["cluster"].to_numpy()
@@ -121,22 +139,32 @@ def main() -> None:
     t_vec_local, vec_local = best_of(
         lambda: local_colocation(small, a, b, k=k, permutations=perms, seed=0), args.repeat
     )
-    diff_global = max(abs(r.clq - ref_global[r.category_a, r.category_b])
-                      for r in vec_table.itertuples())
-    diff_p = max(abs(r.p_upper - ref_pu[r.category_a, r.category_b])
-                 for r in vec_table.itertuples())
+    diff_global = max(
+        abs(r.clq - ref_global[r.category_a, r.category_b]) for r in vec_table.itertuples()
+    )
+    diff_p = max(
+        abs(r.p_upper - ref_pu[r.category_a, r.category_b]) for r in vec_table.itertuples()
+    )
     diff_local = float(np.max(np.abs(vec_local["lclq"].to_numpy() - np.asarray(ref_local))))
     diff_lp = float(np.max(np.abs(vec_local["p_upper"].to_numpy() - np.asarray(ref_lpu))))
     print(f"\nreference (double loops) on n = {args.ref_n:,}, {perms} permutations")
-    print(f"  loop global CLQ + p     {t_ref_global:8.3f} s   vectorised {t_vec_global:7.3f} s"
-          f"   speed-up {t_ref_global / t_vec_global:7.1f}x")
-    print(f"  loop local CLQ + p      {t_ref_local:8.3f} s   vectorised {t_vec_local:7.3f} s"
-          f"   speed-up {t_ref_local / t_vec_local:7.1f}x")
-    print(f"  max |difference|: global CLQ {diff_global:.1e}, global p {diff_p:.1e}, "
-          f"local CLQ {diff_local:.1e}, local p {diff_lp:.1e}")
-    print(f"  vectorised at n = {args.n:,} (global with p + local) vs loops at "
-          f"n = {args.ref_n:,}: {(t_global_p + t_local) / (t_ref_global + t_ref_local):.2f}x "
-          f"the time for {args.n / args.ref_n:.0f}x the points")
+    print(
+        f"  loop global CLQ + p     {t_ref_global:8.3f} s   vectorised {t_vec_global:7.3f} s"
+        f"   speed-up {t_ref_global / t_vec_global:7.1f}x"
+    )
+    print(
+        f"  loop local CLQ + p      {t_ref_local:8.3f} s   vectorised {t_vec_local:7.3f} s"
+        f"   speed-up {t_ref_local / t_vec_local:7.1f}x"
+    )
+    print(
+        f"  max |difference|: global CLQ {diff_global:.1e}, global p {diff_p:.1e}, "
+        f"local CLQ {diff_local:.1e}, local p {diff_lp:.1e}"
+    )
+    print(
+        f"  vectorised at n = {args.n:,} (global with p + local) vs loops at "
+        f"n = {args.ref_n:,}: {(t_global_p + t_local) / (t_ref_global + t_ref_local):.2f}x "
+        f"the time for {args.n / args.ref_n:.0f}x the points"
+    )
 
 
 if __name__ == "__main__":

@@ -61,9 +61,11 @@ def main() -> int:
     start = time.perf_counter()
     grid = parcel_grid(args.n, seed=args.seed)
     parcels = grid.parcels
-    print(f"generated {len(parcels):,} parcels, {len(grid.trunk_roads)} trunk roads, "
-          f"{len(np.unique(grid.expected_block)):,} expected blocks "
-          f"in {time.perf_counter() - start:.2f} s")
+    print(
+        f"generated {len(parcels):,} parcels, {len(grid.trunk_roads)} trunk roads, "
+        f"{len(np.unique(grid.expected_block)):,} expected blocks "
+        f"in {time.perf_counter() - start:.2f} s"
+    )
 
     # Warm both methods up (PROJ database, imports) so one-off costs are not timed.
     from libpysal.graph import Graph
@@ -77,9 +79,11 @@ def main() -> int:
     )
     ours = result.parcel_block.reindex(parcels["parcel_id"]).to_numpy()
     ok_expected = same_partition(ours, grid.expected_block)
-    print(f"contiguous_blocks                 {ours_s:7.3f} s  "
-          f"{result.summary['block_count']:,} blocks, m_eff {result.summary['m_eff_ha']:.1f} ha, "
-          f"same as layout: {ok_expected}")
+    print(
+        f"contiguous_blocks                 {ours_s:7.3f} s  "
+        f"{result.summary['block_count']:,} blocks, m_eff {result.summary['m_eff_ha']:.1f} ha, "
+        f"same as layout: {ok_expected}"
+    )
 
     wide = 65.0
     barrier_s, with_barriers = best_time(
@@ -88,8 +92,10 @@ def main() -> int:
     )
     barred = with_barriers.parcel_block.reindex(parcels["parcel_id"]).to_numpy()
     ok_barriers = same_partition(barred, grid.expected_block)
-    print(f"contiguous_blocks {wide:.0f} m + barriers {barrier_s:7.3f} s  "
-          f"{with_barriers.summary['block_count']:,} blocks, same as layout: {ok_barriers}")
+    print(
+        f"contiguous_blocks {wide:.0f} m + barriers {barrier_s:7.3f} s  "
+        f"{with_barriers.summary['block_count']:,} blocks, same as layout: {ok_barriers}"
+    )
 
     ok_anchor = True
     if not args.skip_libpysal:
@@ -102,8 +108,10 @@ def main() -> int:
         anchor_s, labels = best_time(anchor, args.repeat)
         theirs = labels.reindex(metric.index).to_numpy()
         ok_anchor = same_partition(ours, theirs)
-        print(f"libpysal fuzzy contiguity + comp. {anchor_s:7.3f} s  "
-              f"{len(np.unique(theirs)):,} blocks, same partition as ours: {ok_anchor}")
+        print(
+            f"libpysal fuzzy contiguity + comp. {anchor_s:7.3f} s  "
+            f"{len(np.unique(theirs)):,} blocks, same partition as ours: {ok_anchor}"
+        )
         print(f"ratio libpysal / ours: {anchor_s / ours_s:.1f}x")
     return 0 if ok_expected and ok_barriers and ok_anchor else 1
 

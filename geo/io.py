@@ -260,13 +260,17 @@ class ReadReport:
         if self.source_crs:
             lines.append(self._crs_line().text(lang))
         if self.encoding:
-            lines.append(Note(f"文字编码：{self.encoding}", f"Text encoding: {self.encoding}")
-                         .text(lang))
+            lines.append(
+                Note(f"文字编码：{self.encoding}", f"Text encoding: {self.encoding}").text(lang)
+            )
         for rows, zh, en in (
             (self.repaired_rows, "修复了 {n} 个无效几何", "repaired {n} invalid geometries"),
             (self.dropped_rows, self._dropped_zh(), self._dropped_en()),
-            (self.collapsed_rows, "{n} 个几何修复后为空，已删除",
-             "dropped {n} geometries that vanished when repaired"),
+            (
+                self.collapsed_rows,
+                "{n} 个几何修复后为空，已删除",
+                "dropped {n} geometries that vanished when repaired",
+            ),
         ):
             if rows:
                 where = self._rows_text(rows, lang)
@@ -368,8 +372,14 @@ def read_layer(
     Same as :func:`read_layer_with_report` without the report; see it for the parameters.
     """
     gdf, _ = read_layer_with_report(
-        source, filename=filename, layer=layer, coord_system=coord_system, x_col=x_col,
-        y_col=y_col, encoding=encoding, max_bytes=max_bytes,
+        source,
+        filename=filename,
+        layer=layer,
+        coord_system=coord_system,
+        x_col=x_col,
+        y_col=y_col,
+        encoding=encoding,
+        max_bytes=max_bytes,
     )
     return gdf
 
@@ -424,8 +434,12 @@ def read_layer_with_report(
     before this function returns; the returned frame holds no reference to them.
     """
     options = dict(
-        layer=layer, coord_system=_normalise_coord_system(coord_system), x_col=x_col,
-        y_col=y_col, encoding=_check_encoding(encoding), max_bytes=int(max_bytes),
+        layer=layer,
+        coord_system=_normalise_coord_system(coord_system),
+        x_col=x_col,
+        y_col=y_col,
+        encoding=_check_encoding(encoding),
+        max_bytes=int(max_bytes),
     )
     with contextlib.ExitStack() as stack:
         if isinstance(source, (str, os.PathLike)):
@@ -517,23 +531,25 @@ def _read_path(path: Path, opts: _Options) -> tuple[gpd.GeoDataFrame, ReadReport
         )
     report = ReadReport(source=opts.display)
     if path.is_dir():
-        member = _pick_member(path, opts, recursive=False, report=report, what_zh="文件夹",
-                              what_en="folder")
+        member = _pick_member(
+            path, opts, recursive=False, report=report, what_zh="文件夹", what_en="folder"
+        )
         return _read_file(member, opts, report)
     suffix = path.suffix.lower()
     if _FORMATS.get(suffix) == "ZIP":
         _check_size(path.stat().st_size, opts)
         folder = _private_dir(opts)
         _extract_zip(path, folder, opts)
-        member = _pick_member(folder, opts, recursive=True, report=report, what_zh="压缩包",
-                              what_en="zip")
+        member = _pick_member(
+            folder, opts, recursive=True, report=report, what_zh="压缩包", what_en="zip"
+        )
         return _read_file(member, opts, report)
     return _read_file(path, opts, report)
 
 
-def _read_file(path: Path, opts: _Options, report: ReadReport) -> tuple[
-    gpd.GeoDataFrame, ReadReport
-]:
+def _read_file(
+    path: Path, opts: _Options, report: ReadReport
+) -> tuple[gpd.GeoDataFrame, ReadReport]:
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt is None or fmt == "ZIP":
         raise InputError(
@@ -568,14 +584,16 @@ def _read_file(path: Path, opts: _Options, report: ReadReport) -> tuple[
     return gdf, report
 
 
-def _pick_member(folder: Path, opts: _Options, *, recursive: bool, report: ReadReport,
-                 what_zh: str, what_en: str) -> Path:
+def _pick_member(
+    folder: Path, opts: _Options, *, recursive: bool, report: ReadReport, what_zh: str, what_en: str
+) -> Path:
     """Choose the one readable file in a folder or unpacked zip (``layer`` may name it)."""
     files = folder.rglob("*") if recursive else folder.iterdir()
     found = sorted(
-        p for p in files
-        if p.is_file() and not any(part.startswith((".", "__MACOSX")) for part in
-                                   p.relative_to(folder).parts)
+        p
+        for p in files
+        if p.is_file()
+        and not any(part.startswith((".", "__MACOSX")) for part in p.relative_to(folder).parts)
     )
     geo = [p for p in found if _FORMATS.get(p.suffix.lower()) in _GIS_FORMATS]
     # A folder is the usual way to hand over a Shapefile; look only at .shp there.
@@ -599,8 +617,11 @@ def _pick_member(folder: Path, opts: _Options, *, recursive: bool, report: ReadR
         chosen = candidates[0]
     else:
         wanted = (opts.layer or "").strip().lower()
-        matches = [p for p, n in zip(candidates, names, strict=True)
-                   if wanted and wanted in (n.lower(), p.name.lower(), p.stem.lower())]
+        matches = [
+            p
+            for p, n in zip(candidates, names, strict=True)
+            if wanted and wanted in (n.lower(), p.name.lower(), p.stem.lower())
+        ]
         if len(matches) != 1:
             raise InputError(
                 f"{what_zh}中有 {len(candidates)} 个图层文件，请用“图层”选择其中一个。",
@@ -663,8 +684,10 @@ def _extract_zip(path: Path, dest: Path, opts: _Options) -> None:
             )
         names = [_zip_member_name(i) for i in infos]
         unsafe = [
-            f"{n}：{why}" for n, i in zip(names, infos, strict=True)
-            for why in [_unsafe_zip_name(n, i) or _unsafe_zip_name(i.filename, i)] if why
+            f"{n}：{why}"
+            for n, i in zip(names, infos, strict=True)
+            for why in [_unsafe_zip_name(n, i) or _unsafe_zip_name(i.filename, i)]
+            if why
         ]
         if unsafe:
             raise InputError(
@@ -726,8 +749,7 @@ def _zip_too_big(size: int, opts: _Options) -> InputError:
 # --------------------------------------------------------------------------------------
 
 
-def _read_ogr(path: Path, opts: _Options, *, layer: str | None, encoding: str | None
-              ) -> _Parsed:
+def _read_ogr(path: Path, opts: _Options, *, layer: str | None, encoding: str | None) -> _Parsed:
     try:
         gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, force_2d=True)
     except _PYOGRIO_ERRORS as exc:
@@ -783,8 +805,11 @@ def _read_gpkg(path: Path, opts: _Options, report: ReadReport) -> _Parsed:
 
 
 def _shapefile_parts(path: Path, opts: _Options) -> dict[str, Path]:
-    siblings = {p.suffix.lower(): p for p in path.parent.glob(_glob_escape(path.stem) + ".*")
-                if p.stem == path.stem}
+    siblings = {
+        p.suffix.lower(): p
+        for p in path.parent.glob(_glob_escape(path.stem) + ".*")
+        if p.stem == path.stem
+    }
     missing = [ext for ext in (".shx", ".dbf") if ext not in siblings]
     if missing:
         raise InputError(
@@ -801,8 +826,9 @@ def _glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
-def _read_shapefile(path: Path, parts: dict[str, Path], opts: _Options, report: ReadReport
-                    ) -> _Parsed:
+def _read_shapefile(
+    path: Path, parts: dict[str, Path], opts: _Options, report: ReadReport
+) -> _Parsed:
     # Without a .cpg GDAL decodes attributes as ISO-8859-1 (or the .dbf's code-page byte),
     # which turns GBK Chinese into mojibake silently. pyogrio decodes strictly when given
     # an encoding, so trying UTF-8 and then GB18030 (a superset of GBK) detects the right
@@ -831,11 +857,13 @@ def _read_shapefile(path: Path, parts: dict[str, Path], opts: _Options, report: 
             report.encoding = "GBK/GB18030" if enc == "GB18030" else enc
         elif ".cpg" not in parts:
             report.encoding = "GDAL default"
-            report.warnings.append(Note(
-                "属性文字既不是 UTF-8 也不是 GBK，中文可能显示为乱码。请提供 .cpg 文件或指定编码。",
-                "Attribute text is neither UTF-8 nor GBK and may be garbled. Provide a .cpg "
-                "file or give the encoding.",
-            ))
+            report.warnings.append(
+                Note(
+                    "属性文字既不是 UTF-8 也不是 GBK，中文可能显示为乱码。请提供 .cpg 文件或指定编码。",
+                    "Attribute text is neither UTF-8 nor GBK and may be garbled. Provide a .cpg "
+                    "file or give the encoding.",
+                )
+            )
         return parsed
     raise AssertionError("unreachable: the last attempt never raises a decode error")
 
@@ -885,7 +913,7 @@ def _read_csv(path: Path, opts: _Options, report: ReadReport) -> _Parsed:
 def _guess_delimiter(text: str) -> str:
     """The separator used most often outside quotes in the first lines; ',' by default."""
     # csv.Sniffer takes seconds on long WKT fields; counting is enough for real tables.
-    lines = [line for line in text[:256 * 1024].splitlines()[:_HEADER_SCAN_ROWS + 1] if line]
+    lines = [line for line in text[: 256 * 1024].splitlines()[: _HEADER_SCAN_ROWS + 1] if line]
     unquoted = re.sub(r'"[^"]*"', "", "\n".join(lines))
     counts = {d: unquoted.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=counts.__getitem__)
@@ -918,10 +946,12 @@ def _read_xlsx(path: Path, opts: _Options, report: ReadReport) -> _Parsed:
         ) from exc
     report.layer = sheet
     if len(sheets) > 1 and opts.layer is None:
-        report.notes.append(Note(
-            f"工作簿有 {len(sheets)} 个工作表，读取了第一个「{sheet}」。",
-            f"The workbook has {len(sheets)} sheets; the first, '{sheet}', was read.",
-        ))
+        report.notes.append(
+            Note(
+                f"工作簿有 {len(sheets)} 个工作表，读取了第一个「{sheet}」。",
+                f"The workbook has {len(sheets)} sheets; the first, '{sheet}', was read.",
+            )
+        )
     return _table_to_points(raw, opts, report)
 
 
@@ -931,8 +961,9 @@ def _normalise_header(name: Any) -> str:
     return re.sub(r"[\s_\-.:：°]", "", text)
 
 
-def _find_coord_columns(columns: list[str], opts: _Options
-                        ) -> tuple[str | None, str | None] | str | None:
+def _find_coord_columns(
+    columns: list[str], opts: _Options
+) -> tuple[str | None, str | None] | str | None:
     """(x, y) column names (None where a named column is absent), a WKT column, or None."""
     if opts.x_col or opts.y_col:
         if not (opts.x_col and opts.y_col):
@@ -987,7 +1018,7 @@ def _promote_header(raw: pd.DataFrame, row: int) -> pd.DataFrame:
         count = seen.get(base, 0)
         seen[base] = count + 1
         names.append(base if count == 0 else f"{base}.{count}")
-    body = raw.iloc[row + 1:].copy()
+    body = raw.iloc[row + 1 :].copy()
     body.columns = names
     return body.dropna(how="all")
 
@@ -1047,11 +1078,17 @@ def _table_to_points(raw: pd.DataFrame, opts: _Options, report: ReadReport) -> _
     columns = [str(c) for c in table.columns]
     found = _find_coord_columns(columns, opts)
     if found is None or (isinstance(found, tuple) and not all(found)):
-        missing = ([n for n, c in ((opts.x_col, found[0]), (opts.y_col, found[1])) if not c]
-                   if isinstance(found, tuple) else [])
+        missing = (
+            [n for n, c in ((opts.x_col, found[0]), (opts.y_col, found[1])) if not c]
+            if isinstance(found, tuple)
+            else []
+        )
         zh_missing = f"找不到指定的列 {'、'.join(missing)}。" if missing else "找不到坐标列。"
-        en_missing = f"Columns {', '.join(missing)} not found. " if missing else \
-            "No coordinate columns found. "
+        en_missing = (
+            f"Columns {', '.join(missing)} not found. "
+            if missing
+            else "No coordinate columns found. "
+        )
         raise InputError(
             zh_missing + f"表格中的列：{'、'.join(columns)}。可识别的列名：{_ACCEPTED_NAMES_TEXT}；"
             "也可以手动指定 X/Y 列。",
@@ -1112,8 +1149,9 @@ def _finish(parsed: _Parsed, opts: _Options, report: ReadReport) -> gpd.GeoDataF
     out = _resolve_crs(gdf, parsed.crs, opts, report, parsed.tabular)
     if parsed.tabular and not _inside_shenzhen_box(out) and report.crs_origin != "assumed":
         # Chinese surveying names northing X and easting Y; tables often follow it.
-        swapped = gdf.set_geometry(shapely.transform(
-            np.asarray(gdf.geometry.values), lambda c: c[:, ::-1]))
+        swapped = gdf.set_geometry(
+            shapely.transform(np.asarray(gdf.geometry.values), lambda c: c[:, ::-1])
+        )
         trial = ReadReport(source=report.source)
         try:
             alt = _resolve_crs(swapped, parsed.crs, opts, trial, parsed.tabular)
@@ -1121,12 +1159,14 @@ def _finish(parsed: _Parsed, opts: _Options, report: ReadReport) -> gpd.GeoDataF
             alt = None
         if alt is not None and _inside_shenzhen_box(alt):
             out = alt
-            report.notes.append(Note(
-                f"列「{report.x_col}」是北坐标、「{report.y_col}」是东坐标（测量习惯 X 为北），"
-                "已自动对调。",
-                f"Column '{report.x_col}' holds northings and '{report.y_col}' eastings "
-                "(surveying convention); they were swapped.",
-            ))
+            report.notes.append(
+                Note(
+                    f"列「{report.x_col}」是北坐标、「{report.y_col}」是东坐标（测量习惯 X 为北），"
+                    "已自动对调。",
+                    f"Column '{report.x_col}' holds northings and '{report.y_col}' eastings "
+                    "(surveying convention); they were swapped.",
+                )
+            )
     _check_near_shenzhen(out, report)
     report.rows_kept = len(out)
     return out
@@ -1154,8 +1194,11 @@ def _repair(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     keep &= ~shapely.is_empty(parts)
     parts, owner = parts[keep], owner[keep]
     result = np.empty(len(bad_idx), dtype=object)
-    for dim, build in ((2, shapely.multipolygons), (1, shapely.multilinestrings),
-                       (0, shapely.multipoints)):
+    for dim, build in (
+        (2, shapely.multipolygons),
+        (1, shapely.multilinestrings),
+        (0, shapely.multipoints),
+    ):
         sel = dims[owner] == dim
         if not sel.any():
             continue
@@ -1245,8 +1288,9 @@ def _projected_as_geographic(gdf: gpd.GeoDataFrame, label: str, opts: _Options) 
     )
 
 
-def _resolve_crs(gdf: gpd.GeoDataFrame, embedded: CRS | None, opts: _Options,
-                 report: ReadReport, tabular: bool) -> gpd.GeoDataFrame:
+def _resolve_crs(
+    gdf: gpd.GeoDataFrame, embedded: CRS | None, opts: _Options, report: ReadReport, tabular: bool
+) -> gpd.GeoDataFrame:
     """Interpret the coordinates (embedded CRS, coord_system or assumption) as EPSG:4326."""
     chosen = opts.coord_system
     shift = chosen is not None and is_obfuscated_system(chosen)
@@ -1255,11 +1299,13 @@ def _resolve_crs(gdf: gpd.GeoDataFrame, embedded: CRS | None, opts: _Options,
         if embedded.is_geographic and not geographic_numbers:
             if chosen is not None and not _is_geographic(chosen):
                 report.source_crs, report.crs_origin = _system_label(chosen), "coord_system"
-                report.notes.append(Note(
-                    f"文件标注为 {_system_label(embedded)}，但坐标是投影坐标；按所选坐标系读取。",
-                    f"The file says {_system_label(embedded)} but holds projected numbers; "
-                    "read in the chosen system.",
-                ))
+                report.notes.append(
+                    Note(
+                        f"文件标注为 {_system_label(embedded)}，但坐标是投影坐标；按所选坐标系读取。",
+                        f"The file says {_system_label(embedded)} but holds projected numbers; "
+                        "read in the chosen system.",
+                    )
+                )
                 return gdf_from_system(gdf, chosen)
             raise _projected_as_geographic(gdf, _system_label(embedded), opts)
         out = gdf.set_crs(embedded, allow_override=True).to_crs(WGS84)
@@ -1269,12 +1315,14 @@ def _resolve_crs(gdf: gpd.GeoDataFrame, embedded: CRS | None, opts: _Options,
             report.crs_origin = "embedded+shift"
             report.source_crs += f" + {_system_label(chosen)}"
         elif chosen is not None and not _same_crs(embedded, chosen):
-            report.warnings.append(Note(
-                f"文件自带坐标系 {_system_label(embedded)}，与所选 {_system_label(chosen)} 不同；"
-                "已按文件自带坐标系读取。",
-                f"The file's own CRS {_system_label(embedded)} differs from the chosen "
-                f"{_system_label(chosen)}; the file's CRS was used.",
-            ))
+            report.warnings.append(
+                Note(
+                    f"文件自带坐标系 {_system_label(embedded)}，与所选 {_system_label(chosen)} 不同；"
+                    "已按文件自带坐标系读取。",
+                    f"The file's own CRS {_system_label(embedded)} differs from the chosen "
+                    f"{_system_label(chosen)}; the file's CRS was used.",
+                )
+            )
         return out
     if chosen is not None:
         if _is_geographic(chosen) and not geographic_numbers:
@@ -1292,13 +1340,15 @@ def _resolve_crs(gdf: gpd.GeoDataFrame, embedded: CRS | None, opts: _Options,
                 source=opts.display,
             )
         report.source_crs, report.crs_origin = _system_label(WGS84), "assumed"
-        report.warnings.append(Note(
-            "表格没有坐标系信息，已按 WGS84 经纬度读取。如果坐标来自高德/腾讯地图（GCJ-02）"
-            "或百度地图（BD-09），请选择对应坐标系重新导入，否则位置会偏移数百米。",
-            "The table has no CRS and was read as WGS84 lon/lat. If the coordinates come from "
-            "Gaode/Tencent (GCJ-02) or Baidu (BD-09), import again choosing that system, or "
-            "positions will be off by hundreds of metres.",
-        ))
+        report.warnings.append(
+            Note(
+                "表格没有坐标系信息，已按 WGS84 经纬度读取。如果坐标来自高德/腾讯地图（GCJ-02）"
+                "或百度地图（BD-09），请选择对应坐标系重新导入，否则位置会偏移数百米。",
+                "The table has no CRS and was read as WGS84 lon/lat. If the coordinates come from "
+                "Gaode/Tencent (GCJ-02) or Baidu (BD-09), import again choosing that system, or "
+                "positions will be off by hundreds of metres.",
+            )
+        )
         return gdf.set_crs(WGS84, allow_override=True)
     raise InputError(
         "文件没有坐标系信息（例如 Shapefile 缺少 .prj），也没有指定坐标系。请选择数据所用的坐标系"
@@ -1320,13 +1370,15 @@ def _check_near_shenzhen(gdf: gpd.GeoDataFrame, report: ReadReport) -> None:
     if _inside_shenzhen_box(gdf):
         return
     minx, miny, maxx, maxy = gdf.total_bounds
-    report.warnings.append(Note(
-        f"数据范围（经度 {minx:.3f}…{maxx:.3f}，纬度 {miny:.3f}…{maxy:.3f}）远离深圳"
-        f"（经度 {SHENZHEN_BOUNDS[0]:g}–{SHENZHEN_BOUNDS[2]:g}，纬度 {SHENZHEN_BOUNDS[1]:g}–"
-        f"{SHENZHEN_BOUNDS[3]:g}）。请检查所选坐标系是否正确。",
-        f"The data (lon {minx:.3f}…{maxx:.3f}, lat {miny:.3f}…{maxy:.3f}) lies far from "
-        "Shenzhen. Check that the coordinate system is right.",
-    ))
+    report.warnings.append(
+        Note(
+            f"数据范围（经度 {minx:.3f}…{maxx:.3f}，纬度 {miny:.3f}…{maxy:.3f}）远离深圳"
+            f"（经度 {SHENZHEN_BOUNDS[0]:g}–{SHENZHEN_BOUNDS[2]:g}，纬度 {SHENZHEN_BOUNDS[1]:g}–"
+            f"{SHENZHEN_BOUNDS[3]:g}）。请检查所选坐标系是否正确。",
+            f"The data (lon {minx:.3f}…{maxx:.3f}, lat {miny:.3f}…{maxy:.3f}) lies far from "
+            "Shenzhen. Check that the coordinate system is right.",
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -1395,7 +1447,8 @@ def _json_column(column: pd.Series) -> list[Any]:
         numbers = column.to_numpy(dtype=float, na_value=np.nan)
         return np.where(np.isfinite(numbers), numbers, None).tolist()
     if pd.api.types.is_string_dtype(column.dtype) and not pd.api.types.is_object_dtype(
-            column.dtype):
+        column.dtype
+    ):
         return column.astype(object).where(column.notna(), None).tolist()
     return [_json_value(v) for v in column.tolist()]
 
@@ -1455,10 +1508,14 @@ def write_geojson(
     values = [_json_column(props[c]) for c in props.columns]
     dump = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
     features = [
-        '{"type":"Feature","properties":' + dump(dict(zip(names, row, strict=True)))
-        + ',"geometry":' + ("null" if g is None else g) + "}"
-        for row, g in zip(zip(*values, strict=True) if values else
-                          [()] * len(geoms), geometry_json, strict=True)
+        '{"type":"Feature","properties":'
+        + dump(dict(zip(names, row, strict=True)))
+        + ',"geometry":'
+        + ("null" if g is None else g)
+        + "}"
+        for row, g in zip(
+            zip(*values, strict=True) if values else [()] * len(geoms), geometry_json, strict=True
+        )
     ]
     head = '{"type":"FeatureCollection",'
     if system != WGS84:
@@ -1519,8 +1576,9 @@ def write_gpkg(
         tmp.unlink(missing_ok=True)
 
 
-def _tabular_frame(gdf: gpd.GeoDataFrame, geometry: str, precision: int, coord_system: str
-                   ) -> pd.DataFrame:
+def _tabular_frame(
+    gdf: gpd.GeoDataFrame, geometry: str, precision: int, coord_system: str
+) -> pd.DataFrame:
     if geometry not in ("xy", "wkt"):
         raise InputError(
             f"geometry 只能是 'xy' 或 'wkt'，不是「{geometry}」。",
@@ -1531,7 +1589,8 @@ def _tabular_frame(gdf: gpd.GeoDataFrame, geometry: str, precision: int, coord_s
     table = _property_columns(gdf)
     present = ~shapely.is_missing(geoms)
     all_points = present.any() and bool(
-        (shapely.get_type_id(geoms[present]) == shapely.GeometryType.POINT).all())
+        (shapely.get_type_id(geoms[present]) == shapely.GeometryType.POINT).all()
+    )
     if geometry == "xy" and all_points:
         # Replaces lon/lat columns left over from an earlier table import.
         table = table.drop(columns=[c for c in ("lon", "lat") if c in table.columns])

@@ -80,7 +80,9 @@ def editor_key(at: AppTest, table: str) -> str:
 
 def edit(at: AppTest, table: str, rows: dict) -> None:
     at.session_state[editor_key(at, table)] = {
-        "edited_rows": rows, "added_rows": [], "deleted_rows": [],
+        "edited_rows": rows,
+        "added_rows": [],
+        "deleted_rows": [],
     }
 
 
@@ -103,8 +105,15 @@ def test_page_draws_capacity_map_tables_and_metrics(recorder):
     assert len(parcels.payload["features"]) == n_parcels
     assert parcels.url and parcels.url.endswith(".json")
     props = parcels.payload["features"][0]["properties"]
-    assert {"parcel_id", "far_allowed_txt", "floors_txt", "height_txt", "gfa_max_txt",
-            "gfa_inc_txt", "_color"} <= set(props)
+    assert {
+        "parcel_id",
+        "far_allowed_txt",
+        "floors_txt",
+        "height_txt",
+        "gfa_max_txt",
+        "gfa_inc_txt",
+        "_color",
+    } <= set(props)
     # The default colouring is the increment: redeveloped parcels take ramp colours, the
     # others the neutral grey, and the legend says so.
     colours = {f["properties"]["_color"] for f in parcels.payload["features"]}
@@ -195,6 +204,7 @@ def test_choices_survive_a_switch_of_language(recorder):
     assert not at.exception
     assert at.radio(key="cap_scenario_en").value == "all"
     assert at.radio(key="cap_scenario_en").options == [
-        "low-efficiency + flagged parcels", "all industrial parcels (theoretical)",
+        "low-efficiency + flagged parcels",
+        "all industrial parcels (theoretical)",
     ]
     assert metrics(at)["Parcels rebuilt"] == rebuilt

@@ -124,9 +124,16 @@ def test_page_shows_fit_lq_clq_local_map_and_anchors(recorder, demo):
     anchors = next(t for t in tables if "龙头企业" in t.columns)
     assert anchors["龙头企业"].str.contains("比亚迪").any()
     assert {"同集群 ≤1 km", "配套 ≤5 km"} <= set(anchors.columns)
-    assert set(anchors["集群"]) <= {"智能网联汽车", "生物医药与高端医疗器械", "半导体与集成电路",
-                                   "人工智能与智能终端", "新能源", "高端装备与精密零部件",
-                                   "光载信息", "细胞与基因"}
+    assert set(anchors["集群"]) <= {
+        "智能网联汽车",
+        "生物医药与高端医疗器械",
+        "半导体与集成电路",
+        "人工智能与智能终端",
+        "新能源",
+        "高端装备与精密零部件",
+        "光载信息",
+        "细胞与基因",
+    }
 
 
 def test_switching_pair_and_parameters_changes_results(recorder, demo):

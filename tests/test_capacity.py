@@ -37,8 +37,13 @@ def far4(default: Standards) -> Standards:
     50 % coverage — the inputs of the hand-computed cases, independent of the FAR table."""
     return (
         default.without_plot_size_correction()
-        .with_far_rule("M1", base_by_zone={z: 4.0 for z in range(1, 6)}, upper_factor=1.0,
-                       upper_cap=4.0, coverage=0.5)
+        .with_far_rule(
+            "M1",
+            base_by_zone={z: 4.0 for z in range(1, 6)},
+            upper_factor=1.0,
+            upper_cap=4.0,
+            coverage=0.5,
+        )
         .with_height_cap(100.0)
     )
 
@@ -113,8 +118,10 @@ def test_a_parcel_already_at_far_5_has_no_increment_and_is_flagged(far4: Standar
 def test_a_partial_top_floor_counts_its_gfa_and_a_whole_floor_of_height(
     far4: Standards,
 ) -> None:
-    r = floor_capacity(_parcels(area_m2=HA, far_target=4.2), far4.with_far_rule(
-        "M1", upper_cap=6.0, upper_factor=1.5)).iloc[0]
+    r = floor_capacity(
+        _parcels(area_m2=HA, far_target=4.2),
+        far4.with_far_rule("M1", upper_cap=6.0, upper_factor=1.5),
+    ).iloc[0]
     # 42,000 m² = 8 full floors of 5,000 m² + 2,000 m² on the ninth.
     assert r["gfa_max_m2"] == pytest.approx(42_000.0)
     assert r["floors"] == 9
@@ -128,16 +135,38 @@ def test_a_partial_top_floor_counts_its_gfa_and_a_whole_floor_of_height(
 def test_pingshan_new_energy_vehicle_park_phase_1(default: Standards) -> None:
     """10.78 ha, 321,000 m² (FAR ≈ 2.98); 2.5 t/m² on floors 1–3 and 0.65 t/m² above,
     floors up to 10 m high: car parts may use floors 1–3 only."""
-    project = default.with_bands([
-        {"key": "ground", "floors": [1, 1], "floor_height_m": 10.0, "load_t_m2": 2.5,
-         "load_kn_m2": 25.0, "source": "坪山新能源汽车产业园一期"},
-        {"key": "low", "floors": [2, 3], "floor_height_m": 8.0, "load_t_m2": 2.5,
-         "load_kn_m2": 25.0, "source": "坪山新能源汽车产业园一期"},
-        {"key": "std", "floors": [4, None], "floor_height_m": 5.0, "load_t_m2": 0.65,
-         "load_kn_m2": 6.5, "source": "坪山新能源汽车产业园一期", "assumption": True},
-    ])
-    site = _parcels(area_m2=107_800.0, land_use="M1", density_zone=2,
-                    far_target=321_000.0 / 107_800.0)
+    project = default.with_bands(
+        [
+            {
+                "key": "ground",
+                "floors": [1, 1],
+                "floor_height_m": 10.0,
+                "load_t_m2": 2.5,
+                "load_kn_m2": 25.0,
+                "source": "坪山新能源汽车产业园一期",
+            },
+            {
+                "key": "low",
+                "floors": [2, 3],
+                "floor_height_m": 8.0,
+                "load_t_m2": 2.5,
+                "load_kn_m2": 25.0,
+                "source": "坪山新能源汽车产业园一期",
+            },
+            {
+                "key": "std",
+                "floors": [4, None],
+                "floor_height_m": 5.0,
+                "load_t_m2": 0.65,
+                "load_kn_m2": 6.5,
+                "source": "坪山新能源汽车产业园一期",
+                "assumption": True,
+            },
+        ]
+    )
+    site = _parcels(
+        area_m2=107_800.0, land_use="M1", density_zone=2, far_target=321_000.0 / 107_800.0
+    )
     r = floor_capacity(site, project, coverage=0.3).iloc[0]
     assert r["far_allowed"] == pytest.approx(2.98, abs=0.005)
     assert r["gfa_max_m2"] == pytest.approx(321_000.0)
@@ -159,10 +188,12 @@ def test_far_mode_and_the_plot_size_correction(default: Standards) -> None:
     base = floor_capacity(five_ha, default, far_mode="base").iloc[0]["far_allowed"]
     assert (upper, base) == (rule.upper_by_zone[2], rule.base_by_zone[2])
 
-    halved = default.with_plot_size([
-        {"min_ha": 0.0, "max_ha": 1.0, "correction": -0.5, "assumption": True},
-        {"min_ha": 1.0, "max_ha": None, "correction": 0.2, "assumption": True},
-    ])
+    halved = default.with_plot_size(
+        [
+            {"min_ha": 0.0, "max_ha": 1.0, "correction": -0.5, "assumption": True},
+            {"min_ha": 1.0, "max_ha": None, "correction": 0.2, "assumption": True},
+        ]
+    )
     r = floor_capacity(_parcels(2, area_m2=[0.5 * HA, 2 * HA]), halved, far_mode="base")
     assert r["far_allowed"].tolist() == pytest.approx([3.5 * 0.5, 3.5 * 1.2])
     r = floor_capacity(_parcels(2, area_m2=[0.5 * HA, 2 * HA]), halved)
@@ -217,8 +248,11 @@ def test_an_explicit_mask_is_aligned_on_the_index(far4: Standards) -> None:
     mask = pd.Series([True, False, False], index=[30, 10, 20])
     r = floor_capacity(parcels, far4, redevelop=mask)
     assert r["redeveloped"].tolist() == [False, False, True]
-    assert floor_capacity(parcels, far4, redevelop=[True, False, True])[
-        "redeveloped"].tolist() == [True, False, True]
+    assert floor_capacity(parcels, far4, redevelop=[True, False, True])["redeveloped"].tolist() == [
+        True,
+        False,
+        True,
+    ]
 
 
 @pytest.mark.parametrize("bad", ["some", [True, False], [1, 0, "x"]])
@@ -228,11 +262,23 @@ def test_bad_redevelop_values_raise(far4: Standards, bad) -> None:
 
 
 def test_non_industrial_parcels_get_zeros(far4: Standards) -> None:
-    parcels = _parcels(2, land_use=["other", "M1"], status=["low_efficiency", "non_industrial"],
-                       density_zone=[np.nan, np.nan])
+    parcels = _parcels(
+        2,
+        land_use=["other", "M1"],
+        status=["low_efficiency", "non_industrial"],
+        density_zone=[np.nan, np.nan],
+    )
     r = floor_capacity(parcels, far4, redevelop="all")
-    computed = ["far_allowed", "footprint_m2", "floors", "height_m", "gfa_max_m2",
-                "gfa_increment_m2", "gfa_ground_m2", "gfa_fit_ai_m2"]
+    computed = [
+        "far_allowed",
+        "footprint_m2",
+        "floors",
+        "height_m",
+        "gfa_max_m2",
+        "gfa_increment_m2",
+        "gfa_ground_m2",
+        "gfa_fit_ai_m2",
+    ]
     assert (r[computed].to_numpy() == 0).all()
     assert not r["redeveloped"].any() and not r["over_allowance"].any()
 
@@ -278,8 +324,14 @@ def test_bad_parcels_raise_input_error(far4: Standards, change, match: str) -> N
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"far_mode": "max"}, {"coverage": 1.5}, {"coverage": "half"},
-               {"height_cap_m": -1.0}, {"height_cap_m": 5_000.0}],
+    "kwargs",
+    [
+        {"far_mode": "max"},
+        {"coverage": 1.5},
+        {"coverage": "half"},
+        {"height_cap_m": -1.0},
+        {"height_cap_m": 5_000.0},
+    ],
 )
 def test_bad_arguments_raise_input_error(far4: Standards, kwargs) -> None:
     with pytest.raises(InputError):
@@ -383,11 +435,13 @@ def test_demo_capacity_summary_is_sane(default: Standards) -> None:
     net = summary["gfa_max_m2"] - summary["gfa_current_m2"]
     assert (summary["gfa_increment_m2"] >= net - 1e-6).all()
     industrial = result["land_use"].isin(INDUSTRIAL_LAND_USES) & (
-        result["status"] != "non_industrial")
+        result["status"] != "non_industrial"
+    )
     for col in ("n_parcels", "area_m2", "gfa_current_m2", "gfa_max_m2", "gfa_increment_m2"):
         expected = industrial.sum() if col == "n_parcels" else result.loc[industrial, col].sum()
         assert summary[col].sum() == pytest.approx(expected)
-    marked = (result["status"] == "low_efficiency") | result["highrise"] | result[
-        "far_target"].notna()
+    marked = (
+        (result["status"] == "low_efficiency") | result["highrise"] | result["far_target"].notna()
+    )
     assert summary["n_redeveloped"].sum() == (marked & industrial).sum() > 0
     assert (result["gfa_increment_m2"] >= 0).all()

@@ -77,7 +77,8 @@ def loop_global(xy, labels, k, permutations, seed):
         size = {c: sum(1 for x in lab if x == c) for c in cats}
         return {
             (a, b): (count[a, b] / size[a]) / ((size[b] - (a == b)) / (n - 1))
-            for a in cats for b in cats
+            for a in cats
+            for b in cats
         }
 
     observed = clq(labels)
@@ -172,8 +173,7 @@ def test_clq_two_far_apart_groups_is_zero_between():
     rng = np.random.default_rng(1)
     xy = np.vstack([rng.uniform(0, 100, (10, 2)), rng.uniform(0, 100, (10, 2)) + 50_000])
     labels = ["A"] * 10 + ["B"] * 10
-    m = clq_matrix(colocation_quotients(make_points(xy + ORIGIN, labels), k=8,
-                                        permutations=0))
+    m = clq_matrix(colocation_quotients(make_points(xy + ORIGIN, labels), k=8, permutations=0))
     assert m.loc["A", "B"] == 0.0
     assert m.loc["B", "A"] == 0.0
     # Every neighbour of an A is an A: C = N_A, so CLQ = (N - 1) / (N_A - 1) = 19 / 9.
@@ -210,8 +210,9 @@ def test_clq_random_labelling_mean_is_one():
     total = np.zeros((3, 3))
     for seed in range(200):
         labels = np.random.default_rng(seed).permutation(base)
-        total += clq_matrix(colocation_quotients(make_points(xy, labels), k=8,
-                                                 permutations=0)).to_numpy()
+        total += clq_matrix(
+            colocation_quotients(make_points(xy, labels), k=8, permutations=0)
+        ).to_numpy()
     mean = total / 200
     assert np.abs(mean - 1.0).max() < 0.05
 
@@ -426,11 +427,13 @@ def test_bad_input_raises_input_error():
 
 
 def test_lq_known_answers():
-    df = pd.DataFrame({
-        "cluster": ["car"] * 4 + ["chip"] * 2 + ["ai"] * 2 + ["ai"] * 2,
-        "park_id": ["p1"] * 4 + ["p1", "p2", "p2", "p2", None, None],
-        "output_10k_cny": [10, 10, 10, 10, 5, 5, 20, 20, 1, 1],
-    })
+    df = pd.DataFrame(
+        {
+            "cluster": ["car"] * 4 + ["chip"] * 2 + ["ai"] * 2 + ["ai"] * 2,
+            "park_id": ["p1"] * 4 + ["p1", "p2", "p2", "p2", None, None],
+            "output_10k_cny": [10, 10, 10, 10, 5, 5, 20, 20, 1, 1],
+        }
+    )
     lq = location_quotients(df)
     # car is all in p1: LQ = N / N_p1 = 10 / 5.
     assert lq.loc["p1", "car"] == pytest.approx(10 / 5)
@@ -472,40 +475,52 @@ def test_bundled_guidance_matches_the_plan_table():
 def test_guidance_validation_names_the_key():
     data = {
         "parks": {"p1": {"name_zh": "一园", "clusters": ["car", "flying_cars"]}},
-        "supply_chain": {"car": {"suppliers": ["chip"], "assumption": True},
-                         "spaceships": ["car"]},
+        "supply_chain": {"car": {"suppliers": ["chip"], "assumption": True}, "spaceships": ["car"]},
     }
     with pytest.raises(InputError) as err:
         park_guidance_from_dict(data)
     text = str(err.value)
     assert "parks.p1.clusters" in text and "flying_cars" in text
     assert "supply_chain.spaceships" in text
-    labelled = park_guidance_from_dict({"parks": {"p1": {"name_zh": "一园",
-                                                         "clusters": ["智能网联汽车", "芯片"]}}})
+    labelled = park_guidance_from_dict(
+        {"parks": {"p1": {"name_zh": "一园", "clusters": ["智能网联汽车", "芯片"]}}}
+    )
     assert labelled.guided("p1") == ("car", "chip")
 
 
 def _fit_layers():
     parks = gpd.GeoDataFrame(
         {"park_id": ["p1", "belt"], "name": ["一园", "产业带"], "kind": ["park", "corridor"]},
-        geometry=[Polygon([(0, 0), (10, 0), (10, 10), (0, 10)]),
-                  Polygon([(5, 0), (30, 0), (30, 10), (5, 10)])],
+        geometry=[
+            Polygon([(0, 0), (10, 0), (10, 10), (0, 10)]),
+            Polygon([(5, 0), (30, 0), (30, 10), (5, 10)]),
+        ],
         crs="EPSG:4547",
     ).to_crs("EPSG:4326")
     # p1 guides car/chip; belt guides ai.
     rows = [
-        ((1, 1), "car", 100), ((2, 2), "car", 50), ((3, 3), "chip", 30),
-        ((4, 4), "traditional", 10), ((1, 5), "traditional", 5), ((2, 6), "other", 5),
+        ((1, 1), "car", 100),
+        ((2, 2), "car", 50),
+        ((3, 3), "chip", 30),
+        ((4, 4), "traditional", 10),
+        ((1, 5), "traditional", 5),
+        ((2, 6), "other", 5),
         ((8, 8), "car", 40),  # inside both p1 and the belt: counts for p1
-        ((20, 5), "ai", 60), ((25, 5), "car", 20),
+        ((20, 5), "ai", 60),
+        ((25, 5), "car", 20),
         ((100, 100), "ai", 999),  # outside every park
     ]
     ents = gpd.GeoDataFrame(
         {"cluster": [r[1] for r in rows], "output_10k_cny": [float(r[2]) for r in rows]},
-        geometry=[Point(*r[0]) for r in rows], crs="EPSG:4547",
+        geometry=[Point(*r[0]) for r in rows],
+        crs="EPSG:4547",
     ).to_crs("EPSG:4326")
-    guidance = {"parks": {"p1": {"name_zh": "一园", "clusters": ["car", "chip"]},
-                          "belt": {"name_zh": "带", "kind": "corridor", "clusters": ["ai"]}}}
+    guidance = {
+        "parks": {
+            "p1": {"name_zh": "一园", "clusters": ["car", "chip"]},
+            "belt": {"name_zh": "带", "kind": "corridor", "clusters": ["ai"]},
+        }
+    }
     return ents, parks, guidance
 
 
@@ -545,16 +560,20 @@ def test_guidance_fit_errors():
 def test_anchor_proximity_known_layout():
     rows = [
         ("a1", (0, 0), "car", True),
-        ("c1", (500, 0), "car", False), ("c2", (0, 2000), "car", False),
+        ("c1", (500, 0), "car", False),
+        ("c2", (0, 2000), "car", False),
         ("c3", (6000, 0), "car", False),
-        ("s1", (0, 800), "equipment", False), ("s2", (4000, 0), "energy", False),
+        ("s1", (0, 800), "equipment", False),
+        ("s2", (4000, 0), "energy", False),
         ("s3", (0, -2500), "chip", False),
         ("x1", (100, 0), "pharma", False),
         ("a2", (0, 1000), "pharma", True),
     ]
     ents = make_points(
-        np.array([r[1] for r in rows], float) + ORIGIN, [r[2] for r in rows],
-        ent_id=[r[0] for r in rows], name=[r[0].upper() for r in rows],
+        np.array([r[1] for r in rows], float) + ORIGIN,
+        [r[2] for r in rows],
+        ent_id=[r[0] for r in rows],
+        name=[r[0].upper() for r in rows],
         is_anchor=[r[3] for r in rows],
     ).to_crs("EPSG:4326")
     out = anchor_proximity(ents).set_index(["ent_id", "radius_m"])
@@ -625,7 +644,6 @@ def test_demo_guidance_fit_and_colocation(demo):
     prox = anchor_proximity(ents)
     names = prox["name"].astype(str)
     assert names.str.contains("比亚迪").any() and names.str.contains("荣耀").any()
-    assert prox.groupby("ent_id")["n_same_cluster"].apply(
-        lambda s: s.is_monotonic_increasing).all()
+    assert prox.groupby("ent_id")["n_same_cluster"].apply(lambda s: s.is_monotonic_increasing).all()
     byd = prox[names.str.contains("比亚迪") & (prox["radius_m"] == 3000)]
     assert int(byd["n_supply_chain"].iloc[0]) > 50

@@ -34,7 +34,8 @@ def parcels_from(
 ) -> gpd.GeoDataFrame:
     """Parcels from (xmin, ymin, xmax, ymax) rectangles in local metres (or polygons)."""
     geoms = [
-        translate(r, X0, Y0) if isinstance(r, Polygon | MultiPolygon)
+        translate(r, X0, Y0)
+        if isinstance(r, Polygon | MultiPolygon)
         else box(X0 + r[0], Y0 + r[1], X0 + r[2], Y0 + r[3])
         for r in rects
     ]
@@ -57,7 +58,8 @@ def lines_from(coords_list, kind="trunk_road", crs=WGS84) -> gpd.GeoDataFrame:
     lines = [LineString([(X0 + x, Y0 + y) for x, y in c]) for c in coords_list]
     return gpd.GeoDataFrame(
         {"kind": [kind] * len(lines), "name": ["干道"] * len(lines)},
-        geometry=lines, crs=METRIC_CRS,
+        geometry=lines,
+        crs=METRIC_CRS,
     ).to_crs(crs)
 
 
@@ -65,7 +67,8 @@ def polygons_from(rects, kind="trunk_road", crs=WGS84) -> gpd.GeoDataFrame:
     geoms = [box(X0 + r[0], Y0 + r[1], X0 + r[2], Y0 + r[3]) for r in rects]
     return gpd.GeoDataFrame(
         {"kind": [kind] * len(geoms), "name": ["屏障"] * len(geoms)},
-        geometry=geoms, crs=METRIC_CRS,
+        geometry=geoms,
+        crs=METRIC_CRS,
     ).to_crs(crs)
 
 
@@ -76,8 +79,9 @@ def groups(result: ContiguityResult) -> set[frozenset[str]]:
 
 
 def same_partition(a, b) -> bool:
-    pairs = pd.DataFrame({"a": pd.factorize(np.asarray(a))[0],
-                          "b": pd.factorize(np.asarray(b))[0]}).drop_duplicates()
+    pairs = pd.DataFrame(
+        {"a": pd.factorize(np.asarray(a))[0], "b": pd.factorize(np.asarray(b))[0]}
+    ).drop_duplicates()
     return bool(pairs["a"].is_unique and pairs["b"].is_unique)
 
 
@@ -91,7 +95,8 @@ def test_parcels_10_m_apart_join_at_20_m_and_not_at_5_m():
     parcels = parcels_from(TWO_APART)
     assert groups(contiguous_blocks(parcels, tolerance_m=20)) == {frozenset({"P000", "P001"})}
     assert groups(contiguous_blocks(parcels, tolerance_m=5)) == {
-        frozenset({"P000"}), frozenset({"P001"})
+        frozenset({"P000"}),
+        frozenset({"P001"}),
     }
 
 
@@ -115,7 +120,9 @@ def test_ring_of_parcels_is_one_block():
     step = 112
     rects = [
         (c * step, r * step, c * step + 100, r * step + 100)
-        for r in range(3) for c in range(3) if (r, c) != (1, 1)
+        for r in range(3)
+        for c in range(3)
+        if (r, c) != (1, 1)
     ]
     result = contiguous_blocks(parcels_from(rects), tolerance_m=20)
     assert result.summary["block_count"] == 1
@@ -124,8 +131,12 @@ def test_ring_of_parcels_is_one_block():
 
 
 def test_ring_of_touching_parcels_is_one_block_at_tolerance_zero():
-    rects = [(c * 100, r * 100, c * 100 + 100, r * 100 + 100)
-             for r in range(3) for c in range(3) if (r, c) != (1, 1)]
+    rects = [
+        (c * 100, r * 100, c * 100 + 100, r * 100 + 100)
+        for r in range(3)
+        for c in range(3)
+        if (r, c) != (1, 1)
+    ]
     result = contiguous_blocks(parcels_from(rects), tolerance_m=0)
     assert result.summary["block_count"] == 1
     # The union is a square annulus: 8 ha, outer perimeter 1200 m, hole perimeter 400 m.
@@ -155,10 +166,12 @@ def test_road_polygon_between_parcels_splits_them():
 def test_road_polygon_touched_along_the_edge_does_not_split_same_side_neighbours():
     # Two parcels side by side, both fronting a road whose edge is their south edge; their
     # facing sides splay apart, so the nearest points are the corners on the road's edge.
-    parcels = parcels_from([
-        Polygon([(0, 0), (100, 0), (99.5, 100), (0, 100)]),
-        Polygon([(115, 0), (215, 0), (215, 100), (115.5, 100)]),
-    ])
+    parcels = parcels_from(
+        [
+            Polygon([(0, 0), (100, 0), (99.5, 100), (0, 100)]),
+            Polygon([(115, 0), (215, 0), (215, 100), (115.5, 100)]),
+        ]
+    )
     road = polygons_from([(-200, -30, 400, 0)])
     result = contiguous_blocks(parcels, tolerance_m=20, barriers=road, snap_m=0)
     assert len(groups(result)) == 1
@@ -166,15 +179,16 @@ def test_road_polygon_touched_along_the_edge_does_not_split_same_side_neighbours
 
 def test_snap_absorbs_parcels_overlapping_the_road_by_decimetres():
     # As above, but the front corners reach 0.3 m into the road.
-    parcels = parcels_from([
-        Polygon([(0, 0), (100, -0.3), (99.5, 100), (0, 100)]),
-        Polygon([(115, -0.3), (215, 0), (215, 100), (115.5, 100)]),
-    ])
+    parcels = parcels_from(
+        [
+            Polygon([(0, 0), (100, -0.3), (99.5, 100), (0, 100)]),
+            Polygon([(115, -0.3), (215, 0), (215, 100), (115.5, 100)]),
+        ]
+    )
     road = polygons_from([(-200, -30, 400, 0)])
     assert len(groups(contiguous_blocks(parcels, tolerance_m=20, barriers=road))) == 1
     # Without the digitising tolerance the gap segment runs inside the road: split.
-    assert len(groups(contiguous_blocks(parcels, tolerance_m=20, barriers=road,
-                                        snap_m=0))) == 2
+    assert len(groups(contiguous_blocks(parcels, tolerance_m=20, barriers=road, snap_m=0))) == 2
 
 
 def test_barrier_line_along_the_fronts_does_not_split_same_side_neighbours():
@@ -212,8 +226,9 @@ def test_only_barrier_kinds_of_the_constraints_layer_separate():
     labelled = polygons_from([(100, -500, 130, 500)], kind="水域")
     assert len(groups(contiguous_blocks(parcels, tolerance_m=40, barriers=labelled))) == 2
     # A bare GeoSeries has no kinds: every geometry in it is a barrier.
-    assert len(groups(contiguous_blocks(parcels, tolerance_m=40,
-                                        barriers=block_line.geometry))) == 2
+    assert (
+        len(groups(contiguous_blocks(parcels, tolerance_m=40, barriers=block_line.geometry))) == 2
+    )
 
 
 def test_barrier_elsewhere_changes_nothing():
@@ -498,8 +513,9 @@ def test_same_partition_as_libpysal_fuzzy_contiguity():
     ours = contiguous_blocks(grid.parcels, tolerance_m=20).parcel_block
     metric = grid.parcels.to_crs(METRIC_CRS).reset_index(drop=True)
     theirs = Graph.build_fuzzy_contiguity(metric.geometry, buffer=10.0).component_labels
-    assert same_partition(ours.reindex(grid.parcels["parcel_id"]).to_numpy(),
-                          theirs.reindex(metric.index).to_numpy())
+    assert same_partition(
+        ours.reindex(grid.parcels["parcel_id"]).to_numpy(), theirs.reindex(metric.index).to_numpy()
+    )
 
 
 # --- property test against a brute-force reference ------------------------------------
@@ -541,8 +557,12 @@ def brute_force_labels(geoms, tolerance_m, polygons, lines, snap_m):
 inset = st.sampled_from([0, 5, 10])
 cell = st.tuples(st.integers(0, 3), st.integers(0, 3))
 rect = st.tuples(cell, inset, inset, inset, inset).map(
-    lambda t: (30 * t[0][0] + t[1], 30 * t[0][1] + t[2],
-               30 * t[0][0] + 30 - t[3], 30 * t[0][1] + 30 - t[4])
+    lambda t: (
+        30 * t[0][0] + t[1],
+        30 * t[0][1] + t[2],
+        30 * t[0][0] + 30 - t[3],
+        30 * t[0][1] + 30 - t[4],
+    )
 )
 rects = st.lists(rect, min_size=4, max_size=16, unique_by=lambda r: (r[0] // 30, r[1] // 30))
 far = st.integers(-20, 140)
@@ -570,8 +590,7 @@ def test_partition_matches_brute_force(rects, line_coords, barrier_rects, tolera
     lines = [LineString([(X0 + t[0], Y0 + t[1]), (X0 + t[2], Y0 + t[3])]) for t in line_coords]
     polys = [box(X0 + r[0], Y0 + r[1], X0 + r[2], Y0 + r[3]) for r in barrier_rects]
     barriers = gpd.GeoSeries(lines + polys, crs=METRIC_CRS) if lines or polys else None
-    result = contiguous_blocks(parcels, tolerance_m=tolerance_m, barriers=barriers,
-                               snap_m=snap_m)
+    result = contiguous_blocks(parcels, tolerance_m=tolerance_m, barriers=barriers, snap_m=snap_m)
     ours = result.parcel_block.reindex(parcels["parcel_id"]).to_numpy()
     reference = brute_force_labels(list(parcels.geometry), tolerance_m, polys, lines, snap_m)
     assert same_partition(ours, reference)

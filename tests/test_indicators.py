@@ -65,8 +65,14 @@ def tiny() -> LayerSet:
             "far_current": [1.0, 0.0, 0.0, 2.0],
             "density_zone": [3, 3, 2, 3],
         },
-        geometry=to_wgs([mbox(0, 0, 1000, 1000), mbox(1010, 0, 1510, 1000),
-                         mbox(3000, 0, 3300, 400), mbox(5000, 0, 5100, 100)]),
+        geometry=to_wgs(
+            [
+                mbox(0, 0, 1000, 1000),
+                mbox(1010, 0, 1510, 1000),
+                mbox(3000, 0, 3300, 400),
+                mbox(5000, 0, 5100, 100),
+            ]
+        ),
         crs=WGS84,
     )
     parks = gpd.GeoDataFrame(
@@ -86,17 +92,24 @@ def tiny() -> LayerSet:
         geometry=to_wgs([mbox(i * 10, 0, i * 10 + 1, 1).centroid for i in range(6)]),
         crs=WGS84,
     )
-    return (LayerSet().with_layer("parcels", parcels).with_layer("parks", parks)
-            .with_layer("enterprises", firms))
+    return (
+        LayerSet()
+        .with_layer("parcels", parcels)
+        .with_layer("parks", parks)
+        .with_layer("enterprises", firms)
+    )
 
 
 @pytest.fixture(scope="module")
 def tiny_scenario(tiny) -> LayerSet:
     """P1 released and marked 工业上楼 and guided to chip; P2 released and guided to car."""
-    scenario = (sc.new_scenario("t")
-                .with_edit(sc.set_attributes("P1", status="available", highrise=True,
-                                             guided_cluster="chip"))
-                .with_edit(sc.set_attributes("P2", status="available", guided_cluster="car")))
+    scenario = (
+        sc.new_scenario("t")
+        .with_edit(
+            sc.set_attributes("P1", status="available", highrise=True, guided_cluster="chip")
+        )
+        .with_edit(sc.set_attributes("P2", status="available", guided_cluster="car"))
+    )
     return sc.apply(scenario, tiny).layers
 
 
@@ -127,8 +140,9 @@ def test_contiguity_known_answer(tiny, standards):
     assert (park_b["km2_area_ha"], park_b["ge10ha_area_ha"]) == pytest.approx((0.0, 12.0))
     # supply: only P3 is released.
     supply = row(c, selection="supply", park_id=DISTRICT)
-    assert (supply["km2_area_ha"], supply["ge10ha_area_ha"], supply["m_eff_ha"]) == \
-        pytest.approx((0.0, 12.0, 12.0))
+    assert (supply["km2_area_ha"], supply["ge10ha_area_ha"], supply["m_eff_ha"]) == pytest.approx(
+        (0.0, 12.0, 12.0)
+    )
     assert row(c, selection="supply", park_id="A")["total_area_ha"] == 0.0
 
 
@@ -137,12 +151,14 @@ def test_capacity_known_answer(tiny, tiny_scenario, standards):
     # P1 rebuilt at the base FAR 3.5 (1,000,000 m² × 3.5), P3 built at M0 zone 2 base 5.0;
     # P2 (reserve) and P4 (built) keep their current GFA.
     a = row(base, park_id="A")
-    assert (a["gfa_current_m2"], a["gfa_max_m2"], a["gfa_increment_m2"]) == \
-        pytest.approx((1_000_000, 3_500_000, 2_500_000))
+    assert (a["gfa_current_m2"], a["gfa_max_m2"], a["gfa_increment_m2"]) == pytest.approx(
+        (1_000_000, 3_500_000, 2_500_000)
+    )
     assert a["redeveloped_area_ha"] == pytest.approx(100.0)
     b = row(base, park_id="B")
-    assert (b["gfa_current_m2"], b["gfa_max_m2"], b["gfa_increment_m2"]) == \
-        pytest.approx((20_000, 620_000, 600_000))
+    assert (b["gfa_current_m2"], b["gfa_max_m2"], b["gfa_increment_m2"]) == pytest.approx(
+        (20_000, 620_000, 600_000)
+    )
     d = row(base, park_id=DISTRICT)
     assert (d["gfa_max_m2"], d["gfa_increment_m2"]) == pytest.approx((4_120_000, 3_100_000))
     assert row(base, park_id=NO_GROUP)["gfa_max_m2"] == 0.0
@@ -162,22 +178,27 @@ def test_capacity_by_cluster_known_answer(tiny, tiny_scenario, standards):
     assert row(base, cluster="car", park_id="A")["gfa_fit_m2"] == pytest.approx(2_000_000)
     # P3: 60,000 m² footprint × 10 floors.
     assert row(base, cluster="car", park_id="B")["gfa_fit_m2"] == pytest.approx(240_000)
-    assert row(base, cluster="chip:fab", park_id=DISTRICT)["gfa_fit_m2"] == \
-        pytest.approx(500_000 + 60_000)
+    assert row(base, cluster="chip:fab", park_id=DISTRICT)["gfa_fit_m2"] == pytest.approx(
+        500_000 + 60_000
+    )
     assert base["guided_gfa_max_m2"].sum() == 0.0
 
-    scen = scenario_indicators(tiny_scenario, standards=standards,
-                               guidance=GUIDANCE).capacity_by_cluster
+    scen = scenario_indicators(
+        tiny_scenario, standards=standards, guidance=GUIDANCE
+    ).capacity_by_cluster
     chip = row(scen, cluster="chip", park_id="A")
-    assert (chip["guided_gfa_max_m2"], chip["guided_gfa_increment_m2"]) == \
-        pytest.approx((5_250_000, 4_250_000))
-    assert row(scen, cluster="car", park_id=DISTRICT)["guided_gfa_max_m2"] == \
-        pytest.approx(1_750_000)
+    assert (chip["guided_gfa_max_m2"], chip["guided_gfa_increment_m2"]) == pytest.approx(
+        (5_250_000, 4_250_000)
+    )
+    assert row(scen, cluster="car", park_id=DISTRICT)["guided_gfa_max_m2"] == pytest.approx(
+        1_750_000
+    )
 
 
 def test_guidance_fit_known_answer(tiny, tiny_scenario, standards):
-    fit = scenario_indicators(tiny_scenario, standards=standards,
-                              guidance=GUIDANCE).guidance_fit.set_index("park_id")
+    fit = scenario_indicators(
+        tiny_scenario, standards=standards, guidance=GUIDANCE
+    ).guidance_fit.set_index("park_id")
     assert fit.loc["A", "n_enterprises"] == 4
     assert fit.loc["A", "fit_share_count"] == pytest.approx(0.75)
     assert fit.loc["A", "fit_share_output"] == pytest.approx(0.3)
@@ -192,9 +213,18 @@ def test_compare_lines_up_every_figure(tiny, tiny_scenario, standards):
     a = scenario_indicators(tiny, standards=standards, guidance=GUIDANCE)
     b = scenario_indicators(tiny_scenario, standards=standards, guidance=GUIDANCE)
     table = compare_indicators(a, b)
-    assert list(table.columns) == ["indicator", "park_id", "cluster", "label_zh", "label_en",
-                                   "unit", "value_a", "value_b", "difference",
-                                   "relative_change"]
+    assert list(table.columns) == [
+        "indicator",
+        "park_id",
+        "cluster",
+        "label_zh",
+        "label_en",
+        "unit",
+        "value_a",
+        "value_b",
+        "difference",
+        "relative_change",
+    ]
     assert len(table) == len(a.table()) and not table["label_zh"].isna().any()
     assert set(table["indicator"]) <= set(INDICATORS)
     assert set(HEADLINE_INDICATORS) <= set(table["indicator"])
@@ -247,12 +277,16 @@ def test_parcel_capacity_marks_and_modes(tiny, standards):
 def demo_comparison() -> pd.DataFrame:
     demo = load_demo()
     parcels = demo.parcels
-    gaoxin = parcels.loc[(parcels["pocket"] == "gaoxin_south_pocket")
-                         & (parcels["status"] == "low_efficiency"), "parcel_id"]
+    gaoxin = parcels.loc[
+        (parcels["pocket"] == "gaoxin_south_pocket") & (parcels["status"] == "low_efficiency"),
+        "parcel_id",
+    ]
     longtian = parcels.loc[parcels["pocket"] == "longtian_north", "parcel_id"]
-    scenario = (sc.new_scenario("高新南工业上楼，释放龙田北")
-                .with_edit(sc.set_attributes(gaoxin, highrise=True))
-                .with_edit(sc.set_attributes(longtian, status="available")))
+    scenario = (
+        sc.new_scenario("高新南工业上楼，释放龙田北")
+        .with_edit(sc.set_attributes(gaoxin, highrise=True))
+        .with_edit(sc.set_attributes(longtian, status="available"))
+    )
     applied = sc.apply(scenario, demo)
     assert applied.problems == ()
     return compare_indicators(scenario_indicators(demo), scenario_indicators(applied.layers))

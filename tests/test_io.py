@@ -164,12 +164,16 @@ def _write_sheet(path: Path, rows: list[list], title: str = "企业") -> None:
 
 
 def test_excel_chinese_headers_in_gcj02(tmp_path, pingshan_points) -> None:
-    lon, lat = wgs84_to_gcj02(pingshan_points.geometry.x.to_numpy(),
-                              pingshan_points.geometry.y.to_numpy())
+    lon, lat = wgs84_to_gcj02(
+        pingshan_points.geometry.x.to_numpy(), pingshan_points.geometry.y.to_numpy()
+    )
     rows = [["企业名称", "经度", "纬度", "产值（万元）"]]
-    rows += [[n, float(x), float(y), v] for n, x, y, v in
-             zip(pingshan_points["name"], lon, lat, pingshan_points["output_10k_cny"],
-                 strict=True)]
+    rows += [
+        [n, float(x), float(y), v]
+        for n, x, y, v in zip(
+            pingshan_points["name"], lon, lat, pingshan_points["output_10k_cny"], strict=True
+        )
+    ]
     path = tmp_path / "企业名录.xlsx"
     _write_sheet(path, rows)
     gdf, report = read_layer_with_report(path, coord_system="gcj02")
@@ -266,8 +270,11 @@ def test_csv_gbk_is_detected_and_lonlat_assumed_with_warning(tmp_path) -> None:
 
 def test_csv_codes_keep_leading_zeros_and_numbers_become_numbers(tmp_path) -> None:
     path = tmp_path / "codes.csv"
-    path.write_text("code,credit,value,lon,lat\n0012,914403001234567890,3.5,114.35,22.7\n"
-                    "0013,914403009876543210,4,114.36,22.71\n", encoding="utf-8-sig")
+    path.write_text(
+        "code,credit,value,lon,lat\n0012,914403001234567890,3.5,114.35,22.7\n"
+        "0013,914403009876543210,4,114.36,22.71\n",
+        encoding="utf-8-sig",
+    )
     gdf = read_layer(path, coord_system="wgs84")
     assert gdf["code"].tolist() == ["0012", "0013"]
     assert gdf["credit"].tolist() == ["914403001234567890", "914403009876543210"]
@@ -277,7 +284,11 @@ def test_csv_codes_keep_leading_zeros_and_numbers_become_numbers(tmp_path) -> No
 @pytest.mark.parametrize("sep", [";", "\t", "|"])
 def test_csv_separators_and_title_line(tmp_path, sep) -> None:
     path = tmp_path / "sep.csv"
-    rows = ["企业名单（示意）", sep.join(["名称", "经度", "纬度"]), sep.join(['"甲,乙"', "114.35", "22.7"])]
+    rows = [
+        "企业名单（示意）",
+        sep.join(["名称", "经度", "纬度"]),
+        sep.join(['"甲,乙"', "114.35", "22.7"]),
+    ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     gdf, report = read_layer_with_report(path, coord_system="wgs84")
     assert gdf["名称"].tolist() == ["甲,乙"]
@@ -326,8 +337,10 @@ def test_explicit_columns_and_dms_text(tmp_path) -> None:
 
 def test_csv_wkt_column(tmp_path) -> None:
     path = tmp_path / "wkt.csv"
-    path.write_text('id,WKT\n1,"POLYGON ((114.35 22.7, 114.36 22.7, 114.36 22.71, 114.35 22.7))"'
-                    "\n2,not wkt\n", encoding="utf-8")
+    path.write_text(
+        'id,WKT\n1,"POLYGON ((114.35 22.7, 114.36 22.7, 114.36 22.71, 114.35 22.7))"\n2,not wkt\n',
+        encoding="utf-8",
+    )
     gdf, report = read_layer_with_report(path, coord_system="wgs84")
     assert gdf.geom_type.tolist() == ["Polygon"]
     assert report.wkt_col == "WKT" and report.dropped_rows == [3]
@@ -350,13 +363,24 @@ def test_geojson_bowtie_repaired_and_null_dropped(tmp_path) -> None:
     bowtie = [[lon, lat], [lon + d, lat + d], [lon + d, lat], [lon, lat + d], [lon, lat]]
     square = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
     path = tmp_path / "broken.geojson"
-    path.write_text(feature_collection([
-        {"type": "Feature", "properties": {"name": "ok"},
-         "geometry": {"type": "Polygon", "coordinates": [square]}},
-        {"type": "Feature", "properties": {"name": "bowtie"},
-         "geometry": {"type": "Polygon", "coordinates": [bowtie]}},
-        {"type": "Feature", "properties": {"name": "null"}, "geometry": None},
-    ]), encoding="utf-8")
+    path.write_text(
+        feature_collection(
+            [
+                {
+                    "type": "Feature",
+                    "properties": {"name": "ok"},
+                    "geometry": {"type": "Polygon", "coordinates": [square]},
+                },
+                {
+                    "type": "Feature",
+                    "properties": {"name": "bowtie"},
+                    "geometry": {"type": "Polygon", "coordinates": [bowtie]},
+                },
+                {"type": "Feature", "properties": {"name": "null"}, "geometry": None},
+            ]
+        ),
+        encoding="utf-8",
+    )
     gdf, report = read_layer_with_report(path)
     assert gdf["name"].tolist() == ["ok", "bowtie"]
     assert report.n_repaired == 1 and report.repaired_rows == [2]
@@ -392,8 +416,14 @@ def test_repair_keeps_lines_lines_and_drops_collapsed(tmp_path) -> None:
 
 def test_geojson_projected_numbers(tmp_path, pingshan_points) -> None:
     gk = pingshan_points.to_crs(METRIC_CRS)
-    features = [{"type": "Feature", "properties": {},
-                 "geometry": {"type": "Point", "coordinates": [p.x, p.y]}} for p in gk.geometry]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {},
+            "geometry": {"type": "Point", "coordinates": [p.x, p.y]},
+        }
+        for p in gk.geometry
+    ]
     path = tmp_path / "metres.geojson"
     path.write_text(feature_collection(features), encoding="utf-8")
     with pytest.raises(InputError) as err:
@@ -410,13 +440,13 @@ def test_embedded_crs_is_used_and_reprojected(tmp_path, pingshan_parcels) -> Non
     assert gdf.crs == "EPSG:4326"
     assert report.source_crs.startswith("EPSG:4547")
     assert len(report.warnings) == 1 and "EPSG:32650" in report.warnings[0].zh
-    assert gdf.geometry.iloc[0].symmetric_difference(pingshan_parcels.geometry.iloc[0]).area \
-        < 1e-12
+    assert gdf.geometry.iloc[0].symmetric_difference(pingshan_parcels.geometry.iloc[0]).area < 1e-12
 
 
 def test_embedded_4326_plus_gcj02_is_shifted(tmp_path, pingshan_points) -> None:
-    lon, lat = wgs84_to_gcj02(pingshan_points.geometry.x.to_numpy(),
-                              pingshan_points.geometry.y.to_numpy())
+    lon, lat = wgs84_to_gcj02(
+        pingshan_points.geometry.x.to_numpy(), pingshan_points.geometry.y.to_numpy()
+    )
     gaode = pingshan_points.set_geometry(gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     path = tmp_path / "gaode.geojson"
     pyogrio.write_dataframe(gaode, path)
@@ -506,8 +536,9 @@ def _shapefile_bytes(gdf: gpd.GeoDataFrame, folder: Path, stem: str) -> dict[str
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
 
-def test_zip_with_shapefile_in_subfolder(tmp_path, make_zip, pingshan_parcels,
-                                         private_tempdir) -> None:
+def test_zip_with_shapefile_in_subfolder(
+    tmp_path, make_zip, pingshan_parcels, private_tempdir
+) -> None:
     parts = _shapefile_bytes(pingshan_parcels, tmp_path / "src", "宗地")
     archive = make_zip("parcels.zip", {f"data/{k}": v for k, v in parts.items()})
     gdf, report = read_layer_with_report(archive)
@@ -516,8 +547,9 @@ def test_zip_with_shapefile_in_subfolder(tmp_path, make_zip, pingshan_parcels,
     assert files_under(private_tempdir) == []  # extraction folder removed
 
 
-def test_zip_dot_dot_entry_is_rejected_before_extraction(tmp_path, make_zip, pingshan_points,
-                                                         private_tempdir, monkeypatch) -> None:
+def test_zip_dot_dot_entry_is_rejected_before_extraction(
+    tmp_path, make_zip, pingshan_points, private_tempdir, monkeypatch
+) -> None:
     opened: list[str] = []
     real_open = zipfile.ZipFile.open
 
@@ -617,8 +649,15 @@ def test_upload_bytes_and_file_objects(pingshan_points, private_tempdir) -> None
 
 
 def test_report_messages_are_bilingual() -> None:
-    report = ReadReport(source="a.shp", format="Shapefile", rows_read=3, rows_kept=2,
-                        dropped_rows=[2], source_crs="EPSG:4547", crs_origin="embedded")
+    report = ReadReport(
+        source="a.shp",
+        format="Shapefile",
+        rows_read=3,
+        rows_kept=2,
+        dropped_rows=[2],
+        source_crs="EPSG:4547",
+        crs_origin="embedded",
+    )
     zh, en = report.messages("zh"), report.messages("en")
     assert zh[0] == "读取 a.shp（Shapefile）：3 条记录，保留 2 条"
     assert en[0] == "Read a.shp (Shapefile): 3 records, 2 kept"
@@ -679,8 +718,9 @@ def test_write_geojson_gcj02_variant(pingshan_points) -> None:
     doc = json.loads(write_geojson(pingshan_points, coord_system="gcj02"))
     assert doc["coord_system"] == "GCJ-02"
     assert "crs" not in doc
-    lon, lat = wgs84_to_gcj02(pingshan_points.geometry.x.to_numpy(),
-                              pingshan_points.geometry.y.to_numpy())
+    lon, lat = wgs84_to_gcj02(
+        pingshan_points.geometry.x.to_numpy(), pingshan_points.geometry.y.to_numpy()
+    )
     got = np.array([f["geometry"]["coordinates"] for f in doc["features"]])
     np.testing.assert_allclose(got[:, 0], np.round(lon, 6), atol=1e-9)
     np.testing.assert_allclose(got[:, 1], np.round(lat, 6), atol=1e-9)
@@ -714,8 +754,9 @@ def test_write_gpkg_round_trip(tmp_path, pingshan_points, pingshan_parcels) -> N
     assert [p.name for p in tmp_path.iterdir()] == ["out.gpkg"]  # no temporary left
 
 
-def test_write_csv_round_trip_points_and_polygons(tmp_path, pingshan_points,
-                                                  pingshan_parcels) -> None:
+def test_write_csv_round_trip_points_and_polygons(
+    tmp_path, pingshan_points, pingshan_parcels
+) -> None:
     points = pingshan_points.assign(name=[XSS, "荣耀终端", "中芯国际"])
     data = write_csv(points)
     assert data.startswith(b"\xef\xbb\xbf")  # BOM so Excel detects UTF-8
@@ -730,8 +771,9 @@ def test_write_csv_round_trip_points_and_polygons(tmp_path, pingshan_points,
     write_csv(pingshan_parcels, path)
     back, report = read_layer_with_report(path, coord_system="wgs84")
     assert report.wkt_col == "wkt"
-    assert back.geometry.iloc[0].symmetric_difference(
-        pingshan_parcels.geometry.iloc[0]).area < 1e-10
+    assert (
+        back.geometry.iloc[0].symmetric_difference(pingshan_parcels.geometry.iloc[0]).area < 1e-10
+    )
 
 
 def test_csv_round_trip_of_a_detailed_polygon(tmp_path) -> None:
@@ -749,8 +791,9 @@ def test_csv_round_trip_of_a_detailed_polygon(tmp_path) -> None:
 
 def test_write_csv_gcj02(pingshan_points) -> None:
     table = pd.read_csv(io.BytesIO(write_csv(pingshan_points, coord_system="gcj02")))
-    lon, _ = wgs84_to_gcj02(pingshan_points.geometry.x.to_numpy(),
-                            pingshan_points.geometry.y.to_numpy())
+    lon, _ = wgs84_to_gcj02(
+        pingshan_points.geometry.x.to_numpy(), pingshan_points.geometry.y.to_numpy()
+    )
     np.testing.assert_allclose(table["lon"], lon, atol=1e-6)
 
 
@@ -766,9 +809,7 @@ def test_write_xlsx_round_trip_keeps_formulas_as_text(tmp_path, pingshan_points)
     assert isinstance(write_xlsx(points), bytes)
 
 
-lonlat = st.tuples(
-    st.floats(113.7, 114.7, allow_nan=False), st.floats(22.4, 22.9, allow_nan=False)
-)
+lonlat = st.tuples(st.floats(113.7, 114.7, allow_nan=False), st.floats(22.4, 22.9, allow_nan=False))
 
 
 @settings(max_examples=30, deadline=None)
@@ -781,7 +822,6 @@ def test_geojson_round_trip_property(points: list[tuple[float, float]]) -> None:
     assert back["i"].tolist() == list(range(len(points)))
     np.testing.assert_allclose(back.geometry.x, gdf.geometry.x, atol=1e-6)
     np.testing.assert_allclose(back.geometry.y, gdf.geometry.y, atol=1e-6)
-
 
 
 DEMO_GPKG = Path(__file__).resolve().parents[1] / "data" / "demo" / "pingshan_demo.gpkg"

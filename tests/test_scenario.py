@@ -50,8 +50,12 @@ def layers() -> LayerSet:
         crs=WGS84,
     )
     base = LayerSet(is_demo=True).with_layer("parcels", parcels).with_layer("parks", parks)
-    return base.with_layer("boundary", gpd.GeoDataFrame(
-        {"name": ["区"]}, geometry=[metric_box(-1000, -1000, 3000, 3000)], crs=WGS84))
+    return base.with_layer(
+        "boundary",
+        gpd.GeoDataFrame(
+            {"name": ["区"]}, geometry=[metric_box(-1000, -1000, 3000, 3000)], crs=WGS84
+        ),
+    )
 
 
 def outline(layers: LayerSet) -> Polygon:
@@ -62,12 +66,23 @@ def outline(layers: LayerSet) -> Polygon:
 
 
 def test_set_attributes_accepts_codes_and_chinese_labels():
-    edit = sc.set_attributes(["P1", "P2", "P1"], status="可供应", land_use="新型产业",
-                             guided_cluster="芯片", highrise="是", far_target=4)
+    edit = sc.set_attributes(
+        ["P1", "P2", "P1"],
+        status="可供应",
+        land_use="新型产业",
+        guided_cluster="芯片",
+        highrise="是",
+        far_target=4,
+    )
     assert edit.kind == "set_attributes"
     assert edit.parcel_ids == ("P1", "P2")
-    assert edit.attributes == {"status": "available", "land_use": "M0", "guided_cluster": "chip",
-                               "highrise": True, "far_target": 4.0}
+    assert edit.attributes == {
+        "status": "available",
+        "land_use": "M0",
+        "guided_cluster": "chip",
+        "highrise": True,
+        "far_target": 4.0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -180,8 +195,9 @@ def test_merge_and_split_constructors():
 def test_describe_reads_in_chinese_and_english():
     edit = sc.set_attributes(["P1", "P2"], status="available", highrise=True, note="释放")
     assert edit.describe() == "修改 2 个地块（P1、P2）：地块状态 → 可供应；工业上楼 → 是（释放）"
-    assert edit.describe("en") == ("Set on 2 parcel(s) (P1, P2): status → available; "
-                                   "highrise → yes (释放)")
+    assert edit.describe("en") == (
+        "Set on 2 parcel(s) (P1, P2): status → available; highrise → yes (释放)"
+    )
 
 
 # --- scenario immutability --------------------------------------------------------------
@@ -210,10 +226,15 @@ def test_scenarios_are_immutable_and_undo_drops_the_last_edit():
 
 
 def test_apply_sets_attributes_and_reports_what_changed(layers):
-    scenario = (sc.new_scenario("s")
-                .with_edit(sc.set_attributes(["P1", "P2"], status="available", highrise=True,
-                                             guided_cluster="chip"))
-                .with_edit(sc.set_attributes(["P3", "P4"], status="built")))  # no real change
+    scenario = (
+        sc.new_scenario("s")
+        .with_edit(
+            sc.set_attributes(
+                ["P1", "P2"], status="available", highrise=True, guided_cluster="chip"
+            )
+        )
+        .with_edit(sc.set_attributes(["P3", "P4"], status="built"))
+    )  # no real change
     applied = sc.apply(scenario, layers)
     out = applied.parcels.set_index("parcel_id")
     assert out.loc[["P1", "P2"], "status"].tolist() == ["available", "available"]
@@ -230,10 +251,12 @@ def test_apply_sets_attributes_and_reports_what_changed(layers):
 
 
 def test_edits_that_no_longer_apply_are_reported_not_dropped(layers):
-    scenario = (sc.new_scenario("s")
-                .with_edit(sc.remove_parcel("P1"))
-                .with_edit(sc.set_attributes(["P1", "P2"], status="available"))
-                .with_edit(sc.remove_parcel(["P9"])))
+    scenario = (
+        sc.new_scenario("s")
+        .with_edit(sc.remove_parcel("P1"))
+        .with_edit(sc.set_attributes(["P1", "P2"], status="available"))
+        .with_edit(sc.remove_parcel(["P9"]))
+    )
     applied = sc.apply(scenario, layers)
     assert [p.index for p in applied.problems] == [1, 2]
     assert "P1" in applied.problems[0].message and "已不存在" in applied.problems[0].message
@@ -249,8 +272,9 @@ def test_drawn_parcel_gets_park_zone_area_and_zero_current_gfa(layers):
     inside_park_and_belt = metric_box(0, 200, 200, 400)
     belt_only = metric_box(1000, 0, 1100, 100)
     outside = metric_box(2500, 2500, 2600, 2600)
-    edits = [sc.add_parcel(g, {"land_use": "M0"}) for g in
-             (inside_park_and_belt, belt_only, outside)]
+    edits = [
+        sc.add_parcel(g, {"land_use": "M0"}) for g in (inside_park_and_belt, belt_only, outside)
+    ]
     applied = sc.apply(sc.Scenario("x", "s", edits=tuple(edits)), layers)
     out = applied.parcels.set_index("parcel_id")
     new = out.loc[[e.parcel_ids[0] for e in edits]]
@@ -320,7 +344,8 @@ def test_merge_sums_area_and_gfa(layers):
     merged = out.loc[new_id]
     assert merged["area_m2"] == pytest.approx(base.loc[["P1", "P2", "P3"], "area_m2"].sum())
     assert merged["gfa_current_m2"] == pytest.approx(
-        base.loc[["P1", "P2", "P3"], "gfa_current_m2"].sum())
+        base.loc[["P1", "P2", "P3"], "gfa_current_m2"].sum()
+    )
     assert merged["far_current"] == pytest.approx(1.0)  # (1 + 0 + 2) / 3 on equal areas
     assert merged["status"] == "reserve" and merged["highrise"]
     assert merged["land_use"] == "M1"  # taken from the first listed
@@ -331,7 +356,8 @@ def test_merge_sums_area_and_gfa(layers):
 def test_scenario_on_a_scenario_and_cycles(layers):
     parent = sc.new_scenario("parent").with_edit(sc.set_attributes("P2", status="available"))
     child = sc.new_scenario("child", base_id=parent.id).with_edit(
-        sc.set_attributes("P2", highrise=True))
+        sc.set_attributes("P2", highrise=True)
+    )
     stored = {parent.id: parent, child.id: child}
     applied = sc.apply(child, layers, resolve_base=stored.__getitem__)
     row = applied.parcels.set_index("parcel_id").loc["P2"]
@@ -366,8 +392,16 @@ def test_select_parcels_by_drawn_area(layers):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.sets(st.sampled_from(["P1", "P2", "P3", "P4"]), min_size=1),
-                          st.sampled_from(STATUS.codes)), min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            st.sets(st.sampled_from(["P1", "P2", "P3", "P4"]), min_size=1),
+            st.sampled_from(STATUS.codes),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_last_edit_wins_and_untouched_parcels_stay(layers_once, steps):
     scenario = sc.new_scenario("p")
     expected = layers_once.parcels.set_index("parcel_id")["status"].to_dict()
@@ -387,9 +421,16 @@ def test_last_edit_wins_and_untouched_parcels_stay(layers_once, steps):
 def layers_once() -> LayerSet:
     geoms = [metric_box(i * 110, 0, i * 110 + 100, 100) for i in range(4)]
     parcels = gpd.GeoDataFrame(
-        {"parcel_id": ["P1", "P2", "P3", "P4"], "status": ["built"] * 4,
-         "land_use": ["M1"] * 4, "far_current": [1.0] * 4, "density_zone": [3] * 4},
-        geometry=geoms, crs=WGS84)
+        {
+            "parcel_id": ["P1", "P2", "P3", "P4"],
+            "status": ["built"] * 4,
+            "land_use": ["M1"] * 4,
+            "far_current": [1.0] * 4,
+            "density_zone": [3] * 4,
+        },
+        geometry=geoms,
+        crs=WGS84,
+    )
     return LayerSet().with_layer("parcels", parcels)
 
 
@@ -404,12 +445,15 @@ def demo() -> LayerSet:
 def test_demo_scenario_gives_the_expected_parcel_changes(demo):
     parcels = demo.parcels
     pocket = parcels["pocket"]
-    gaoxin = parcels.loc[(pocket == "gaoxin_south_pocket")
-                         & (parcels["status"] == "low_efficiency"), "parcel_id"]
+    gaoxin = parcels.loc[
+        (pocket == "gaoxin_south_pocket") & (parcels["status"] == "low_efficiency"), "parcel_id"
+    ]
     longtian = parcels.loc[pocket == "longtian_north", "parcel_id"]
-    scenario = (sc.new_scenario("高新南工业上楼，释放龙田北")
-                .with_edit(sc.set_attributes(gaoxin, highrise=True, note="工业上楼"))
-                .with_edit(sc.set_attributes(longtian, status="可供应")))
+    scenario = (
+        sc.new_scenario("高新南工业上楼，释放龙田北")
+        .with_edit(sc.set_attributes(gaoxin, highrise=True, note="工业上楼"))
+        .with_edit(sc.set_attributes(longtian, status="可供应"))
+    )
     applied = sc.apply(scenario, demo)
     assert applied.problems == ()
     out = applied.parcels.set_index("parcel_id")
@@ -428,8 +472,9 @@ def test_demo_drawings_outside_or_crossing_are_refused(demo):
     with pytest.raises(InputError, match="区界之外"):
         sc.add_parcel(box(114.60, 22.80, 114.61, 22.81), district=demo.boundary)
     lon, lat = 114.40, 22.70
-    bowtie = Polygon([(lon, lat), (lon + 0.002, lat + 0.002), (lon + 0.002, lat),
-                      (lon, lat + 0.002)])
+    bowtie = Polygon(
+        [(lon, lat), (lon + 0.002, lat + 0.002), (lon + 0.002, lat), (lon, lat + 0.002)]
+    )
     with pytest.raises(InputError, match="自相交"):
         sc.add_parcel(bowtie, district=demo.boundary)
     # A clean drawing inside the district is added, with a park from the parks layer.

@@ -80,7 +80,10 @@ def test_default_band_template_holds_the_documented_assumptions(default: Standar
         assert b.load_kn_m2 == pytest.approx(b.load_t_m2 * 9.80665, rel=0.05)
     d = default.highrise.definition
     assert (d.min_height_m.value, d.max_height_m.value, d.min_floors.value, d.min_far.value) == (
-        24.0, 100.0, 5, 3.0,
+        24.0,
+        100.0,
+        5,
+        3.0,
     )
 
 
@@ -132,26 +135,43 @@ def _drop(key: str) -> Callable[[dict], None]:
 BROKEN_FAR: list[tuple[str, Callable[[dict], None], str]] = [
     ("missing key", lambda d: d["far"][0].pop("upper_cap"), "far[M1].upper_cap"),
     ("wrong type", lambda d: d["far"][0].update(upper_factor="1.5"), "far[M1].upper_factor"),
-    ("negative base", lambda d: d["far"][0]["base_by_zone"].update({3: -1.0}),
-     "far[M1].base_by_zone.3"),
+    (
+        "negative base",
+        lambda d: d["far"][0]["base_by_zone"].update({3: -1.0}),
+        "far[M1].base_by_zone.3",
+    ),
     ("missing zone", lambda d: d["far"][1]["base_by_zone"].pop(5), "far[M0].base_by_zone.5"),
-    ("unknown zone", lambda d: d["far"][1]["base_by_zone"].update({6: 1.0}),
-     "far[M0].base_by_zone.6"),
+    (
+        "unknown zone",
+        lambda d: d["far"][1]["base_by_zone"].update({6: 1.0}),
+        "far[M0].base_by_zone.6",
+    ),
     ("unknown land use", lambda d: d["far"][0].update(land_use="M9"), "far[M9].land_use"),
-    ("non-industrial land use", lambda d: d["far"][2].update(land_use="other"),
-     "far[other].land_use"),
+    (
+        "non-industrial land use",
+        lambda d: d["far"][2].update(land_use="other"),
+        "far[other].land_use",
+    ),
     ("land use missing", lambda d: d["far"].pop(2), "far"),
     ("typo in a key", lambda d: d["far"][0].update(upper_fator=1.5), "far[M1].upper_fator"),
     ("cap below base", lambda d: d["far"][0].update(upper_cap=3.0), "far[M1].upper_cap"),
     ("coverage above 1", lambda d: d["far"][0].update(coverage=1.2), "far[M1].coverage"),
-    ("no provenance", lambda d: [d["far"][0].pop(k, None) for k in ("source", "assumption")],
-     "far[M1]"),
-    ("plot-size gap", lambda d: d["plot_size_correction"][1].update(min_ha=0.4),
-     "plot_size_correction[1].min_ha"),
-    ("plot-size closed top", lambda d: d["plot_size_correction"][-1].update(max_ha=50.0),
-     "plot_size_correction[3].max_ha"),
-    ("negative height cap", lambda d: d["height_cap_m"].update(value=-5.0),
-     "height_cap_m.value"),
+    (
+        "no provenance",
+        lambda d: [d["far"][0].pop(k, None) for k in ("source", "assumption")],
+        "far[M1]",
+    ),
+    (
+        "plot-size gap",
+        lambda d: d["plot_size_correction"][1].update(min_ha=0.4),
+        "plot_size_correction[1].min_ha",
+    ),
+    (
+        "plot-size closed top",
+        lambda d: d["plot_size_correction"][-1].update(max_ha=50.0),
+        "plot_size_correction[3].max_ha",
+    ),
+    ("negative height cap", lambda d: d["height_cap_m"].update(value=-5.0), "height_cap_m.value"),
     ("height cap missing", _drop("height_cap_m"), "height_cap_m"),
 ]
 
@@ -160,24 +180,35 @@ BROKEN_HIGHRISE: list[tuple[str, Callable[[dict], None], str]] = [
     ("band overlap", lambda d: _band(d, "std").update(floors=[4, None]), "bands[std].floors"),
     ("closed top band", lambda d: _band(d, "std").update(floors=[5, 30]), "bands[std].floors"),
     ("band floors not a pair", lambda d: _band(d, "low").update(floors=2), "bands[low].floors"),
-    ("negative load", lambda d: _band(d, "low").update(load_t_m2=-1.2),
-     "bands[low].load_t_m2"),
-    ("load units disagree", lambda d: _band(d, "ground").update(load_kn_m2=35.0),
-     "bands[ground].load_kn_m2"),
-    ("band height as text", lambda d: _band(d, "std").update(floor_height_m="4.5m"),
-     "bands[std].floor_height_m"),
-    ("band without provenance",
-     lambda d: [_band(d, "ground").pop(k, None) for k in ("source", "assumption")],
-     "bands[ground]"),
-    ("unknown cluster", lambda d: _fit(d, "ai").update(key="rocket"),
-     "suitability[rocket].key"),
-    ("bad sub-type", lambda d: _fit(d, "chip:fab").update(key="chip:Front End"),
-     "suitability[chip:Front End].key"),
-    ("unknown band", lambda d: _fit(d, "car").update(max_band="roof"),
-     "suitability[car].max_band"),
+    ("negative load", lambda d: _band(d, "low").update(load_t_m2=-1.2), "bands[low].load_t_m2"),
+    (
+        "load units disagree",
+        lambda d: _band(d, "ground").update(load_kn_m2=35.0),
+        "bands[ground].load_kn_m2",
+    ),
+    (
+        "band height as text",
+        lambda d: _band(d, "std").update(floor_height_m="4.5m"),
+        "bands[std].floor_height_m",
+    ),
+    (
+        "band without provenance",
+        lambda d: [_band(d, "ground").pop(k, None) for k in ("source", "assumption")],
+        "bands[ground]",
+    ),
+    ("unknown cluster", lambda d: _fit(d, "ai").update(key="rocket"), "suitability[rocket].key"),
+    (
+        "bad sub-type",
+        lambda d: _fit(d, "chip:fab").update(key="chip:Front End"),
+        "suitability[chip:Front End].key",
+    ),
+    ("unknown band", lambda d: _fit(d, "car").update(max_band="roof"), "suitability[car].max_band"),
     ("duplicate key", lambda d: _fit(d, "ai").update(key="pharma"), "suitability[pharma].key"),
-    ("fractional floors", lambda d: d["definition"]["min_floors"].update(value=2.5),
-     "definition.min_floors.value"),
+    (
+        "fractional floors",
+        lambda d: d["definition"]["min_floors"].update(value=2.5),
+        "definition.min_floors.value",
+    ),
     ("bands missing", _drop("bands"), "bands"),
 ]
 
@@ -195,8 +226,9 @@ def test_broken_far_yaml_names_the_key(tmp_path: Path, case: str, mutate, key: s
     assert "problem" in text.splitlines()[1]
 
 
-@pytest.mark.parametrize(("case", "mutate", "key"), BROKEN_HIGHRISE,
-                         ids=[c[0] for c in BROKEN_HIGHRISE])
+@pytest.mark.parametrize(
+    ("case", "mutate", "key"), BROKEN_HIGHRISE, ids=[c[0] for c in BROKEN_HIGHRISE]
+)
 def test_broken_highrise_yaml_names_the_key(tmp_path: Path, case: str, mutate, key: str) -> None:
     far, highrise = _docs()
     mutate(highrise)
@@ -269,8 +301,9 @@ def test_with_helpers_return_validated_copies(default: Standards) -> None:
     assert heavier.highrise.band_fit(heavier.highrise.fit("equipment"))[-1] is False  # max_band
     assert default.highrise.band("std").load_t_m2 == 0.8  # original untouched
 
-    vaccine = default.with_fit("pharma:vaccine", min_load_t_m2=1.0, min_floor_height_m=6.0,
-                               max_band="low", assumption=True)
+    vaccine = default.with_fit(
+        "pharma:vaccine", min_load_t_m2=1.0, min_floor_height_m=6.0, max_band="low", assumption=True
+    )
     assert vaccine.fit_key("pharma", "vaccine") == "pharma:vaccine"
 
     neutral = default.without_plot_size_correction()
@@ -279,8 +312,9 @@ def test_with_helpers_return_validated_copies(default: Standards) -> None:
     assert default.with_definition("min_far", 2.5).highrise.definition.min_far.value == 2.5
 
     with pytest.raises(InputError, match=r"suitability\[tank\]"):
-        default.with_fit("tank", min_load_t_m2=1.0, min_floor_height_m=4.0, max_band="low",
-                         assumption=True)
+        default.with_fit(
+            "tank", min_load_t_m2=1.0, min_floor_height_m=4.0, max_band="low", assumption=True
+        )
     with pytest.raises(InputError, match=r"far\[M0\]\.upper_factor"):
         default.with_far_rule("M0", upper_factor=0.5)
     with pytest.raises(InputError):
@@ -299,8 +333,12 @@ _zone_far = st.floats(min_value=0.5, max_value=8.0, allow_nan=False).map(lambda 
 def test_valid_edits_survive_the_table_round_trip(base, factor, height) -> None:
     edited = (
         load_standards()
-        .with_far_rule("W", base_by_zone=dict(enumerate(base, start=1)), upper_factor=factor,
-                       upper_cap=max(base) * 2)
+        .with_far_rule(
+            "W",
+            base_by_zone=dict(enumerate(base, start=1)),
+            upper_factor=factor,
+            upper_cap=max(base) * 2,
+        )
         .with_band("low", floor_height_m=height)
     )
     rule = edited.far.rule("W")

@@ -52,16 +52,29 @@ def every_kind() -> sc.Scenario:
     """A scenario with one edit of every kind, with Chinese text and provenance."""
     drawn = box(114.400, 22.700, 114.402, 22.702)
     cut = LineString([(114.3001, 22.6990), (114.3001, 22.7010)])
-    return (sc.new_scenario("高新南工业上楼", author="张工", description="整备低效用地")
-            .with_edit(sc.set_attributes(["PS00001", "PS00002"], status="可供应",
-                                         highrise=True, far_target=4.5, guided_cluster="chip",
-                                         author="张工", note="工业上楼"))
-            .with_edit(sc.set_attributes(["PS00003"], far_target=None, guided_cluster=None))
-            .with_edit(sc.add_parcel(drawn, {"land_use": "M0", "name": "新地块",
-                                             "density_zone": 2}, author="李工"))
-            .with_edit(sc.remove_parcel(["PS00004"]))
-            .with_edit(sc.split_parcel("PS00005", cut))
-            .with_edit(sc.merge_parcels(["PS00006", "PS00007"], {"status": "reserve"})))
+    return (
+        sc.new_scenario("高新南工业上楼", author="张工", description="整备低效用地")
+        .with_edit(
+            sc.set_attributes(
+                ["PS00001", "PS00002"],
+                status="可供应",
+                highrise=True,
+                far_target=4.5,
+                guided_cluster="chip",
+                author="张工",
+                note="工业上楼",
+            )
+        )
+        .with_edit(sc.set_attributes(["PS00003"], far_target=None, guided_cluster=None))
+        .with_edit(
+            sc.add_parcel(
+                drawn, {"land_use": "M0", "name": "新地块", "density_zone": 2}, author="李工"
+            )
+        )
+        .with_edit(sc.remove_parcel(["PS00004"]))
+        .with_edit(sc.split_parcel("PS00005", cut))
+        .with_edit(sc.merge_parcels(["PS00006", "PS00007"], {"status": "reserve"}))
+    )
 
 
 # --- GeoPackage binary geometry -------------------------------------------------------------
@@ -69,14 +82,21 @@ def every_kind() -> sc.Scenario:
 
 def test_geometry_blob_header_known_answer():
     blob = gpkg_geometry_blob(Point(1.5, 2.5))
-    expected = (b"GP\x00\x03" + struct.pack("<i", 4326) + struct.pack("<4d", 1.5, 1.5, 2.5, 2.5)
-                + struct.pack("<BIdd", 1, 1, 1.5, 2.5))
+    expected = (
+        b"GP\x00\x03"
+        + struct.pack("<i", 4326)
+        + struct.pack("<4d", 1.5, 1.5, 2.5, 2.5)
+        + struct.pack("<BIdd", 1, 1, 1.5, 2.5)
+    )
     assert blob == expected
 
 
 def test_geometry_blob_round_trips_and_empties():
-    for geom in (box(114.3, 22.6, 114.4, 22.7), LineString([(114.3, 22.6), (114.4, 22.7)]),
-                 shapely.multipolygons([box(0, 0, 1, 1), box(2, 2, 3, 3)])):
+    for geom in (
+        box(114.3, 22.6, 114.4, 22.7),
+        LineString([(114.3, 22.6), (114.4, 22.7)]),
+        shapely.multipolygons([box(0, 0, 1, 1), box(2, 2, 3, 3)]),
+    ):
         assert parse_gpkg_geometry(gpkg_geometry_blob(geom)) == geom
     empty = gpkg_geometry_blob(Polygon())
     assert empty[3] == 0b0001_0001 and len(empty) == 8 + len(shapely.to_wkb(Polygon()))
@@ -262,13 +282,23 @@ def test_duplicate_and_rename(store):
 
 def test_applying_through_the_store_resolves_bases(store, tmp_path):
     parcels = gpd.GeoDataFrame(
-        {"parcel_id": ["P1", "P2"], "status": ["reserve", "reserve"], "land_use": ["M1", "M1"],
-         "far_current": [0.0, 0.0], "density_zone": [3, 3]},
-        geometry=[metric_box(0, 0, 100, 100), metric_box(110, 0, 210, 100)], crs="EPSG:4326")
+        {
+            "parcel_id": ["P1", "P2"],
+            "status": ["reserve", "reserve"],
+            "land_use": ["M1", "M1"],
+            "far_current": [0.0, 0.0],
+            "density_zone": [3, 3],
+        },
+        geometry=[metric_box(0, 0, 100, 100), metric_box(110, 0, 210, 100)],
+        crs="EPSG:4326",
+    )
     base_layers = LayerSet().with_layer("parcels", parcels)
-    parent = store.save(sc.new_scenario("释放").with_edit(sc.set_attributes("P1", status="available")))
-    child = store.save(sc.new_scenario("上楼", base_id=parent.id)
-                       .with_edit(sc.set_attributes("P1", highrise=True)))
+    parent = store.save(
+        sc.new_scenario("释放").with_edit(sc.set_attributes("P1", status="available"))
+    )
+    child = store.save(
+        sc.new_scenario("上楼", base_id=parent.id).with_edit(sc.set_attributes("P1", highrise=True))
+    )
     applied = sc.apply(store.open(child.id), base_layers, resolve_base=store.open)
     row = applied.parcels.set_index("parcel_id").loc["P1"]
     assert row["status"] == "available" and row["highrise"]
@@ -301,8 +331,13 @@ KILLED_WRITER = textwrap.dedent("""
 
 def _python(script: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _wait_for(path: Path, proc: subprocess.Popen) -> None:
@@ -336,8 +371,7 @@ def test_a_writer_killed_mid_save_leaves_the_last_good_version(store, tmp_path):
 
     reopened = GpkgScenarioStore(store.path)
     listed = reopened.list()
-    assert [(i.id, i.name, i.version, i.edit_count) for i in listed] == [
-        (good.id, good.name, 1, 6)]
+    assert [(i.id, i.name, i.version, i.edit_count) for i in listed] == [(good.id, good.name, 1, 6)]
     assert reopened.open(good.id) == good
     edits = pyogrio.read_dataframe(store.path, layer=EDITS_TABLE)
     assert len(edits) == 6 and edits["kind"].tolist() == [e.kind for e in good.edits]
@@ -401,7 +435,10 @@ def test_geojson_export_holds_the_scenario_and_its_provenance(store):
     doc = json.loads(scenario_to_geojson(saved))
     assert doc["type"] == "FeatureCollection" and "crs" not in doc
     assert (doc["name"], doc["author"], doc["description"]) == (
-        "高新南工业上楼", "张工", "整备低效用地")
+        "高新南工业上楼",
+        "张工",
+        "整备低效用地",
+    )
     assert (doc["version"], doc["base_id"], doc["scenario_id"]) == (1, None, saved.id)
     assert doc["created_at"] == saved.created_at and doc["updated_at"] == saved.updated_at
     features = doc["features"]
@@ -433,9 +470,9 @@ def test_geojson_import_lists_every_bad_edit():
     doc = json.loads(scenario_to_geojson(every_kind()))
     doc["features"][0]["properties"]["attributes"]["status"] = "拆除"
     doc["features"][3]["properties"]["kind"] = "paint"
-    doc["features"][2]["geometry"]["coordinates"] = [[[114.3, 22.7], [114.31, 22.71],
-                                                      [114.31, 22.7], [114.3, 22.71],
-                                                      [114.3, 22.7]]]
+    doc["features"][2]["geometry"]["coordinates"] = [
+        [[114.3, 22.7], [114.31, 22.71], [114.31, 22.7], [114.3, 22.71], [114.3, 22.7]]
+    ]
     with pytest.raises(InputError) as err:
         scenario_from_geojson(json.dumps(doc))
     details = err.value.details
@@ -462,8 +499,7 @@ def test_geojson_import_rejects_other_files(text, fragment):
 def test_a_row_damaged_in_another_program_is_named(store):
     saved = store.save(every_kind())
     con = sqlite3.connect(store.path)
-    con.execute(f"UPDATE {EDITS_TABLE} SET attributes = ? WHERE seq = 1",
-                ('{"status": "拆除"}',))
+    con.execute(f"UPDATE {EDITS_TABLE} SET attributes = ? WHERE seq = 1", ('{"status": "拆除"}',))
     con.commit()
     con.close()
     with pytest.raises(InputError) as err:

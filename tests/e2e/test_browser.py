@@ -73,7 +73,9 @@ def test_overview_shows_demo_map_offline(page):
     loaded = time.time()
     counts = wait_for_features(page, 3)
     map_ready_s = time.time() - loaded
-    record_timing("总览 map ready after the page load event (first visit after server start)", map_ready_s)
+    record_timing(
+        "总览 map ready after the page load event (first visit after server start)", map_ready_s
+    )
     values = sorted(counts.values())
     assert len(DEMO.parcels) in values
     assert sum(values) - len(DEMO.parcels) == len(DEMO.enterprises)  # firms + anchor firms
