@@ -19,23 +19,42 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 class MapRecorder:
+    """Stands in for st_folium: keeps every folium map a page hands over."""
+
     def __init__(self) -> None:
         self.maps: dict[str, object] = {}
         self.calls: list[dict] = []
+        self.order: list[object] = []
 
     def __call__(self, fig, key=None, returned_objects=None, **kwargs):
         self.maps[key] = fig
+        self.order.append(fig)
         self.calls.append({"key": key, "returned_objects": returned_objects, **kwargs})
         return {}
 
+    def last(self):
+        assert self.order, "the page drew no map"
+        return self.order[-1]
+
     def data_layers(self, key: str) -> dict[str, DataLayer]:
         """The data layers of the map rendered under ``key``, by their display name."""
-        fig = self.maps[key]
-        return {
-            child.layer_name: child
-            for child in fig._children.values()
-            if isinstance(child, DataLayer)
-        }
+        return data_layers(self.maps[key])
+
+
+def _children(element):
+    for child in element._children.values():
+        yield child
+        yield from _children(child)
+
+
+def data_layers(fig) -> dict[str, DataLayer]:
+    """Every DataLayer of a folium map, by display name."""
+    return {c.layer_name: c for c in _children(fig) if isinstance(c, DataLayer)}
+
+
+def legend_html(fig) -> str:
+    """The HTML of the map's legend boxes."""
+    return "".join(c.html for c in _children(fig) if type(c).__name__ == "_Legend")
 
 
 @contextmanager

@@ -3,51 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from unittest import mock
 
-import folium
 import pandas as pd
 import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
-from layers.catalog import DEMO_GPKG, load_demo
-from layers.map import DataLayer
+from layers.catalog import load_demo
+from tests.app_harness import APP, MapRecorder, data_layers, legend_html
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "ui/clusters_page.py"
-
-pytestmark = pytest.mark.skipif(not DEMO_GPKG.exists(), reason="demo data not built")
-
-
-class MapRecorder:
-    """Stands in for st_folium: keeps the folium maps the page hands over."""
-
-    def __init__(self) -> None:
-        self.maps: list[folium.Map] = []
-
-    def __call__(self, m: folium.Map, **kwargs) -> dict:
-        self.maps.append(m)
-        return {}
-
-    def last(self) -> folium.Map:
-        assert self.maps, "the page drew no map"
-        return self.maps[-1]
-
-
-def _children(element):
-    for child in element._children.values():
-        yield child
-        yield from _children(child)
-
-
-def data_layers(m: folium.Map) -> dict[str, DataLayer]:
-    return {c.layer_name: c for c in _children(m) if isinstance(c, DataLayer)}
-
-
-def legend_html(m: folium.Map) -> str:
-    return "".join(c.html for c in _children(m) if type(c).__name__ == "_Legend")
 
 
 @pytest.fixture

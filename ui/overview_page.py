@@ -66,11 +66,29 @@ else:
 lmap.add_legends(m, [parcel_section, cluster_legend(layers)])
 show_map(m, key="overview_map")
 
+
+def park_breakdown(wide: pd.DataFrame, codes, palette: dict, unit: str, part_title: str) -> None:
+    """A park × code table (codes as labels, in schema order) and its stacked bars."""
+    present = [c for c in codes.codes if c in wide.columns]
+    shown = wide[present]
+    shown.columns = [codes.label(c, lang()) for c in present]
+    shown.index.name = t("园区", "park")
+    st.table(shown)
+    chart = stacked_bars(
+        shown,
+        unit=unit,
+        row_title=t("园区", "park"),
+        part_title=part_title,
+        colors=[palette[c] for c in present],
+    )
+    st.altair_chart(chart, width="stretch")
+
+
 left, right = st.columns(2)
 if parcels is not None:
     with left:
         st.subheader(t("各园区工业用地（公顷，按状态）", "Industrial land by park and status (ha)"))
-        table = (
+        land = (
             industrial.assign(park=[park_label(p, layers) for p in industrial.park_id])
             .pivot_table(
                 index="park", columns="status", values="area_m2", aggfunc="sum", fill_value=0.0
@@ -78,37 +96,15 @@ if parcels is not None:
             .div(1e4)
             .round(1)
         )
-        codes = [c for c in STATUS.codes if c in table.columns]
-        table = table[codes]
-        table.columns = [STATUS.label(c, lang()) for c in codes]
-        table.index.name = t("园区", "park")
-        st.table(table)
-        st.altair_chart(
-            stacked_bars(
-                table,
-                unit=t("公顷", "ha"),
-                row_title=t("园区", "park"),
-                part_title=t("状态", "status"),
-                colors=[lmap.STATUS_COLORS[c] for c in codes],
-            ),
-            width="stretch",
-        )
+        park_breakdown(land, STATUS, lmap.STATUS_COLORS, t("公顷", "ha"), t("状态", "status"))
 if firms is not None:
     with right:
         st.subheader(t("各园区企业数（按产业集群）", "Enterprises by park and cluster"))
         counts = pd.crosstab([park_label(p, layers) for p in firms.park_id], firms.cluster)
-        codes = [c for c in CLUSTER.codes if c in counts.columns]
-        counts = counts[codes]
-        counts.columns = [CLUSTER.label(c, lang()) for c in codes]
-        counts.index.name = t("园区", "park")
-        st.table(counts)
-        st.altair_chart(
-            stacked_bars(
-                counts,
-                unit=t("企业数", "enterprises"),
-                row_title=t("园区", "park"),
-                part_title=t("产业集群", "cluster"),
-                colors=[lmap.CLUSTER_COLORS[c] for c in codes],
-            ),
-            width="stretch",
+        park_breakdown(
+            counts,
+            CLUSTER,
+            lmap.CLUSTER_COLORS,
+            t("企业数", "enterprises"),
+            t("产业集群", "cluster"),
         )

@@ -281,12 +281,7 @@ def capacity_payload(
 
 
 CAPACITY_TOOLTIP = (
-    ("parcel_id", ("地块编号", "Parcel")),
-    ("park_name", ("园区", "Park")),
-    ("status_label", ("状态", "Status")),
-    ("land_use_label", ("用地性质", "Land use")),
-    ("area_ha", ("面积(公顷)", "Area (ha)")),
-    ("far_current", ("现状容积率", "Current FAR")),
+    *(row for row in lmap.PARCEL_TOOLTIP if row[0] != "name"),
     ("far_allowed_txt", ("允许容积率", "FAR allowed")),
     ("floors_txt", ("层数", "Floors")),
     ("height_txt", ("建筑高度(m)", "Height (m)")),
