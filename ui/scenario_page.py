@@ -100,6 +100,22 @@ def applied(layers_fp: str, key: str, _scenario: Scenario, _layers: LayerSet) ->
     return apply(_scenario, _layers, resolve_base=the_store().open)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def scenario_parcels_url(
+    layers_fp: str,
+    key: str,
+    lang_code: str,
+    system: str,
+    _result: AppliedScenario,
+    _layers: LayerSet,
+) -> str:
+    """URL of the scenario's parcels for the map, built once per scenario state."""
+    payload = lmap.parcels_payload(
+        _result.parcels, _layers.parks, lang=lang_code, display_system=system
+    )
+    return publish_payload(payload)
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def indicators(layers_fp: str, key: str, _layers: LayerSet):
     return scenario_indicators(_layers)
@@ -300,8 +316,8 @@ with tab_edit:
     ]
     gcj02_notice()
     m = new_map(layers)
-    status_url = publish_payload(
-        lmap.parcels_payload(parcels, layers.parks, lang=lang(), display_system=display_system())
+    status_url = scenario_parcels_url(
+        layers.fingerprint(), chain_key(draft, store), lang(), display_system(), result, layers
     )
     lmap.add_geojson(
         m,
@@ -371,7 +387,14 @@ with tab_edit:
         try:
             geom = to_wgs84(shape(drawing["geometry"]))
         except (KeyError, TypeError, ValueError) as exc:
-            st.error(t(f"无法读取所画图形：{exc}", f"Cannot read the drawing: {exc}"))
+            st.error(
+                md_escape(
+                    t(
+                        f"无法读取所画图形，请重新绘制：{exc}",
+                        f"Cannot read the drawing; draw it again: {exc}",
+                    )
+                )
+            )
         else:
             if mode == "select":
                 st.session_state[SELECTION] = sorted(

@@ -145,11 +145,13 @@ def test_contiguity_run_from_the_page(page):
     page.get_by_label("地图显示的最小片区（公顷）").fill("100")
     page.get_by_role("button", name="运行连片分析").click()
     deadline = time.time() + 60
-    shown = None
-    while time.time() < deadline and shown != 3:
-        shown = blocks_count(map_counts(page))
+    counts: dict = {}
+    while time.time() < deadline and blocks_count(counts) != 3:
         time.sleep(0.3)
-    assert shown == 3
+        counts = map_counts(page)
+    if blocks_count(counts) != 3:
+        screenshot(page, "03_contiguity_failed")
+    assert blocks_count(counts) == 3, counts
     no_exception(page)
     screenshot(page, "03_contiguity_km2_blocks")
     assert page.requests.outside() == []
