@@ -142,7 +142,10 @@ def test_contiguity_run_from_the_page(page):
     shown_before = blocks_count(wait_for_features(page, 2))
     assert shown_before > 3
     # Show only km-scale blocks: the three planned pockets remain.
-    page.get_by_label("地图显示的最小片区（公顷）").fill("100")
+    field = page.get_by_label("地图显示的最小片区（公顷）")
+    field.fill("100")
+    field.press("Tab")  # commit the value before submitting the form
+    page.wait_for_timeout(500)
     page.get_by_role("button", name="运行连片分析").click()
     deadline = time.time() + 60
     counts: dict = {}
