@@ -20,7 +20,6 @@ from analysis.capacity import (
 )
 from analysis.standards import Standards, load_standards
 from geo.errors import InputError
-from layers.catalog import DEMO_GPKG
 from layers.schema import INDUSTRIAL_LAND_USES
 
 HA = 10_000.0
@@ -420,7 +419,6 @@ def test_summary_needs_a_capacity_result(far4: Standards) -> None:
 # ---------------------------------------------------------------- bundled demo
 
 
-@pytest.mark.skipif(not DEMO_GPKG.exists(), reason="demo dataset not built")
 def test_demo_capacity_summary_is_sane(default: Standards) -> None:
     from layers.catalog import load_demo
 

@@ -29,7 +29,6 @@ from analysis.colocation import (
     park_guidance_from_dict,
 )
 from geo.errors import InputError
-from layers.catalog import DEMO_GPKG
 
 X0, Y0 = 535_000.0, 2_511_000.0  # near 坪山, EPSG:4547 metres
 ORIGIN = np.array([X0, Y0])
@@ -609,8 +608,6 @@ def test_anchor_proximity_known_layout():
 
 @pytest.fixture(scope="module")
 def demo():
-    if not DEMO_GPKG.exists():
-        pytest.skip("demo dataset not built yet")
     from layers.catalog import load_demo
 
     return load_demo()

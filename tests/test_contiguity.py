@@ -22,7 +22,6 @@ from analysis.contiguity import (
 )
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import InputError
-from layers.catalog import DEMO_GPKG
 from tests.parcel_grids import parcel_grid
 
 #: A point in 坪山 in EPSG:4547; layouts are drawn in metres from here.
@@ -600,7 +599,6 @@ def test_partition_matches_brute_force(rects, line_coords, barrier_rects, tolera
 # --- demo data ------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not DEMO_GPKG.exists(), reason="demo dataset not built")
 def test_demo_planned_pockets_appear_as_blocks_of_their_planned_size():
     from layers.catalog import load_demo
 

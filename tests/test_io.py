@@ -31,6 +31,7 @@ from geo.io import (
     write_gpkg,
     write_xlsx,
 )
+from layers.catalog import DEMO_GPKG
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -824,10 +825,6 @@ def test_geojson_round_trip_property(points: list[tuple[float, float]]) -> None:
     np.testing.assert_allclose(back.geometry.y, gdf.geometry.y, atol=1e-6)
 
 
-DEMO_GPKG = Path(__file__).resolve().parents[1] / "data" / "demo" / "pingshan_demo.gpkg"
-
-
-@pytest.mark.skipif(not DEMO_GPKG.exists(), reason="demo GeoPackage not built")
 def test_demo_layers_read_clean_and_round_trip() -> None:
     layers = [str(name) for name, _ in pyogrio.list_layers(DEMO_GPKG)]
     assert {"parcels", "enterprises", "boundary"} <= set(layers)
