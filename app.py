@@ -3,7 +3,7 @@
 import streamlit as st
 
 from layers.map import BASEMAPS
-from ui.common import BASEMAP_KEY, LANG_KEY, TIANDITU_KEY, current_layers, t
+from ui.common import BASEMAP_KEY, LANG_KEY, TIANDITU_KEY, current_layers, labeller, t
 
 st.set_page_config(page_title="坪山产业空间规划工具", layout="wide")
 
@@ -11,16 +11,14 @@ with st.sidebar:
     st.radio(
         "语言 Language",
         options=["zh", "en"],
-        format_func=lambda code: "中文" if code == "zh" else "English",
+        format_func={"zh": "中文", "en": "English"}.get,
         key=LANG_KEY,
         horizontal=True,
     )
     st.selectbox(
         t("底图", "Basemap"),
         options=list(BASEMAPS),
-        format_func=lambda code: BASEMAPS[code][
-            0 if st.session_state.get(LANG_KEY, "zh") == "zh" else 1
-        ],
+        format_func=labeller({code: labels[:2] for code, labels in BASEMAPS.items()}),
         key=BASEMAP_KEY,
         help=t(
             "默认不加载任何在线底图，内网离线可用；在线底图会向外部服务器请求瓦片。",

@@ -62,3 +62,15 @@ def test_tooltip_text_is_escaped():
         firms = served_payload(maps.data_layers("overview_map")["企业"])
     names = [f["properties"]["name"] for f in firms["features"]]
     assert all("<" not in n for n in names)
+
+
+def test_switching_language_keeps_choices():
+    with app() as (at, _):
+        at.selectbox(key="basemap").set_value("osm").run()
+        at.radio(key="lang").set_value("en").run()
+        at.radio(key="overview_color_by").set_value("land_use").run()
+        at.radio(key="lang").set_value("zh").run()
+        assert not at.exception
+        assert at.radio(key="overview_color_by").value == "land_use"
+        assert at.selectbox(key="basemap").value == "osm"
+        assert at.title[0].value == "坪山产业空间总览"

@@ -17,6 +17,7 @@ from ui.common import (
     demo_banner,
     display_system,
     gcj02_notice,
+    labeller,
     lang,
     new_map,
     publish_result,
@@ -282,7 +283,7 @@ with params_box:
         t("容积率取值", "FAR used"),
         ["upper", "base"],
         "cap_far_mode",
-        format_func=w.labeller(
+        format_func=labeller(
             {
                 "upper": ("容积率上限", "upper limit"),
                 "base": ("基准容积率（经规模修正）", "base value (plot-size corrected)"),
@@ -294,7 +295,7 @@ with params_box:
         t("改造范围（情景）", "Parcels rebuilt (scenario)"),
         ["default", "all"],
         "cap_scenario",
-        format_func=w.labeller(
+        format_func=labeller(
             {
                 "default": ("低效用地 + 已标记上楼地块", "low-efficiency + flagged parcels"),
                 "all": ("全部工业用地（理论容量）", "all industrial parcels (theoretical)"),
@@ -329,7 +330,7 @@ with params_box:
         t("地块着色", "Colour parcels by"),
         ["gfa_increment_m2", "gfa_max_m2"],
         "cap_color_by",
-        format_func=w.labeller(
+        format_func=labeller(
             {
                 "gfa_increment_m2": ("新增建筑面积", "GFA increment"),
                 "gfa_max_m2": ("可建建筑面积", "maximum GFA"),

@@ -20,6 +20,7 @@ from ui.common import (
     demo_banner,
     display_system,
     gcj02_notice,
+    labeller,
     lang,
     new_map,
     publish_result,
@@ -105,7 +106,7 @@ weight = w.choice(
     t("计算口径", "Measured by"),
     ["count", "output"],
     "clu_lq_weight",
-    format_func=w.labeller({"count": ("企业数", "firm count"), "output": ("产值", "output")}),
+    format_func=labeller({"count": ("企业数", "firm count"), "output": ("产值", "output")}),
     horizontal=True,
 )
 try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import folium
@@ -42,6 +42,16 @@ def lang() -> str:
 def t(zh: str, en: str) -> str:
     """The text in the language chosen in the sidebar."""
     return zh if lang() == "zh" else en
+
+
+def labeller(labels: Mapping[object, tuple[str, str]]) -> Callable[[object], str]:
+    """A widget ``format_func`` for options with (Chinese, English) labels.
+
+    The language is fixed when the page runs, not when the function is called: Streamlit
+    (and its test harness) may call it after the run, outside the session.
+    """
+    i = 0 if lang() == "zh" else 1
+    return lambda value: labels[value][i]
 
 
 @st.cache_resource(show_spinner=False)

@@ -13,6 +13,7 @@ from ui.common import (
     current_layers,
     demo_banner,
     gcj02_notice,
+    labeller,
     lang,
     new_map,
     park_label,
@@ -48,7 +49,7 @@ if parcels is not None:
 color_by = st.radio(
     t("地块着色", "Colour parcels by"),
     options=["status", "land_use"],
-    format_func=lambda c: t("地块状态", "status") if c == "status" else t("用地性质", "land use"),
+    format_func=labeller({"status": ("地块状态", "status"), "land_use": ("用地性质", "land use")}),
     horizontal=True,
     key="overview_color_by",
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -48,16 +48,6 @@ B_POINT_COLOR = "#757575"
 
 def cluster_label(code: str) -> str:
     return CLUSTER.label(code, lang())
-
-
-def labeller(labels: Mapping[object, tuple[str, str]]) -> Callable[[object], str]:
-    """A widget ``format_func`` for options with (Chinese, English) labels.
-
-    The language is fixed when the page runs, not when the function is called: Streamlit
-    (and its test harness) may call it after the run, outside the session.
-    """
-    i = 0 if lang() == "zh" else 1
-    return lambda value: labels[value][i]
 
 
 def choice(
