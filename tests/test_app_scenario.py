@@ -121,3 +121,19 @@ def test_delete_needs_confirmation(workspace):
         assert not at.exception
     assert GpkgScenarioStore(workspace / "scenarios.gpkg").list() == []
     assert os.path.exists(workspace / "scenarios.gpkg")
+
+
+def test_merge_selected_parcels_into_one():
+    parcels = load_demo().parcels
+    pair = parcels.loc[parcels.pocket == "longtian_north", "parcel_id"].tolist()[:2]
+    with app(PAGE) as (at, _):
+        create(at, "整备合并")
+        assert at.button(key="scenario_merge").disabled
+        at.session_state["scenario_selection"] = pair
+        at.run()
+        at.button(key="scenario_merge").click().run()
+        assert not at.exception
+        [edit] = at.session_state["scenario_draft"].edits
+        assert edit.kind == "merge_parcels" and set(edit.parcel_ids) == set(pair)
+        caption = " ".join(c.value for c in at.caption)
+        assert "新增 1、删除 2" in caption

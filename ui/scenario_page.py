@@ -38,6 +38,7 @@ from layers.scenario import (
     Scenario,
     add_parcel,
     apply,
+    merge_parcels,
     new_scenario,
     remove_parcel,
     select_parcels,
@@ -495,8 +496,19 @@ with tab_edit:
                     else:
                         st.session_state[DRAFT] = draft.with_edit(edit)
                         st.rerun()
-        if selection and st.button(
-            t("删除所选地块", "Remove the selected parcels"), key="scenario_remove"
+        b1, b2 = st.columns(2)
+        if b1.button(
+            t("合并所选地块（整备）", "Merge the selected parcels (consolidate)"),
+            key="scenario_merge",
+            disabled=len(selection) < 2,
+        ):
+            st.session_state[DRAFT] = draft.with_edit(merge_parcels(selection, author=draft.author))
+            st.session_state[SELECTION] = []
+            st.rerun()
+        if b2.button(
+            t("删除所选地块", "Remove the selected parcels"),
+            key="scenario_remove",
+            disabled=not selection,
         ):
             st.session_state[DRAFT] = draft.with_edit(remove_parcel(selection, author=draft.author))
             st.session_state[SELECTION] = []
