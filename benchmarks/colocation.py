@@ -34,23 +34,12 @@ import numpy as np
 from pyproj import Transformer
 
 from analysis.colocation import colocation_quotients, local_colocation
+from layers.schema import CLUSTER
 from tests.test_colocation import loop_global, loop_local
 
 TARGET_S = 10.0
 CENTRE_M = (538_000.0, 2_513_000.0)  # ≈ 114.37 E, 22.72 N in EPSG:4547
-CATEGORIES = [
-    "car",
-    "pharma",
-    "chip",
-    "ai",
-    "energy",
-    "equipment",
-    "photonics",
-    "lowalt",
-    "cellgene",
-    "traditional",
-    "other",
-]
+CATEGORIES = list(CLUSTER.codes)
 
 
 def synthetic_points(n: int, n_cat: int, seed: int) -> tuple[gpd.GeoDataFrame, np.ndarray]:

@@ -42,8 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from analysis.colocation import load_park_guidance  # noqa: E402
 from geo.crs import METRIC_CRS, WGS84  # noqa: E402
 from layers.catalog import DEMO_DEM, DEMO_GPKG, DEMO_SOURCE  # noqa: E402
+from layers.schema import CLUSTER  # noqa: E402
 
 SEED = 20260315
 GPKG_NAME = DEMO_GPKG.name
@@ -233,26 +235,10 @@ BRANCH_WIDTH_M = (15.0, 20.0)
 MIN_PARCEL_M2 = 3_000.0
 MAX_PARCEL_M2 = 150_000.0
 
-GUIDANCE = {
-    "jinsha_bihu": ["pharma", "car", "chip"],
-    "gaoxin_north": ["car", "equipment"],
-    "gaoxin_south": ["chip", "ai", "energy"],
-    "corridor": ["ai", "cellgene", "photonics", "lowalt"],
-    None: ["traditional", "equipment", "other"],
-}
-ALL_CLUSTERS = [
-    "car",
-    "pharma",
-    "chip",
-    "ai",
-    "energy",
-    "equipment",
-    "photonics",
-    "lowalt",
-    "cellgene",
-    "traditional",
-    "other",
-]
+# Each park's guided clusters come from the standards table the analyses use
+# (data/standards/park_guidance.yaml); small firms outside the parks lean to these instead.
+OUTSIDE_PARKS_CLUSTERS = ["traditional", "equipment", "other"]
+ALL_CLUSTERS = list(CLUSTER.codes)
 
 # Named firms of the plan, placed approximately (lon, lat), with cluster and sub-type.
 ANCHORS = [
@@ -694,6 +680,7 @@ def build_enterprises(rng, parcels, parks, n_firms=1100):
             }
         )
 
+    guidance = load_park_guidance()
     rows = []
     n_sme = n_firms - len(anchors)
     # 40 % of small firms gather within ≈ 1.5 km of an anchor in its supply chain; the rest
@@ -712,7 +699,7 @@ def build_enterprises(rng, parcels, parks, n_firms=1100):
     for _ in range(n_sme - n_chain):
         j = int(rng.integers(len(host)))
         pid = host.park_id.iloc[j]
-        guided = GUIDANCE.get(pid, GUIDANCE[None])
+        guided = OUTSIDE_PARKS_CLUSTERS if pd.isna(pid) else list(guidance.guided(pid))
         if rng.random() < 0.62:
             cluster = guided[int(rng.integers(len(guided)))]
         else:
