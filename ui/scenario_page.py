@@ -150,6 +150,38 @@ def to_wgs84(geometry):
     return shift_geometries(np.array([geometry]), display_system(), WGS84)[0]
 
 
+def changes_legend() -> tuple[str, list[tuple[str, str]]]:
+    i = 0 if lang() == "zh" else 1
+    return t("情景变化", "Changes"), [
+        (CHANGE_COLORS[c], CHANGE_LABELS[c][i]) for c in CHANGE_COLORS
+    ]
+
+
+def add_changes(m, changes) -> None:
+    """Outline the parcels a scenario added, removed or modified, coloured by change."""
+    if not len(changes):
+        return
+    i = 0 if lang() == "zh" else 1
+    payload = lmap.geojson_payload(
+        changes,
+        ["parcel_id"],
+        display_system=display_system(),
+        colors=lmap.category_colors(changes.change, CHANGE_COLORS),
+        extra={"change_label": [CHANGE_LABELS[c][i] for c in changes.change]},
+    )
+    lmap.add_geojson(
+        m,
+        None,
+        t("变化", "Changes"),
+        url=publish_payload(payload),
+        tooltip_fields=[
+            ("parcel_id", t("地块编号", "Parcel")),
+            ("change_label", t("变化", "Change")),
+        ],
+        style={"weight": 3, "color": "#000000", "fillOpacity": 0.55},
+    )
+
+
 def new_event(payload: object) -> bool:
     """True the first time a given map event (drawing or click) is seen."""
     if not payload:
@@ -327,31 +359,7 @@ with tab_edit:
         url=status_url,
         tooltip_fields=lmap.tooltip_pairs(lmap.PARCEL_TOOLTIP, lang()),
     )
-    if len(result.changes):
-        changes = result.changes
-        lmap.add_geojson(
-            m,
-            None,
-            t("变化", "Changes"),
-            url=publish_payload(
-                lmap.geojson_payload(
-                    changes,
-                    ["parcel_id"],
-                    display_system=display_system(),
-                    colors=lmap.category_colors(changes.change, CHANGE_COLORS),
-                    extra={
-                        "change_label": [
-                            CHANGE_LABELS[c][0 if lang() == "zh" else 1] for c in changes.change
-                        ]
-                    },
-                )
-            ),
-            tooltip_fields=[
-                ("parcel_id", t("地块编号", "Parcel")),
-                ("change_label", t("变化", "Change")),
-            ],
-            style={"weight": 3, "color": "#000000", "fillOpacity": 0.55},
-        )
+    add_changes(m, result.changes)
     if selection:
         chosen_parcels = parcels[parcels.parcel_id.isin(selection)]
         lmap.add_geojson(
@@ -369,13 +377,7 @@ with tab_edit:
             t("地块状态", "Parcel status"),
             lmap.code_legend(STATUS, lmap.STATUS_COLORS, lang(), set(parcels.status)),
         ),
-        (
-            t("情景变化", "Changes"),
-            [
-                (CHANGE_COLORS[c], CHANGE_LABELS[c][0 if lang() == "zh" else 1])
-                for c in CHANGE_COLORS
-            ],
-        ),
+        changes_legend(),
     ]
     lmap.add_legends(m, legend)
     state = show_map(
@@ -681,34 +683,8 @@ with tab_compare:
         if res_b is not None and len(res_b.changes):
             st.markdown(t("**B 相对现状的变化**", "**What B changes against the baseline**"))
             cm = new_map(layers)
-            ch = res_b.changes
-            lmap.add_geojson(
-                cm,
-                None,
-                t("变化", "Changes"),
-                url=publish_payload(
-                    lmap.geojson_payload(
-                        ch,
-                        ["parcel_id"],
-                        display_system=display_system(),
-                        colors=lmap.category_colors(ch.change, CHANGE_COLORS),
-                    )
-                ),
-                tooltip_fields=[("parcel_id", t("地块编号", "Parcel"))],
-                style={"weight": 2, "color": "#000000", "fillOpacity": 0.7},
-            )
-            lmap.add_legends(
-                cm,
-                [
-                    (
-                        t("情景变化", "Changes"),
-                        [
-                            (CHANGE_COLORS[c], CHANGE_LABELS[c][0 if lang() == "zh" else 1])
-                            for c in CHANGE_COLORS
-                        ],
-                    )
-                ],
-            )
+            add_changes(cm, res_b.changes)
+            lmap.add_legends(cm, [changes_legend()])
             show_map(cm, key="scenario_compare_map", height=480)
 
 # --------------------------------------------------------------------------- manage / export
