@@ -63,7 +63,7 @@ def hillshade(
     dz_dy, dz_dx = np.gradient(elevation_m * z_factor, cell_m)
     # Row index grows southwards, so the northward gradient is -dz_dy.
     slope = np.arctan(np.hypot(dz_dx, dz_dy))
-    aspect = np.arctan2(-dz_dx, dz_dy)
+    aspect = np.arctan2(dz_dy, -dz_dx)
     az = np.radians(360.0 - azimuth_deg + 90.0)
     alt = np.radians(altitude_deg)
     shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)

@@ -7,7 +7,7 @@ failed import never leaves a half-changed workspace behind.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -66,9 +66,6 @@ class LayerSet:
     def counts(self) -> dict[str, int]:
         """Feature count of every vector layer (0 where absent)."""
         return {k: (0 if getattr(self, k) is None else len(getattr(self, k))) for k in LAYER_KINDS}
-
-    def layer_names(self) -> list[str]:
-        return [f.name for f in fields(self) if f.name in LAYER_KINDS]
 
     @cached_property
     def _fingerprints(self) -> dict[str, str]:

@@ -26,7 +26,7 @@ from branca.element import MacroElement
 from folium.plugins import Draw
 from jinja2 import Template
 
-from geo.crs import GCJ02, WGS84, gdf_to_system, shift_geometries
+from geo.crs import GCJ02, WGS84, shift_geometries
 from layers.schema import CLUSTER, CONSTRAINT_KIND, LAND_USE, STATUS, CodeList
 
 if TYPE_CHECKING:  # rasterio is slow to import and the map only needs the type
@@ -406,13 +406,6 @@ def add_geojson(
     return layer
 
 
-def add_legend(
-    m: folium.Map, title: str, items: Sequence[tuple[str, str]], *, position: str = "bottomright"
-) -> None:
-    """A fixed legend box: ``items`` are (colour, label) pairs; labels are escaped."""
-    add_legends(m, [(title, items)], position=position)
-
-
 class _Legend(MacroElement):
     _template = Template(
         """
@@ -657,8 +650,3 @@ def add_context(
             style_function=lambda f: {"color": "#ef6c00", "weight": 4, "opacity": 0.9},
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[tr(("道路", "Road"), lang)]),
         ).add_to(m)
-
-
-def display_copy(gdf: gpd.GeoDataFrame, display_system: str) -> gpd.GeoDataFrame:
-    """A copy of ``gdf`` in the coordinate system of the basemap (WGS84 or GCJ-02)."""
-    return gdf if display_system == WGS84 else gdf_to_system(gdf, display_system)
