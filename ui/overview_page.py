@@ -74,7 +74,7 @@ def park_breakdown(wide: pd.DataFrame, codes, palette: dict, unit: str, part_tit
     shown = wide[present]
     shown.columns = [codes.label(c, lang()) for c in present]
     shown.index.name = t("园区", "park")
-    st.table(shown)
+    st.table(shown.style.format("{:,.1f}" if (shown % 1).to_numpy().any() else "{:,.0f}"))
     chart = stacked_bars(
         shown,
         unit=unit,
@@ -85,27 +85,19 @@ def park_breakdown(wide: pd.DataFrame, codes, palette: dict, unit: str, part_tit
     st.altair_chart(chart, width="stretch")
 
 
-left, right = st.columns(2)
 if parcels is not None:
-    with left:
-        st.subheader(t("各园区工业用地（公顷，按状态）", "Industrial land by park and status (ha)"))
-        land = (
-            industrial.assign(park=[park_label(p, layers) for p in industrial.park_id])
-            .pivot_table(
-                index="park", columns="status", values="area_m2", aggfunc="sum", fill_value=0.0
-            )
-            .div(1e4)
-            .round(1)
+    st.subheader(t("各园区工业用地（公顷，按状态）", "Industrial land by park and status (ha)"))
+    land = (
+        industrial.assign(park=[park_label(p, layers) for p in industrial.park_id])
+        .pivot_table(
+            index="park", columns="status", values="area_m2", aggfunc="sum", fill_value=0.0
         )
-        park_breakdown(land, STATUS, lmap.STATUS_COLORS, t("公顷", "ha"), t("状态", "status"))
+        .div(1e4)
+    )
+    park_breakdown(land, STATUS, lmap.STATUS_COLORS, t("公顷", "ha"), t("状态", "status"))
 if firms is not None:
-    with right:
-        st.subheader(t("各园区企业数（按产业集群）", "Enterprises by park and cluster"))
-        counts = pd.crosstab([park_label(p, layers) for p in firms.park_id], firms.cluster)
-        park_breakdown(
-            counts,
-            CLUSTER,
-            lmap.CLUSTER_COLORS,
-            t("企业数", "enterprises"),
-            t("产业集群", "cluster"),
-        )
+    st.subheader(t("各园区企业数（按产业集群）", "Enterprises by park and cluster"))
+    counts = pd.crosstab([park_label(p, layers) for p in firms.park_id], firms.cluster)
+    park_breakdown(
+        counts, CLUSTER, lmap.CLUSTER_COLORS, t("企业数", "enterprises"), t("产业集群", "cluster")
+    )
