@@ -276,6 +276,7 @@ def base_map(
         )
         west, south, east, north = pts[0].x, pts[0].y, pts[1].x, pts[1].y
     m.fit_bounds([[south, west], [north, east]])
+    m.add_child(_FitWhenShown([[south, west], [north, east]]))
     return m
 
 
@@ -404,6 +405,37 @@ def add_geojson(
     )
     layer.add_to(m)
     return layer
+
+
+class _FitWhenShown(MacroElement):
+    """Refit the map once its container gets a size: a map first drawn in a hidden tab has
+    none, and Leaflet would otherwise fit the bounds into 0 pixels (zooming out to the world).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var map = {{ this._parent.get_name() }};
+            var el = map.getContainer();
+            var fitted = el.clientWidth > 0 && el.clientHeight > 0;
+            if (!window.ResizeObserver) { return; }
+            new ResizeObserver(function() {
+                map.invalidateSize();
+                if (!fitted && el.clientWidth > 0 && el.clientHeight > 0) {
+                    fitted = true;
+                    map.fitBounds({{ this.bounds|tojson }});
+                }
+            }).observe(el);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "FitWhenShown"
+        self.bounds = bounds
 
 
 class _Legend(MacroElement):
