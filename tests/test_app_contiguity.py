@@ -54,3 +54,17 @@ def test_no_status_selected_is_explained_not_a_crash():
         at.button[0].click().run()
         assert not at.exception
         assert at.error and "地块状态" in at.error[0].value
+
+
+def test_language_switch_keeps_the_parameters():
+    with app(PAGE) as (at, _):
+        at.radio(key="contiguity_outline").set_value("closed")
+        at.multiselect(key="contiguity_statuses").set_value(["low_efficiency"])
+        at.button[0].click().run()
+        at.radio(key="lang").set_value("en").run()
+        assert not at.exception
+        assert at.title[0].value == "Contiguous industrial land"
+        at.radio(key="lang").set_value("zh").run()
+        assert not at.exception
+        assert at.radio(key="contiguity_outline").value == "closed"
+        assert at.multiselect(key="contiguity_statuses").value == ["low_efficiency"]

@@ -137,3 +137,14 @@ def test_merge_selected_parcels_into_one():
         assert edit.kind == "merge_parcels" and set(edit.parcel_ids) == set(pair)
         caption = " ".join(c.value for c in at.caption)
         assert "新增 1、删除 2" in caption
+
+
+def test_language_switch_on_the_scenario_page():
+    with app(PAGE) as (at, _):
+        create(at)
+        at.radio(key="scenario_mode").set_value("draw").run()
+        at.radio(key="lang").set_value("en").run()
+        assert not at.exception
+        at.radio(key="lang").set_value("zh").run()
+        assert not at.exception
+        assert at.radio(key="scenario_mode").value == "draw"

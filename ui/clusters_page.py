@@ -16,6 +16,7 @@ from layers.schema import CLUSTER
 from ui import widgets as w
 from ui.common import (
     add_parcels,
+    code_labeller,
     current_layers,
     demo_banner,
     display_system,
@@ -285,7 +286,7 @@ if len(usable) >= 1:
         t("中心集群 A", "Focal cluster A"),
         usable,
         "clu_local_a",
-        format_func=w.cluster_labeller(),
+        format_func=code_labeller(CLUSTER),
         default=default_a,
     )
     b = w.choice(
@@ -293,7 +294,7 @@ if len(usable) >= 1:
         t("邻近集群 B", "Neighbour cluster B"),
         usable,
         "clu_local_b",
-        format_func=w.cluster_labeller(),
+        format_func=code_labeller(CLUSTER),
         default=default_b,
     )
     local = None

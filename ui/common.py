@@ -22,7 +22,7 @@ from geo.errors import InputError
 from geo.raster import Hillshade, hillshade_overlay
 from layers import map as lmap
 from layers.catalog import LayerSet, load_demo
-from layers.schema import CLUSTER, STATUS
+from layers.schema import CLUSTER, STATUS, CodeList
 
 LANG_KEY = "lang"
 LAYERS_KEY = "layers"
@@ -52,6 +52,22 @@ def labeller(labels: Mapping[object, tuple[str, str]]) -> Callable[[object], str
     """
     i = 0 if lang() == "zh" else 1
     return lambda value: labels[value][i]
+
+
+def code_labeller(
+    codes: CodeList, *, show_code: bool = False, blank: str = "—"
+) -> Callable[[object], str]:
+    """A ``format_func`` showing the label of an enumeration code (None shows ``blank``),
+    in the language of this run (see :func:`labeller`)."""
+    code_lang = lang()
+
+    def label(value: object) -> str:
+        if value is None:
+            return blank
+        text = codes.label(value, code_lang)
+        return f"{value} {text}" if show_code else text
+
+    return label
 
 
 @st.cache_resource(show_spinner=False)

@@ -10,10 +10,12 @@ from layers.catalog import LayerSet
 from layers.schema import INDUSTRIAL_LAND_USES, LAND_USE, STATUS
 from ui.common import (
     add_parcels,
+    code_labeller,
     current_layers,
     demo_banner,
     display_system,
     gcj02_notice,
+    labeller,
     lang,
     new_map,
     park_label,
@@ -92,14 +94,14 @@ with st.form("contiguity_params"):
         t("参与连片的地块状态", "Statuses to assemble"),
         options=STATUS.codes,
         default=DEFAULT_STATUSES,
-        format_func=lambda c: STATUS.label(c, lang()),
+        format_func=code_labeller(STATUS),
         key="contiguity_statuses",
     )
     land_uses = c2.multiselect(
         t("用地性质", "Land uses"),
         options=LAND_USE.codes,
         default=list(INDUSTRIAL_LAND_USES),
-        format_func=lambda c: f"{c} {LAND_USE.label(c, lang())}",
+        format_func=code_labeller(LAND_USE, show_code=True),
         key="contiguity_land_uses",
     )
     c3, c4, c5, c6 = st.columns(4)
@@ -131,10 +133,11 @@ with st.form("contiguity_params"):
     outline = c6.radio(
         t("片区轮廓", "Block outline"),
         options=["union", "closed"],
-        format_func=lambda o: (
-            t("地块合并", "parcel union")
-            if o == "union"
-            else t("闭合（跨道路）", "closed (spans roads)")
+        format_func=labeller(
+            {
+                "union": ("地块合并", "parcel union"),
+                "closed": ("闭合（跨道路）", "closed (spans roads)"),
+            }
         ),
         key="contiguity_outline",
     )

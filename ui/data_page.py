@@ -21,6 +21,7 @@ from layers.schema import LAYER_KINDS, LAYER_SPECS, validate_layer
 from ui.common import (
     current_layers,
     demo_banner,
+    labeller,
     lang,
     md_escape,
     published_results,
@@ -59,10 +60,11 @@ with left:
     system = st.selectbox(
         t("数据的坐标系", "Coordinate system of the data"),
         options=system_options,
-        format_func=lambda c: (
-            t("自动（使用文件自带的坐标系）", "Automatic (the file's own CRS)")
-            if c == AUTO
-            else COORD_SYSTEMS[c][0 if lang() == "zh" else 1]
+        format_func=labeller(
+            {
+                AUTO: ("自动（使用文件自带的坐标系）", "Automatic (the file's own CRS)"),
+                **COORD_SYSTEMS,
+            }
         ),
         key="import_system",
         help=t(

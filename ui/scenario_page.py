@@ -52,10 +52,12 @@ from layers.store import (
     scenario_to_geojson,
 )
 from ui.common import (
+    code_labeller,
     current_layers,
     demo_banner,
     display_system,
     gcj02_notice,
+    labeller,
     lang,
     md_escape,
     new_map,
@@ -223,13 +225,15 @@ with left:
             t("打开情景", "Open a scenario"),
             options=[None, *options],
             index=(options.index(current_id) + 1) if current_id else 0,
-            format_func=lambda i: (
-                t("（请选择）", "(choose)")
-                if i is None
-                else f"{by_id[i].name} · v{by_id[i].version} · {by_id[i].edit_count} "
-                + t("项编辑", "edits")
-                + f" · {by_id[i].updated_at[:16].replace('T', ' ')}"
-            ),
+            format_func={
+                None: t("（请选择）", "(choose)"),
+                **{
+                    i: f"{info.name} · v{info.version} · {info.edit_count} "
+                    + t("项编辑", "edits")
+                    + f" · {info.updated_at[:16].replace('T', ' ')}"
+                    for i, info in by_id.items()
+                },
+            }.get,
             key="scenario_choice",
         )
         if chosen is not None and (draft is None or draft.id != chosen):
@@ -250,9 +254,10 @@ with right, st.popover(t("新建 / 导入情景", "New or import"), width="stret
         base = st.selectbox(
             t("基于", "Based on"),
             options=[BASELINE, *options],
-            format_func=lambda i: (
-                t("现状（基础数据）", "baseline") if i == BASELINE else by_id[i].name
-            ),
+            format_func={
+                BASELINE: t("现状（基础数据）", "baseline"),
+                **{i: info.name for i, info in by_id.items()},
+            }.get,
             key="scenario_new_base",
         )
         if st.form_submit_button(t("创建", "Create"), type="primary"):
@@ -335,10 +340,11 @@ with tab_edit:
     mode = st.radio(
         t("地图操作", "On the map"),
         options=["select", "draw"],
-        format_func=lambda m: (
-            t("选择地块（点击或画框）", "select parcels (click or draw a box)")
-            if m == "select"
-            else t("绘制新地块", "draw a new parcel")
+        format_func=labeller(
+            {
+                "select": ("选择地块（点击或画框）", "select parcels (click or draw a box)"),
+                "draw": ("绘制新地块", "draw a new parcel"),
+            }
         ),
         horizontal=True,
         key="scenario_mode",
@@ -443,13 +449,13 @@ with tab_edit:
             new_status = c1.selectbox(
                 t("地块状态", "Status"),
                 [None, *STATUS.codes],
-                format_func=lambda c: "—" if c is None else STATUS.label(c, lang()),
+                format_func=code_labeller(STATUS),
                 key="scenario_status",
             )
             new_use = c2.selectbox(
                 t("用地性质", "Land use"),
                 [None, *LAND_USE.codes],
-                format_func=lambda c: "—" if c is None else f"{c} {LAND_USE.label(c, lang())}",
+                format_func=code_labeller(LAND_USE, show_code=True),
                 key="scenario_land_use",
             )
             new_far = c3.number_input(
@@ -463,15 +469,13 @@ with tab_edit:
             new_highrise = c4.selectbox(
                 t("工业上楼", "Industrial high-rise"),
                 [None, True, False],
-                format_func=lambda v: (
-                    "—" if v is None else (t("是", "yes") if v else t("否", "no"))
-                ),
+                format_func=labeller({None: ("—", "—"), True: ("是", "yes"), False: ("否", "no")}),
                 key="scenario_highrise",
             )
             new_cluster = c5.selectbox(
                 t("导向集群", "Guided cluster"),
                 [None, *CLUSTER.codes],
-                format_func=lambda c: "—" if c is None else CLUSTER.label(c, lang()),
+                format_func=code_labeller(CLUSTER),
                 key="scenario_cluster",
             )
             if st.form_submit_button(t("应用到所选地块", "Apply to the selection"), type="primary"):
@@ -532,13 +536,13 @@ with tab_edit:
                 t("地块状态", "Status"),
                 STATUS.codes,
                 index=STATUS.codes.index("available"),
-                format_func=lambda c: STATUS.label(c, lang()),
+                format_func=code_labeller(STATUS),
                 key="scenario_parcel_status",
             )
             p_use = c3.selectbox(
                 t("用地性质", "Land use"),
                 LAND_USE.codes,
-                format_func=lambda c: f"{c} {LAND_USE.label(c, lang())}",
+                format_func=code_labeller(LAND_USE, show_code=True),
                 key="scenario_parcel_use",
             )
             p_far = c4.number_input(

@@ -82,12 +82,6 @@ def choice(
     return value
 
 
-def cluster_labeller() -> Callable[[str], str]:
-    """A widget ``format_func`` for cluster codes, in the language of this run."""
-    code = lang()
-    return lambda value: CLUSTER.label(value, code)
-
-
 def cluster_list_label(codes: str | Sequence[str]) -> str:
     """Comma-separated cluster codes ("car, chip") as labels in the chosen language."""
     if isinstance(codes, str):
