@@ -25,12 +25,30 @@ COUNT_FEATURES = """() => {
 }"""
 
 
+def map_frames(page) -> list:
+    """The frames of the map iframes now in the page, in document order.
+
+    Taken from the iframe elements rather than ``page.frames``: that list is in the order
+    frames were attached, so after a rerun replaces a map it may still lead with a frame
+    that is on its way out.
+    """
+    frames = []
+    for element in page.query_selector_all(MAP_FRAME):
+        try:
+            frame = element.content_frame()
+        except PlaywrightError:  # the element went away between the query and the call
+            continue
+        if frame is not None and not frame.is_detached():
+            frames.append(frame)
+    return frames
+
+
 def map_frame(page, index: int = 0, timeout_s: float = 60.0):
     """The Leaflet map's frame once its container is drawn."""
     page.wait_for_selector(MAP_FRAME, timeout=timeout_s * 1000)
     deadline = time.time() + timeout_s
     while time.time() < deadline:
-        frames = [f for f in page.frames if "streamlit_folium" in (f.url or "")]
+        frames = map_frames(page)
         try:
             if len(frames) > index and frames[index].query_selector(".leaflet-container"):
                 return frames[index]
@@ -42,13 +60,26 @@ def map_frame(page, index: int = 0, timeout_s: float = 60.0):
 
 def map_counts(page, index: int = 0) -> dict:
     """Features per data layer of map ``index``; {} while the map is being (re)drawn."""
-    frames = [f for f in page.frames if "streamlit_folium" in (f.url or "")]
+    frames = map_frames(page)
     if len(frames) <= index:
         return {}
     try:
         return frames[index].evaluate(COUNT_FEATURES)
     except PlaywrightError:  # a rerun replaced the frame between the lookup and the call
         return {}
+
+
+def describe_frames(page) -> str:
+    """What the page's frames hold, for a failure message."""
+    lines = []
+    for frame in page.frames:
+        try:
+            counts = frame.evaluate(COUNT_FEATURES)
+        except PlaywrightError as exc:
+            counts = f"({type(exc).__name__})"
+        lines.append(f"{frame.url[:80]} detached={frame.is_detached()} layers={counts}")
+    lines.append(f"map iframes in the DOM: {page.locator(MAP_FRAME).count()}")
+    return "\n".join(lines)
 
 
 def wait_for_features(page, minimum_layers: int, index: int = 0, timeout_s: float = 60.0) -> dict:
@@ -154,7 +185,7 @@ def test_contiguity_run_from_the_page(page):
         counts = map_counts(page)
     if blocks_count(counts) != 3:
         screenshot(page, "03_contiguity_failed")
-    assert blocks_count(counts) == 3, counts
+    assert blocks_count(counts) == 3, describe_frames(page)
     no_exception(page)
     screenshot(page, "03_contiguity_km2_blocks")
     assert page.requests.outside() == []
