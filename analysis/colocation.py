@@ -72,6 +72,7 @@ import yaml
 from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
+from analysis.zoning import assign_parks
 from geo.crs import METRIC_CRS, WGS84, require_crs
 from geo.errors import InputError
 from layers.schema import CLUSTER
@@ -873,24 +874,6 @@ def location_quotients(
     return lq.astype(float)
 
 
-def _assign_parks(enterprises: gpd.GeoDataFrame, parks: gpd.GeoDataFrame) -> np.ndarray:
-    """Park id of each enterprise by location; a firm inside a park and the belt goes to
-    the park (the more specific zoning), and otherwise to the first park listed."""
-    require_crs(parks, "园区图层 parks ")
-    _require_columns(parks, ["park_id"], "园区图层 parks ")
-    parks = parks.to_crs(enterprises.crs)
-    tree = shapely.STRtree(parks.geometry.values)
-    ent_pos, park_pos = tree.query(enterprises.geometry.values, predicate="intersects")
-    kind = parks["kind"].to_numpy() if "kind" in parks.columns else np.full(len(parks), "park")
-    rank = np.where(kind[park_pos] == "corridor", len(parks), 0) + park_pos
-    order = np.lexsort((rank, ent_pos))
-    ent_pos, park_pos = ent_pos[order], park_pos[order]
-    first = np.r_[True, ent_pos[1:] != ent_pos[:-1]] if len(ent_pos) else np.zeros(0, bool)
-    out = np.full(len(enterprises), None, dtype=object)
-    out[ent_pos[first]] = parks["park_id"].to_numpy()[park_pos[first]]
-    return out
-
-
 def park_guidance_fit(
     enterprises: gpd.GeoDataFrame,
     parks: gpd.GeoDataFrame | None,
@@ -946,7 +929,7 @@ def park_guidance_fit(
                 "park can be found by location.",
             )
         ent = _require_frame(enterprises, what)
-        park_of = _assign_parks(ent, parks)
+        park_of = assign_parks(ent, parks).to_numpy()
 
     if parks is not None:
         _require_columns(parks, ["park_id"], "园区图层 parks ")

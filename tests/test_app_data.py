@@ -6,6 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from analysis.zoning import assign_parks
 from geo.crs import wgs84_to_gcj02
 from layers.catalog import load_demo
 from tests.app_harness import app
@@ -97,3 +98,82 @@ def test_geojson_export_is_rfc7946():
         at.selectbox(key="export_format").set_value("geojson").run()
         button = at.get("download_button")[0]
         assert "parks.geojson" in button.label
+
+
+def demo_parcels_file(n: int = 40, *, drop_park: bool = True) -> tuple[gpd.GeoDataFrame, bytes]:
+    parcels = load_demo().parcels.iloc[::70].head(n).copy()
+    if drop_park:
+        parcels = parcels.drop(columns="park_id")
+    return parcels, parcels.to_json().encode()
+
+
+def confirm_import(at):
+    next(b for b in at.button if b.label == "设为当前图层").click().run()
+
+
+def test_parcels_without_park_codes_get_them_from_the_park_boundaries():
+    parcels, data = demo_parcels_file()
+    with app(PAGE) as (at, _):
+        upload(at, "parcels.geojson", data)
+        assert not at.exception
+        assert any("已按当前园区图层推算" in m.value for m in at.markdown)
+        confirm_import(at)
+        got = active(at).parcels.set_index("parcel_id").park_id
+        expected = assign_parks(parcels, load_demo().parks)
+        expected.index = parcels.parcel_id
+        assert got.fillna("-").to_dict() == expected.fillna("-").to_dict()
+        assert got.notna().sum() > 0 and got.isna().sum() > 0  # some in parks, some outside
+
+
+def test_unknown_park_codes_warn_and_can_be_rederived():
+    parcels, _ = demo_parcels_file(drop_park=False)
+    parcels["park_id"] = "老园区"
+    data = parcels.to_json().encode()
+    with app(PAGE) as (at, _):
+        upload(at, "parcels.geojson", data)
+        assert any("老园区" in w.value and "不在当前园区图层中" in w.value for w in at.warning)
+        at.checkbox(key="import_rederive_parks").check().run()
+        at.button[0].click().run()
+        assert not at.warning
+        confirm_import(at)
+        assert "老园区" not in set(active(at).parcels.park_id.dropna())
+
+
+def test_new_park_boundaries_rezone_parcels_and_firms_when_confirmed():
+    demo = load_demo()
+    parks = demo.parks.copy()
+    # Shrink 高新南 to its western half: the parcels and firms of the eastern half leave it.
+    south = parks.park_id == "gaoxin_south"
+    minx, miny, maxx, maxy = parks.loc[south].total_bounds
+    parks.loc[south, "geometry"] = parks.loc[south].geometry.clip(
+        shapely.box(minx, miny, (minx + maxx) / 2, maxy)
+    )
+    expected_parcels = assign_parks(demo.parcels, parks)
+    moved = int((expected_parcels.fillna("") != demo.parcels.park_id.fillna("")).sum())
+    assert moved > 0
+    with app(PAGE) as (at, _):
+        at.selectbox(key="import_kind").set_value("parks")
+        upload(at, "parks.geojson", parks.to_json().encode())
+        box = at.checkbox(key="import_rezone")
+        assert box.value is True
+        assert f"{moved} 个地块" in box.label
+        confirm_import(at)
+        layers = active(at)
+        assert layers.parcels.park_id.fillna("").tolist() == expected_parcels.fillna("").tolist()
+        firms = assign_parks(demo.enterprises, parks)
+        assert layers.enterprises.park_id.fillna("").tolist() == firms.fillna("").tolist()
+
+
+def test_new_park_boundaries_can_leave_park_codes_alone():
+    demo = load_demo()
+    parks = demo.parks.copy()
+    parks["geometry"] = parks.geometry.translate(0.05, 0)  # moved well away
+    with app(PAGE) as (at, _):
+        at.selectbox(key="import_kind").set_value("parks")
+        upload(at, "parks.geojson", parks.to_json().encode())
+        at.checkbox(key="import_rezone").uncheck().run()
+        confirm_import(at)
+        layers = active(at)
+        assert layers.parcels.park_id.fillna("").tolist() == (
+            demo.parcels.park_id.fillna("").tolist()
+        )

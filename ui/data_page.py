@@ -13,10 +13,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from analysis.zoning import assign_parks, has_park_ids, unknown_park_ids
 from geo.crs import COORD_SYSTEMS, METRIC_CRS, WGS84
 from geo.errors import InputError
 from geo.io import read_layer_with_report, write_csv, write_geojson, write_gpkg, write_xlsx
-from layers.catalog import load_demo
+from layers.catalog import LayerSet, load_demo
 from layers.schema import LAYER_KINDS, LAYER_SPECS, validate_layer
 from ui.common import (
     current_layers,
@@ -32,6 +33,57 @@ from ui.common import (
 
 PENDING_KEY = "pending_import"
 AUTO = "auto"
+ZONED_KINDS = ("parcels", "enterprises")
+
+
+def fill_park_ids(kind: str, gdf, parks, *, rederive: bool) -> tuple[object, list[str], list[str]]:
+    """Give imported parcels or firms their park from the parks layer when the file has no
+    park codes (or when asked to); warn about codes the parks layer does not know.
+
+    Returns the layer, report lines and the subset of those lines that are warnings.
+    """
+    if kind not in ZONED_KINDS or parks is None:
+        return gdf, [], []
+    if rederive or not has_park_ids(gdf):
+        gdf = gdf.copy()
+        gdf["park_id"] = assign_parks(gdf, parks)
+        inside = int(gdf["park_id"].notna().sum())
+        line = t(
+            f"所属园区（park_id）已按当前园区图层推算：{inside} 个要素位于园区或产业带内，"
+            f"{len(gdf) - inside} 个位于园区外（地块以面积过半为准）。",
+            f"Parks (park_id) were derived from the active parks layer: {inside} features lie "
+            f"in a park or the belt, {len(gdf) - inside} outside (a parcel belongs where most "
+            "of its area lies).",
+        )
+        return gdf, [line], []
+    stray = unknown_park_ids(gdf, parks)
+    if not stray:
+        return gdf, [], []
+    shown = "、".join(stray[:5]) + ("…" if len(stray) > 5 else "")
+    line = t(
+        f"所属园区编号 {shown} 不在当前园区图层中，按园区汇总时这些要素无法归入园区。"
+        "可在「更多选项」中勾选「按园区边界重新推算所属园区」后重新读取。",
+        f"Park codes {shown} are not in the active parks layer, so these features cannot be "
+        "grouped by park. Tick 'Derive parks from the park boundaries' under More options and "
+        "read the file again.",
+    )
+    return gdf, [line], [line]
+
+
+def reassign_parks(layers: LayerSet, parks) -> tuple[LayerSet, dict[str, int]]:
+    """Parcels and firms re-zoned to ``parks``; also how many of each change park."""
+    changed = {}
+    for kind in ZONED_KINDS:
+        gdf = layers.layer(kind)
+        if gdf is None:
+            continue
+        new_ids = assign_parks(gdf, parks)
+        old_ids = gdf["park_id"].fillna("") if "park_id" in gdf.columns else ""
+        changed[kind] = int((new_ids.fillna("") != old_ids).sum())
+        gdf = gdf.copy()
+        gdf["park_id"] = new_ids
+        layers = layers.with_layer(kind, gdf, is_demo=False)
+    return layers, changed
 
 layers = current_layers()
 st.title(t("数据导入导出", "Data import and export"))
@@ -97,6 +149,16 @@ with right:
             t("文字编码（可选，如 GBK）", "Text encoding (optional, e.g. GBK)"),
             key="import_encoding",
         )
+        rederive = st.checkbox(
+            t("按园区边界重新推算所属园区", "Derive parks from the park boundaries"),
+            key="import_rederive_parks",
+            help=t(
+                "地块和企业：忽略文件中的 park_id，按当前园区图层的边界重新判断。"
+                "文件没有 park_id 时总会推算。",
+                "Parcels and firms: ignore the file's park_id and find each feature's park "
+                "from the active parks layer. Done anyway when the file has no park_id.",
+            ),
+        )
 
 if st.button(t("读取并校验", "Read and validate"), type="primary", disabled=upload is None):
     st.session_state.pop(PENDING_KEY, None)
@@ -113,6 +175,9 @@ if st.button(t("读取并校验", "Read and validate"), type="primary", disabled
                 encoding=encoding.strip() or None,
             )
             validated = validate_layer(kind, raw, source=upload.name)
+            validated, park_lines, park_warnings = fill_park_ids(
+                kind, validated, current_layers().parks, rederive=rederive
+            )
     except InputError as exc:
         show_input_error(exc)
         st.caption(t("当前图层未改变。", "The active layers are unchanged."))
@@ -120,8 +185,8 @@ if st.button(t("读取并校验", "Read and validate"), type="primary", disabled
         st.session_state[PENDING_KEY] = (
             kind,
             validated,
-            report.messages(lang()),
-            report.warning_messages(lang()),
+            report.messages(lang()) + park_lines,
+            report.warning_messages(lang()) + park_warnings,
             upload.name,
         )
 
@@ -143,9 +208,26 @@ if pending is not None:
         else:
             st.write(md_escape(line))
     st.dataframe(p_gdf.drop(columns="geometry").head(50), width="stretch")
+    rezone = False
+    if p_kind == "parks" and any(current_layers().layer(k) is not None for k in ZONED_KINDS):
+        _, would_change = reassign_parks(current_layers(), p_gdf)
+        rezone = st.checkbox(
+            t(
+                f"同时按新园区边界重新划分所属园区（{would_change.get('parcels', 0)} 个地块、"
+                f"{would_change.get('enterprises', 0)} 家企业将改变）",
+                f"Also re-zone parcels and firms to the new parks "
+                f"({would_change.get('parcels', 0)} parcels and "
+                f"{would_change.get('enterprises', 0)} firms change park)",
+            ),
+            value=True,
+            key="import_rezone",
+        )
     c1, c2 = st.columns(2)
     if c1.button(t("设为当前图层", "Make it the active layer"), type="primary"):
-        set_layers(current_layers().with_layer(p_kind, p_gdf, is_demo=False))
+        new_layers = current_layers().with_layer(p_kind, p_gdf, is_demo=False)
+        if rezone:
+            new_layers, _ = reassign_parks(new_layers, new_layers.parks)
+        set_layers(new_layers)
         st.session_state.pop(PENDING_KEY, None)
         st.success(t(f"已替换{LAYER_SPECS[p_kind].zh}图层。", f"The {p_kind} layer was replaced."))
         st.rerun()
