@@ -3,9 +3,18 @@
 import streamlit as st
 
 from layers.map import BASEMAPS
-from ui.common import BASEMAP_KEY, LANG_KEY, TIANDITU_KEY, current_layers, labeller, t
+from ui.common import (
+    BASEMAP_KEY,
+    LANG_KEY,
+    TIANDITU_KEY,
+    current_layers,
+    labeller,
+    prune_static_cache,
+    t,
+)
 
 st.set_page_config(page_title="坪山产业空间规划工具", layout="wide")
+prune_static_cache()
 
 with st.sidebar:
     st.radio(

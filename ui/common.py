@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -33,6 +34,8 @@ MAP_HEIGHT_PX = 620
 #: the page carries URLs instead of megabytes of inline GeoJSON.
 STATIC_CACHE = Path(__file__).resolve().parent.parent / "static" / "cache"
 STATIC_CACHE_URL = "/app/static/cache"
+#: Cached payloads not used for this long are removed when the server starts.
+STATIC_CACHE_MAX_AGE_DAYS = 14
 
 
 def lang() -> str:
@@ -123,12 +126,41 @@ def publish(data: bytes, suffix: str) -> str:
     """Write ``data`` under a content-hash name in the static cache and return its URL."""
     name = hashlib.blake2b(data, digest_size=12).hexdigest() + suffix
     path = STATIC_CACHE / name
-    if not path.exists():
+    if path.exists():
+        os.utime(path)  # in use again: keeps it from being pruned
+    else:
         STATIC_CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)  # atomic: a reader never sees half a file
     return f"{STATIC_CACHE_URL}/{name}"
+
+
+def prune_cache_dir(directory: Path, max_age_s: float, *, now: float | None = None) -> int:
+    """Delete the files in ``directory`` last written or used more than ``max_age_s`` ago
+    (temporary files left by an interrupted write included); return how many went."""
+    if not directory.is_dir():
+        return 0
+    now = time.time() if now is None else now
+    removed = 0
+    for path in directory.iterdir():
+        if not path.is_file():
+            continue
+        try:
+            if now - path.stat().st_mtime > max_age_s:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another server process pruned it first
+            continue
+    return removed
+
+
+@st.cache_resource(show_spinner=False)
+def prune_static_cache() -> int:
+    """Prune the payload cache once per server process, before this process has handed out
+    any URL (a URL cached by ``st.cache_data`` is never re-checked, so files must not vanish
+    while the process runs)."""
+    return prune_cache_dir(STATIC_CACHE, STATIC_CACHE_MAX_AGE_DAYS * 86400)
 
 
 def publish_payload(payload: dict) -> str:
