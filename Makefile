@@ -31,7 +31,7 @@ $(ASSETS): package.json package-lock.json
 	@touch $(ASSETS)
 
 run: $(STAMP) $(ASSETS)
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(PY) -m ui.serve --server.port $(PORT)
 
 test: $(STAMP) $(ASSETS)
 	$(PY) -m pytest

@@ -7,11 +7,11 @@ from ui.common import (
     BASEMAP_KEY,
     LANG_KEY,
     TIANDITU_KEY,
-    current_layers,
     labeller,
-    prune_static_cache,
+    startup_notice,
     t,
 )
+from ui.resources import prune_static_cache
 
 st.set_page_config(page_title="坪山产业空间规划工具", layout="wide")
 prune_static_cache()
@@ -38,7 +38,7 @@ with st.sidebar:
     if st.session_state.get(BASEMAP_KEY) == "tianditu":
         st.text_input(t("天地图密钥 (tk)", "Tianditu key (tk)"), key=TIANDITU_KEY, type="password")
 
-current_layers()
+startup_notice()
 
 pages = [
     st.Page("ui/overview_page.py", title=t("总览", "Overview"), url_path="overview", default=True),

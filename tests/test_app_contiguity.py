@@ -3,7 +3,7 @@
 import json
 
 from tests.app_harness import app
-from ui.common import STATIC_CACHE
+from ui.resources import STATIC_CACHE
 
 PAGE = "ui/contiguity_page.py"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-import ui.common as common
+import ui.resources as common
 
 
 def test_publish_is_content_addressed_and_reuse_refreshes_the_file(tmp_path, monkeypatch):

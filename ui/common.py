@@ -7,35 +7,23 @@ once per layer state, not on every rerun, and the analysis code stays pure.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import os
-import time
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
 import folium
 import streamlit as st
-from PIL import Image
 from streamlit_folium import st_folium
 
 from geo.errors import InputError
-from geo.raster import Hillshade, hillshade_overlay
 from layers import map as lmap
-from layers.catalog import LayerSet, load_demo
+from layers.catalog import LayerSet
 from layers.schema import CLUSTER, STATUS, CodeList
+from ui.resources import DATA_ENV, hillshade, publish, startup_layers
 
 LANG_KEY = "lang"
 LAYERS_KEY = "layers"
 BASEMAP_KEY = "basemap"
 TIANDITU_KEY = "tianditu_key"
 MAP_HEIGHT_PX = 620
-#: Payloads and images are written here once and served by Streamlit's static serving, so
-#: the page carries URLs instead of megabytes of inline GeoJSON.
-STATIC_CACHE = Path(__file__).resolve().parent.parent / "static" / "cache"
-STATIC_CACHE_URL = "/app/static/cache"
-#: Cached payloads not used for this long are removed when the server starts.
-STATIC_CACHE_MAX_AGE_DAYS = 14
 
 
 def lang() -> str:
@@ -73,16 +61,26 @@ def code_labeller(
     return label
 
 
-@st.cache_resource(show_spinner=False)
-def _demo_layers() -> LayerSet:
-    return load_demo()
-
-
 def current_layers() -> LayerSet:
-    """The active LayerSet of this browser session (the demo until the user imports data)."""
+    """The active LayerSet of this browser session (the startup layers until the user
+    imports data)."""
     if LAYERS_KEY not in st.session_state:
-        st.session_state[LAYERS_KEY] = _demo_layers()
+        st.session_state[LAYERS_KEY] = startup_layers()[0]
     return st.session_state[LAYERS_KEY]
+
+
+def startup_notice() -> None:
+    """Say so on every page while the data named by LANDPLAN_DATA could not be used and the
+    session still shows the demo in its place."""
+    startup, problem = startup_layers()
+    if problem is not None and current_layers() is startup:
+        show_input_error(problem)
+        st.warning(
+            t(
+                f"环境变量 {DATA_ENV} 指定的数据无法使用，已改用示意数据。",
+                f"The data named by {DATA_ENV} cannot be used; the demo data is shown instead.",
+            )
+        )
 
 
 def set_layers(layers: LayerSet) -> None:
@@ -120,47 +118,6 @@ def gcj02_notice() -> None:
 
 
 # --------------------------------------------------------------------------- cached payloads
-
-
-def publish(data: bytes, suffix: str) -> str:
-    """Write ``data`` under a content-hash name in the static cache and return its URL."""
-    name = hashlib.blake2b(data, digest_size=12).hexdigest() + suffix
-    path = STATIC_CACHE / name
-    if path.exists():
-        os.utime(path)  # in use again: keeps it from being pruned
-    else:
-        STATIC_CACHE.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
-    return f"{STATIC_CACHE_URL}/{name}"
-
-
-def prune_cache_dir(directory: Path, max_age_s: float, *, now: float | None = None) -> int:
-    """Delete the files in ``directory`` last written or used more than ``max_age_s`` ago
-    (temporary files left by an interrupted write included); return how many went."""
-    if not directory.is_dir():
-        return 0
-    now = time.time() if now is None else now
-    removed = 0
-    for path in directory.iterdir():
-        if not path.is_file():
-            continue
-        try:
-            if now - path.stat().st_mtime > max_age_s:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # another server process pruned it first
-            continue
-    return removed
-
-
-@st.cache_resource(show_spinner=False)
-def prune_static_cache() -> int:
-    """Prune the payload cache once per server process, before this process has handed out
-    any URL (a URL cached by ``st.cache_data`` is never re-checked, so files must not vanish
-    while the process runs)."""
-    return prune_cache_dir(STATIC_CACHE, STATIC_CACHE_MAX_AGE_DAYS * 86400)
 
 
 def publish_payload(payload: dict) -> str:
@@ -218,15 +175,6 @@ def enterprises_urls(
         for part in (firms[~firms.is_anchor], firms[firms.is_anchor])
     )
     return others, anchors
-
-
-@st.cache_resource(show_spinner=False)
-def hillshade(path: str) -> tuple[Hillshade, str]:
-    """The DEM hillshade and the URL of its PNG."""
-    shade = hillshade_overlay(path)
-    buffer = io.BytesIO()
-    Image.fromarray(shade.rgba).save(buffer, format="PNG")
-    return shade, publish(buffer.getvalue(), ".png")
 
 
 # --------------------------------------------------------------------------- map composition

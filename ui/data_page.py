@@ -85,6 +85,7 @@ def reassign_parks(layers: LayerSet, parks) -> tuple[LayerSet, dict[str, int]]:
         layers = layers.with_layer(kind, gdf, is_demo=False)
     return layers, changed
 
+
 layers = current_layers()
 st.title(t("数据导入导出", "Data import and export"))
 demo_banner(layers)

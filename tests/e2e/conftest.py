@@ -71,9 +71,7 @@ def app_server(browser_required, tmp_path_factory):
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
+            "ui.serve",  # as `make run` starts it: preloaded before the first visit
             "--server.port",
             str(port),
             "--server.address",

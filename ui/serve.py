@@ -1,0 +1,74 @@
+"""Start the app server with its libraries imported and the demo data loaded in advance.
+
+``streamlit run app.py`` imports the geospatial stack (geopandas, shapely, pyproj, rasterio,
+scipy, folium: several seconds on a small machine), reads the demo GeoPackage and computes
+the hillshade only when the first visitor opens a page, so the first map took two to three
+times as long as later ones. Here that work is done before the server accepts connections;
+the process-wide caches (``st.cache_resource``) and the imported modules are then shared by
+every session the server runs.
+
+Usage (what ``make run`` does)::
+
+    python -m ui.serve [streamlit options, e.g. --server.port 8501]
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import time
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+#: Modules the pages import; importing them here is what saves the first visitor's wait.
+PRELOAD = (
+    "analysis.capacity",
+    "analysis.colocation",
+    "analysis.contiguity",
+    "analysis.indicators",
+    "analysis.zoning",
+    "layers.scenario",
+    "layers.store",
+    "layers.map",
+    "ui.resources",
+)
+
+
+def warm_up() -> float:
+    """Import the pages' modules, load the demo layers and their hillshade; return seconds."""
+    start = time.perf_counter()
+    # Outside a running session Streamlit warns on every cached call; nothing is wrong.
+    context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = context_log.level
+    context_log.setLevel(logging.ERROR)
+    try:
+        for name in PRELOAD:
+            importlib.import_module(name)
+        from ui.resources import hillshade, prune_static_cache, startup_layers
+
+        prune_static_cache()  # before anything is published, as the app itself does
+        layers, problem = startup_layers()
+        if problem is not None:
+            print(f"{problem}\n→ 已改用示意数据 / the demo data is used instead", flush=True)
+        layers.fingerprint(*layers.counts())
+        if layers.dem_path is not None:
+            hillshade(str(layers.dem_path))
+    finally:
+        context_log.setLevel(level)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Warm up, then run ``streamlit run app.py`` with ``argv`` (default: our own)."""
+    seconds = warm_up()
+    print(f"坪山产业空间规划工具：预加载完成 / preloaded in {seconds:.1f} s", flush=True)
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
