@@ -7,7 +7,7 @@ once per layer state, not on every rerun, and the analysis code stays pure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import folium
 import streamlit as st
@@ -325,8 +325,17 @@ def published_results() -> dict:
     return st.session_state.get(RESULTS_KEY, {})
 
 
-def park_label(park_id: object, layers: LayerSet) -> str:
+def park_labels(park_ids: Iterable[object], layers: LayerSet) -> list[str]:
+    """Display names of many park ids ("园区外" for none), looking the names up once."""
     names = lmap.park_names(layers.parks)
-    if park_id is None or park_id != park_id or park_id in ("", "(none)"):
-        return t("园区外", "outside parks")
-    return names.get(park_id, str(park_id))
+    outside = t("园区外", "outside parks")
+    return [
+        outside
+        if p is None or p != p or p in ("", "(none)")  # p != p: NaN
+        else names.get(p, str(p))
+        for p in park_ids
+    ]
+
+
+def park_label(park_id: object, layers: LayerSet) -> str:
+    return park_labels([park_id], layers)[0]

@@ -19,6 +19,7 @@ from ui.common import (
     lang,
     new_map,
     park_label,
+    park_labels,
     publish_payload,
     publish_result,
     show_input_error,
@@ -54,6 +55,7 @@ def run_contiguity(
 @st.cache_data(show_spinner=False, max_entries=16)
 def blocks_url(key: tuple, lang_code: str, system: str, _blocks, _layers: LayerSet) -> str:
     blocks = _blocks
+    names = lmap.park_names(_layers.parks)
     payload = lmap.geojson_payload(
         blocks,
         ["block_id", "parcel_count"],
@@ -63,9 +65,7 @@ def blocks_url(key: tuple, lang_code: str, system: str, _blocks, _layers: LayerS
             "area_ha": blocks.area_ha.round(1).to_numpy(),
             "compactness": blocks.compactness.round(2).to_numpy(),
             "size_label": [SIZE_CLASS.label(c, lang_code) for c in blocks.size_class],
-            "park_name": [
-                lmap.park_names(_layers.parks).get(p, "—") if p else "—" for p in blocks.park_id
-            ],
+            "park_name": [names.get(p, "—") if p else "—" for p in blocks.park_id],
         },
     )
     return publish_payload(payload)
@@ -233,7 +233,7 @@ if len(big):
 st.subheader(t("片区列表", "Blocks"))
 table = pd.DataFrame(blocks.drop(columns="geometry")).copy()
 table["size_class"] = [SIZE_CLASS.label(c, lang()) for c in table.size_class]
-table["park_id"] = [park_label(p, layers) for p in table.park_id]
+table["park_id"] = park_labels(table.park_id, layers)
 table = table.rename(
     columns={
         "block_id": t("片区编号", "block"),
@@ -261,7 +261,7 @@ if len(by_park):
             "m_eff_ha",
         ]
     ].copy()
-    shown.index = [park_label(p, layers) for p in shown.index]
+    shown.index = park_labels(shown.index, layers)
     shown.columns = [
         t("所选用地（公顷）", "selected (ha)"),
         t("片区数", "blocks"),

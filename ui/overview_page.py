@@ -16,7 +16,7 @@ from ui.common import (
     labeller,
     lang,
     new_map,
-    park_label,
+    park_labels,
     show_map,
     status_legend,
     t,
@@ -88,7 +88,7 @@ def park_breakdown(wide: pd.DataFrame, codes, palette: dict, unit: str, part_tit
 if parcels is not None:
     st.subheader(t("各园区工业用地（公顷，按状态）", "Industrial land by park and status (ha)"))
     land = (
-        industrial.assign(park=[park_label(p, layers) for p in industrial.park_id])
+        industrial.assign(park=park_labels(industrial.park_id, layers))
         .pivot_table(
             index="park", columns="status", values="area_m2", aggfunc="sum", fill_value=0.0
         )
@@ -97,7 +97,7 @@ if parcels is not None:
     park_breakdown(land, STATUS, lmap.STATUS_COLORS, t("公顷", "ha"), t("状态", "status"))
 if firms is not None:
     st.subheader(t("各园区企业数（按产业集群）", "Enterprises by park and cluster"))
-    counts = pd.crosstab([park_label(p, layers) for p in firms.park_id], firms.cluster)
+    counts = pd.crosstab(park_labels(firms.park_id, layers), firms.cluster)
     park_breakdown(
         counts, CLUSTER, lmap.CLUSTER_COLORS, t("企业数", "enterprises"), t("产业集群", "cluster")
     )

@@ -350,9 +350,8 @@ with tab_edit:
         key="scenario_mode",
     )
     parcels = result.parcels
-    selection: list[str] = [
-        p for p in st.session_state.get(SELECTION, []) if p in set(parcels.parcel_id)
-    ]
+    present = set(parcels.parcel_id)
+    selection: list[str] = [p for p in st.session_state.get(SELECTION, []) if p in present]
     gcj02_notice()
     m = new_map(layers)
     status_url = scenario_parcels_url(
