@@ -39,10 +39,11 @@ test: $(STAMP) $(ASSETS)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-bench: $(STAMP)
+bench: $(STAMP) $(ASSETS)
 	$(PY) benchmarks/contiguity.py --n 100000
 	$(PY) benchmarks/capacity.py --n 100000
 	$(PY) benchmarks/colocation.py --n 100000
+	$(PY) benchmarks/app_map.py --parcels 20000
 
 demo-data: $(STAMP)
 	$(PY) data/build_demo.py
