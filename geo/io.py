@@ -906,7 +906,7 @@ def _read_csv(path: Path, opts: _Options, report: ReadReport) -> _Parsed:
         csv.field_size_limit(previous_limit)
     width = max((len(r) for r in records), default=0)
     raw = pd.DataFrame([r + [""] * (width - len(r)) for r in records], dtype=object)
-    raw = raw.replace("", np.nan)
+    raw = raw.replace("", np.nan).map(_unguard_formula)
     return _table_to_points(raw, opts, report)
 
 
@@ -1606,6 +1606,30 @@ def _tabular_frame(
     return table
 
 
+#: A text cell starting with one of these is run as a formula when a spreadsheet opens a CSV.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _guard_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as formulas with an apostrophe."""
+    table = table.copy()
+    for col in table.columns:
+        values = table[col]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+        if risky.any():
+            table[col] = values.astype(object).where(~risky, "'" + values[risky].astype(str))
+    return table
+
+
+def _unguard_formula(value: object) -> object:
+    """Undo :func:`_guard_formulas` on a cell read back from CSV."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 def write_csv(
     gdf: gpd.GeoDataFrame,
     path: str | os.PathLike | None = None,
@@ -1613,6 +1637,7 @@ def write_csv(
     geometry: Literal["xy", "wkt"] = "xy",
     precision: int = 6,
     coord_system: str = "wgs84",
+    excel_safe: bool = True,
 ) -> bytes | None:
     """Write a layer as CSV in UTF-8 with a byte-order mark, so Excel shows the Chinese.
 
@@ -1620,12 +1645,19 @@ def write_csv(
     those names); other layers, or ``geometry="wkt"``, get a ``wkt`` column. Coordinates
     are WGS84 lon/lat (or GCJ-02/BD-09 with ``coord_system``) rounded to ``precision``.
 
+    With ``excel_safe`` (the default) a text cell starting with ``=``, ``+``, ``-``, ``@``
+    or a tab is written with a leading apostrophe, so a name such as ``=HYPERLINK(…)``
+    coming from someone's file is shown, not run, when the CSV is opened in a spreadsheet.
+    :func:`read_layer` removes that apostrophe again. Numbers are never changed.
+
     Returns
     -------
     bytes or None
         The encoded file (BOM included, ready for a download button) when ``path`` is None.
     """
     table = _tabular_frame(gdf, geometry, precision, coord_system)
+    if excel_safe:
+        table = _guard_formulas(table)
     data = table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
     if path is None:
         return data

@@ -790,6 +790,19 @@ def test_csv_round_trip_of_a_detailed_polygon(tmp_path) -> None:
     assert shapely.get_num_coordinates(back.geometry.iloc[0]) > 15_000
 
 
+def test_csv_cells_that_would_run_as_formulas_are_quoted_and_read_back(pingshan_points) -> None:
+    names = ["=HYPERLINK(\"http://x\",\"点我\")", "-坪山公司", "@SUM(A1)"]
+    points = pingshan_points.assign(name=names, staff=[-5, 800, 650])
+    text = write_csv(points).decode("utf-8-sig")
+    table = pd.read_csv(io.StringIO(text))
+    assert table["name"].tolist() == ["'" + n for n in names]
+    assert table["staff"].tolist() == [-5, 800, 650]  # numbers are left as they are
+    back = read_layer(text.encode("utf-8"), filename="p.csv", coord_system="wgs84")
+    assert back["name"].tolist() == names
+    raw = pd.read_csv(io.BytesIO(write_csv(points, excel_safe=False)), encoding="utf-8-sig")
+    assert raw["name"].tolist() == names
+
+
 def test_write_csv_gcj02(pingshan_points) -> None:
     table = pd.read_csv(io.BytesIO(write_csv(pingshan_points, coord_system="gcj02")))
     lon, _ = wgs84_to_gcj02(
