@@ -791,7 +791,7 @@ def test_csv_round_trip_of_a_detailed_polygon(tmp_path) -> None:
 
 
 def test_csv_cells_that_would_run_as_formulas_are_quoted_and_read_back(pingshan_points) -> None:
-    names = ["=HYPERLINK(\"http://x\",\"点我\")", "-坪山公司", "@SUM(A1)"]
+    names = ['=HYPERLINK("http://x","点我")', "-坪山公司", "@SUM(A1)"]
     points = pingshan_points.assign(name=names, staff=[-5, 800, 650])
     text = write_csv(points).decode("utf-8-sig")
     table = pd.read_csv(io.StringIO(text))
