@@ -7,6 +7,7 @@ failed import never leaves a half-changed workspace behind.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -80,6 +81,11 @@ class LayerSet:
         kinds = kinds or LAYER_KINDS
         return "-".join(self._fingerprints[k] for k in kinds)
 
+    @property
+    def content_id(self) -> str:
+        """16 hex digits naming the content of every layer (not the DEM): equal sets, equal id."""
+        return hashlib.blake2b(self.fingerprint().encode(), digest_size=8).hexdigest()
+
 
 def layer_fingerprint(gdf: gpd.GeoDataFrame | None) -> str:
     """Content hash of a layer: its attributes and geometries (WKB)."""
@@ -108,6 +114,23 @@ def load_layerset(gpkg: Path, dem: Path | None = None, *, is_demo: bool = False)
                 kind, gpd.read_file(gpkg, layer=kind), source=f"{gpkg.name}:{kind}"
             )
     return LayerSet(**layers, dem_path=dem if dem and Path(dem).exists() else None, is_demo=is_demo)
+
+
+def save_layerset(layers: LayerSet, gpkg: Path) -> None:
+    """Write every layer of ``layers`` to one GeoPackage, one table per kind, replacing
+    ``gpkg`` in one step (a reader never sees half a file). The DEM is not copied."""
+    gpkg = Path(gpkg)
+    gpkg.parent.mkdir(parents=True, exist_ok=True)
+    tmp = gpkg.with_name(f"{gpkg.stem}.{os.getpid()}.tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    try:
+        for kind in LAYER_KINDS:
+            gdf = layers.layer(kind)
+            if gdf is not None:
+                pyogrio.write_dataframe(gdf, tmp, layer=kind, driver="GPKG")
+        os.replace(tmp, gpkg)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def load_demo() -> LayerSet:

@@ -58,12 +58,21 @@ def legend_html(fig) -> str:
 
 
 @contextmanager
-def app(page: str | None = None, *, lang: str = "zh", timeout: float = 90):
-    """Yield (AppTest, MapRecorder) after running ``page`` (a path like 'ui/data_page.py')."""
+def app(
+    page: str | None = None,
+    *,
+    lang: str = "zh",
+    timeout: float = 90,
+    query: dict[str, str] | None = None,
+):
+    """Yield (AppTest, MapRecorder) after running ``page`` (a path like 'ui/data_page.py'),
+    opened with the address parameters ``query``."""
     recorder = MapRecorder()
     with mock.patch("ui.common.st_folium", recorder):
         at = AppTest.from_file(APP, default_timeout=timeout)
         at.session_state["lang"] = lang
+        for name, value in (query or {}).items():
+            at.query_params[name] = value
         at.run()
         if page is not None:
             at.switch_page(page)

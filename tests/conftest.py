@@ -16,6 +16,15 @@ from shapely.geometry import Point, Polygon
 PINGSHAN_LONLAT = (114.35, 22.70)
 
 
+@pytest.fixture(autouse=True)
+def own_workspace(tmp_path_factory, monkeypatch) -> Path:
+    """Every test writes scenarios and kept imports to a folder of its own, never to the
+    repository's ./workspace."""
+    folder = tmp_path_factory.mktemp("workspace")
+    monkeypatch.setenv("LANDPLAN_WORKSPACE", str(folder))
+    return folder
+
+
 @pytest.fixture
 def pingshan_points() -> gpd.GeoDataFrame:
     """Three WGS84 points in 坪山 with Chinese names, an integer and a float column."""

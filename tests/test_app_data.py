@@ -177,3 +177,72 @@ def test_new_park_boundaries_can_leave_park_codes_alone():
         assert layers.parcels.park_id.fillna("").tolist() == (
             demo.parcels.park_id.fillna("").tolist()
         )
+
+
+def excel_firms() -> bytes:
+    table = pd.DataFrame(
+        {
+            "企业编号": ["K1", "K2", "K3"],
+            "企业名称": ["甲公司", "乙公司", "丙公司"],
+            "产业集群": ["芯片", "芯片", "新能源"],
+            "是否规上": ["是", "否", "是"],
+            "产值": [100, 200, 300],
+            "经度": [114.36, 114.37, 114.38],
+            "纬度": [22.72, 22.72, 22.71],
+        }
+    )
+    buffer = io.BytesIO()
+    table.to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+def import_firms(at):
+    at.selectbox(key="import_kind").set_value("enterprises")
+    upload(at, "firms.xlsx", excel_firms())
+    confirm_import(at)
+
+
+def test_imported_layers_survive_a_refresh_through_the_address(own_workspace):
+    with app(PAGE) as (at, _):
+        import_firms(at)
+        import_id = at.query_params["data"]
+        assert (own_workspace / "imports" / f"{import_id}.gpkg").exists()
+        assert active(at).counts()["enterprises"] == 3
+    # a refresh (or the link sent to a colleague) is a new session with the same address
+    with app("ui/overview_page.py", query={"data": import_id}) as (at, _):
+        assert not at.exception and not at.error
+        layers = active(at)
+        assert not layers.is_demo
+        assert layers.counts()["enterprises"] == 3
+        assert sorted(layers.enterprises.name) == ["丙公司", "乙公司", "甲公司"]
+        assert layers.counts()["parcels"] == len(load_demo().parcels)
+        assert layers.dem_path is not None  # the startup DEM still shades the map
+        at.switch_page(PAGE).run()
+        assert at.query_params["data"] == import_id  # kept in the address on every page
+        next(b for b in at.button if b.label == "恢复示意数据").click().run()
+        assert "data" not in at.query_params
+        assert active(at).is_demo
+
+
+def test_an_address_naming_no_kept_layers_says_so_and_shows_the_default(own_workspace):
+    for bad, expected in [("../../etc/passwd", "数据编号无效"), ("0123456789abcdef", "已不存在")]:
+        with app("ui/overview_page.py", query={"data": bad}) as (at, _):
+            assert not at.exception
+            assert expected in at.error[0].value
+            assert active(at).is_demo
+            assert "data" not in at.query_params
+            at.run()
+            assert not at.error  # said once, not on every rerun
+
+
+def test_an_unwritable_workspace_keeps_the_import_for_the_session_and_says_so(
+    monkeypatch, tmp_path
+):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("LANDPLAN_WORKSPACE", str(blocker / "ws"))
+    with app(PAGE) as (at, _):
+        import_firms(at)
+        assert active(at).counts()["enterprises"] == 3
+        assert any("只在本次浏览器会话中有效" in w.value for w in at.warning)
+        assert "data" not in at.query_params

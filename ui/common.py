@@ -17,10 +17,23 @@ from geo.errors import InputError
 from layers import map as lmap
 from layers.catalog import LayerSet
 from layers.schema import CLUSTER, STATUS, CodeList
-from ui.resources import DATA_ENV, hillshade, publish, startup_layers
+from ui.resources import (
+    DATA_ENV,
+    hillshade,
+    load_imported_layers,
+    publish,
+    save_imported_layers,
+    startup_layers,
+)
 
 LANG_KEY = "lang"
 LAYERS_KEY = "layers"
+#: Session keys of the imported layers' id and of a failure to reopen them.
+IMPORT_KEY = "layers_import_id"
+IMPORT_PROBLEM_KEY = "layers_import_problem"
+IMPORT_NOTICE_KEY = "layers_import_notice"
+#: Address parameter naming imported layers kept in the workspace.
+DATA_QUERY = "data"
 BASEMAP_KEY = "basemap"
 TIANDITU_KEY = "tianditu_key"
 MAP_HEIGHT_PX = 620
@@ -62,16 +75,29 @@ def code_labeller(
 
 
 def current_layers() -> LayerSet:
-    """The active LayerSet of this browser session (the startup layers until the user
-    imports data)."""
+    """The active LayerSet of this browser session: the startup layers, or the imported
+    layers named in the address (``?data=<id>``), so a refresh or a shared link keeps them."""
     if LAYERS_KEY not in st.session_state:
-        st.session_state[LAYERS_KEY] = startup_layers()[0]
+        startup = startup_layers()[0]
+        st.session_state[LAYERS_KEY] = startup
+        wanted = st.query_params.get(DATA_QUERY)
+        if wanted:
+            try:
+                st.session_state[LAYERS_KEY] = load_imported_layers(wanted, startup.dem_path)
+                st.session_state[IMPORT_KEY] = wanted
+            except InputError as exc:
+                st.session_state[IMPORT_PROBLEM_KEY] = exc
+                del st.query_params[DATA_QUERY]
+    kept = st.session_state.get(IMPORT_KEY)
+    if kept and st.query_params.get(DATA_QUERY) != kept:
+        st.query_params[DATA_QUERY] = kept  # page changes drop it from the address
     return st.session_state[LAYERS_KEY]
 
 
 def startup_notice() -> None:
-    """Say so on every page while the data named by LANDPLAN_DATA could not be used and the
-    session still shows the demo in its place."""
+    """Say so while the data named by LANDPLAN_DATA could not be used and the session still
+    shows the demo in its place; and once, when imported layers named in the address could
+    not be opened or kept."""
     startup, problem = startup_layers()
     if problem is not None and current_layers() is startup:
         show_input_error(problem)
@@ -81,10 +107,37 @@ def startup_notice() -> None:
                 f"The data named by {DATA_ENV} cannot be used; the demo data is shown instead.",
             )
         )
+    lost = st.session_state.pop(IMPORT_PROBLEM_KEY, None)
+    if lost is not None:
+        show_input_error(lost, with_source=False)
+    unsaved = st.session_state.pop(IMPORT_NOTICE_KEY, None)
+    if unsaved is not None:
+        st.warning(unsaved)
 
 
 def set_layers(layers: LayerSet) -> None:
+    """Make ``layers`` the session's layers. Imported layers are also written to the
+    workspace and named in the address, so a refresh does not lose them; going back to the
+    demo (or the startup layers) clears that."""
     st.session_state[LAYERS_KEY] = layers
+    if layers.is_demo or layers is startup_layers()[0]:
+        st.session_state.pop(IMPORT_KEY, None)
+        if DATA_QUERY in st.query_params:
+            del st.query_params[DATA_QUERY]
+        return
+    try:
+        import_id = save_imported_layers(layers)
+    except (OSError, InputError) as exc:
+        reason = exc.zh if isinstance(exc, InputError) else exc.strerror
+        # Shown by startup_notice on the next run: the page reruns right after an import.
+        st.session_state[IMPORT_NOTICE_KEY] = t(
+            f"导入的数据只在本次浏览器会话中有效，刷新页面后会恢复默认数据：无法写入工作区（{reason}）。",
+            "The imported data lasts for this browser session only (a refresh brings back "
+            f"the default data): the workspace cannot be written ({reason}).",
+        )
+        return
+    st.session_state[IMPORT_KEY] = import_id
+    st.query_params[DATA_QUERY] = import_id
 
 
 def demo_banner(layers: LayerSet) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from PIL import Image
 
 from geo.errors import InputError
 from geo.raster import Hillshade, hillshade_overlay
-from layers.catalog import LayerSet, load_demo, load_layerset
+from layers.catalog import LayerSet, load_demo, load_layerset, save_layerset
+from layers.store import workspace_dir
 
 #: Payloads and images are written here once and served by Streamlit's static serving, so
 #: the page carries URLs instead of megabytes of inline GeoJSON.
@@ -99,3 +101,42 @@ def hillshade(path: str) -> tuple[Hillshade, str]:
     buffer = io.BytesIO()
     Image.fromarray(shade.rgba).save(buffer, format="PNG")
     return shade, publish(buffer.getvalue(), ".png")
+
+
+#: Imported layers are kept as ``<workspace>/imports/<content id>.gpkg``.
+IMPORTS_FOLDER = "imports"
+_IMPORT_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def save_imported_layers(layers: LayerSet) -> str:
+    """Keep ``layers`` in the workspace under their content id and return the id (a set
+    already kept is not written again)."""
+    import_id = layers.content_id
+    path = workspace_dir() / IMPORTS_FOLDER / f"{import_id}.gpkg"
+    if not path.exists():
+        save_layerset(layers, path)
+    return import_id
+
+
+def load_imported_layers(import_id: str, dem_path: Path | None = None) -> LayerSet:
+    """The layers kept under ``import_id``, with ``dem_path`` as their DEM.
+
+    Raises
+    ------
+    InputError
+        A malformed id (it names a file, so nothing but 16 hex digits is taken), or no
+        layers kept under it.
+    """
+    if not _IMPORT_ID.fullmatch(str(import_id)):
+        raise InputError(
+            "链接中的数据编号无效，已显示默认数据。",
+            "The data id in the address is not valid; the default data is shown.",
+        )
+    path = workspace_dir() / IMPORTS_FOLDER / f"{import_id}.gpkg"
+    if not path.exists():
+        raise InputError(
+            f"链接中的导入数据（{import_id}）在工作区中已不存在，已显示默认数据。请重新导入。",
+            f"The imported data of this address ({import_id}) is no longer in the workspace; "
+            "the default data is shown. Import it again.",
+        )
+    return load_layerset(path, dem_path)
