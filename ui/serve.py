@@ -37,7 +37,7 @@ PRELOAD = (
 
 
 def warm_up() -> float:
-    """Import the pages' modules, load the demo layers and their hillshade; return seconds."""
+    """Import the pages' modules, load the startup layers and their hillshade; return seconds."""
     start = time.perf_counter()
     # Outside a running session Streamlit warns on every cached call; nothing is wrong.
     context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
