@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,19 @@ def test_preload_leaves_the_map_component_to_the_server():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_server_config_keeps_the_tool_offline_and_serves_the_map_assets():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False
+    # The welcome message would look up the public IP on the internet.
+    assert config["logger"]["hideWelcomeMessage"] is True
+    assert config["server"]["enableStaticServing"] is True
+
+
+def test_serve_names_the_port_it_was_given():
+    from ui.serve import _port
+
+    assert _port(["--server.port", "8600", "--server.headless", "true"]) == "8600"
+    assert _port(["--server.port=8601"]) == "8601"
+    assert _port([]) == "8501"

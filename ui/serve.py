@@ -62,12 +62,24 @@ def warm_up() -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Warm up, then run ``streamlit run app.py`` with ``argv`` (default: our own)."""
+    args = sys.argv[1:] if argv is None else argv
     seconds = warm_up()
     print(f"坪山产业空间规划工具：预加载完成 / preloaded in {seconds:.1f} s", flush=True)
+    print(f"请在浏览器中打开 / open in a browser: http://localhost:{_port(args)}", flush=True)
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["streamlit", "run", str(APP), *args]
     return cli.main()
+
+
+def _port(args: list[str]) -> str:
+    """The port given as ``--server.port N`` or ``--server.port=N``; Streamlit's 8501 else."""
+    for i, arg in enumerate(args):
+        if arg == "--server.port" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--server.port="):
+            return arg.split("=", 1)[1]
+    return "8501"
 
 
 if __name__ == "__main__":
