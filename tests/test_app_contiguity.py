@@ -68,3 +68,10 @@ def test_language_switch_keeps_the_parameters():
         assert not at.exception
         assert at.radio(key="contiguity_outline").value == "closed"
         assert at.multiselect(key="contiguity_statuses").value == ["low_efficiency"]
+
+
+def test_block_table_names_blocks_outside_every_park():
+    with app(PAGE) as (at, _):
+        parks_column = at.dataframe[0].value["涉及园区"]
+        assert parks_column.notna().all()
+        assert (parks_column == "园区外").sum() >= 2  # the 碧岭北 and 龙田北 pockets

@@ -234,6 +234,7 @@ st.subheader(t("片区列表", "Blocks"))
 table = pd.DataFrame(blocks.drop(columns="geometry")).copy()
 table["size_class"] = [SIZE_CLASS.label(c, lang()) for c in table.size_class]
 table["park_id"] = park_labels(table.park_id, layers)
+table["park_ids"] = table.park_ids.fillna(t("园区外", "outside parks"))
 table = table.rename(
     columns={
         "block_id": t("片区编号", "block"),
