@@ -130,12 +130,13 @@ def test_every_page_renders(page):
         ("data", "数据导入导出"),
     ]:
         start = time.time()
-        page.goto(f"{page.base_url}/{path}")
+        page.goto(f"{page.base_url}/{path}")  # a new session, as when a link is opened
         page.get_by_role("heading", name=title).first.wait_for(timeout=60000)
         if path != "data":
             wait_for_features(page, 1)
-        page.wait_for_timeout(1500)
-        record_timing(f"{path} page ready after navigation", time.time() - start)
+        what = "title shown" if path == "data" else "map filled"
+        record_timing(f"{path} page {what}, from asking for it", time.time() - start)
+        page.wait_for_timeout(1500)  # let the tables below the map settle for the screenshot
         no_exception(page)
         screenshot(page, f"02_{path}")
     assert page.requests.outside() == []
