@@ -19,9 +19,11 @@ from layers.catalog import LayerSet
 from layers.schema import CLUSTER, STATUS, CodeList
 from ui.resources import (
     DATA_ENV,
+    context_payloads,
+    enterprises_urls,
     hillshade,
     load_imported_layers,
-    publish,
+    parcels_url,
     save_imported_layers,
     startup_layers,
 )
@@ -170,66 +172,6 @@ def gcj02_notice() -> None:
         )
 
 
-# --------------------------------------------------------------------------- cached payloads
-
-
-def publish_payload(payload: dict) -> str:
-    return publish(lmap.payload_json(payload).encode("utf-8"), ".json")
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def context_payloads(fingerprint: str, lang_code: str, system: str, _layers: LayerSet):
-    """Boundary, parks and axis GeoJSON, built once per layer state."""
-    layers = _layers
-    boundary = (
-        lmap.geojson_payload(layers.boundary, ["name", "level"], display_system=system)
-        if layers.boundary is not None
-        else None
-    )
-    parks = (
-        lmap.geojson_payload(layers.parks, ["park_id", "name", "kind"], display_system=system)
-        if layers.parks is not None
-        else None
-    )
-    axis = (
-        lmap.geojson_payload(layers.corridor_axis, ["name"], display_system=system)
-        if layers.corridor_axis is not None
-        else None
-    )
-    constraints = (
-        lmap.constraints_payload(layers.constraints, lang=lang_code, display_system=system)
-        if layers.constraints is not None
-        else None
-    )
-    return boundary, parks, axis, constraints
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def parcels_url(
-    fingerprint: str, color_by: str, lang_code: str, system: str, _layers: LayerSet
-) -> str:
-    """URL of the parcels GeoJSON, built and written once per layer state and style."""
-    payload = lmap.parcels_payload(
-        _layers.parcels, _layers.parks, color_by=color_by, lang=lang_code, display_system=system
-    )
-    return publish_payload(payload)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def enterprises_urls(
-    fingerprint: str, lang_code: str, system: str, _layers: LayerSet
-) -> tuple[str, str]:
-    """URLs of the GeoJSON of the other firms and of the anchor firms."""
-    firms = _layers.enterprises
-    others, anchors = (
-        publish_payload(
-            lmap.enterprises_payload(part, _layers.parks, lang=lang_code, display_system=system)
-        )
-        for part in (firms[~firms.is_anchor], firms[firms.is_anchor])
-    )
-    return others, anchors
-
-
 # --------------------------------------------------------------------------- map composition
 
 
@@ -249,12 +191,7 @@ def new_map(layers: LayerSet) -> folium.Map:
         hillshade_url=shade_url,
         lang=code,
     )
-    boundary, parks, axis, constraints = context_payloads(
-        layers.fingerprint("boundary", "parks", "corridor_axis", "constraints"),
-        code,
-        system,
-        layers,
-    )
+    boundary, parks, axis, constraints = context_payloads(layers, code, system)
     if constraints is not None:
         lmap.add_constraints(m, constraints, code, show=False)
     lmap.add_context(m, boundary, parks, axis, code)
@@ -274,9 +211,7 @@ def add_parcels(
 ) -> None:
     if layers.parcels is None:
         return
-    url = parcels_url(
-        layers.fingerprint("parcels", "parks"), color_by, lang(), display_system(), layers
-    )
+    url = parcels_url(layers, color_by, lang(), display_system())
     lmap.add_geojson(
         m,
         None,
@@ -290,9 +225,7 @@ def add_parcels(
 def add_enterprises(m: folium.Map, layers: LayerSet, *, show: bool = True) -> None:
     if layers.enterprises is None:
         return
-    others_url, anchors_url = enterprises_urls(
-        layers.fingerprint("enterprises", "parks"), lang(), display_system(), layers
-    )
+    others_url, anchors_url = enterprises_urls(layers, lang(), display_system())
     tips = lmap.tooltip_pairs(lmap.ENTERPRISE_TOOLTIP, lang())
     lmap.add_geojson(
         m,

@@ -20,12 +20,12 @@ from ui.common import (
     new_map,
     park_label,
     park_labels,
-    publish_payload,
     publish_result,
     show_input_error,
     show_map,
     t,
 )
+from ui.resources import publish_payload
 
 DEFAULT_STATUSES = ["low_efficiency", "reserve", "available"]
 

@@ -20,6 +20,7 @@ from PIL import Image
 
 from geo.errors import InputError
 from geo.raster import Hillshade, hillshade_overlay
+from layers import map as lmap
 from layers.catalog import LayerSet, load_demo, load_layerset, save_layerset
 from layers.store import workspace_dir
 
@@ -101,6 +102,97 @@ def hillshade(path: str) -> tuple[Hillshade, str]:
     buffer = io.BytesIO()
     Image.fromarray(shade.rgba).save(buffer, format="PNG")
     return shade, publish(buffer.getvalue(), ".png")
+
+
+# --------------------------------------------------------------------------- map payloads
+# Built once per layer state and display options (st.cache_data keyed on the layers'
+# fingerprint); here rather than in ui.common so that ui.serve can build the 总览 defaults
+# before the first visit.
+
+
+def publish_payload(payload: dict) -> str:
+    return publish(lmap.payload_json(payload).encode("utf-8"), ".json")
+
+
+def context_payloads(layers: LayerSet, lang_code: str, system: str) -> tuple:
+    """GeoJSON payloads of the boundary, parks, corridor axis and constraints (each None
+    when the layer is absent) in ``system`` with labels in ``lang_code``."""
+    fingerprint = layers.fingerprint("boundary", "parks", "corridor_axis", "constraints")
+    return _context_payloads(fingerprint, lang_code, system, layers)
+
+
+def parcels_url(layers: LayerSet, color_by: str, lang_code: str, system: str) -> str:
+    """URL of the parcels GeoJSON coloured by ``color_by`` (status or land_use)."""
+    return _parcels_url(layers.fingerprint("parcels", "parks"), color_by, lang_code, system, layers)
+
+
+def enterprises_urls(layers: LayerSet, lang_code: str, system: str) -> tuple[str, str]:
+    """URLs of the GeoJSON of the other firms and of the anchor firms."""
+    return _enterprises_urls(layers.fingerprint("enterprises", "parks"), lang_code, system, layers)
+
+
+def warm_map_payloads(layers: LayerSet) -> None:
+    """Build what the 总览 map needs by default (Chinese, no online basemap, parcels by
+    status), so the first visitor finds it ready."""
+    system = lmap.BASEMAPS["none"][2]
+    context_payloads(layers, "zh", system)
+    if layers.parcels is not None:
+        parcels_url(layers, "status", "zh", system)
+    if layers.enterprises is not None:
+        enterprises_urls(layers, "zh", system)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _context_payloads(fingerprint: str, lang_code: str, system: str, _layers: LayerSet):
+    layers = _layers
+    boundary = (
+        lmap.geojson_payload(layers.boundary, ["name", "level"], display_system=system)
+        if layers.boundary is not None
+        else None
+    )
+    parks = (
+        lmap.geojson_payload(layers.parks, ["park_id", "name", "kind"], display_system=system)
+        if layers.parks is not None
+        else None
+    )
+    axis = (
+        lmap.geojson_payload(layers.corridor_axis, ["name"], display_system=system)
+        if layers.corridor_axis is not None
+        else None
+    )
+    constraints = (
+        lmap.constraints_payload(layers.constraints, lang=lang_code, display_system=system)
+        if layers.constraints is not None
+        else None
+    )
+    return boundary, parks, axis, constraints
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _parcels_url(
+    fingerprint: str, color_by: str, lang_code: str, system: str, _layers: LayerSet
+) -> str:
+    payload = lmap.parcels_payload(
+        _layers.parcels, _layers.parks, color_by=color_by, lang=lang_code, display_system=system
+    )
+    return publish_payload(payload)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _enterprises_urls(
+    fingerprint: str, lang_code: str, system: str, _layers: LayerSet
+) -> tuple[str, str]:
+    firms = _layers.enterprises
+    others, anchors = (
+        publish_payload(
+            lmap.enterprises_payload(part, _layers.parks, lang=lang_code, display_system=system)
+        )
+        for part in (firms[~firms.is_anchor], firms[firms.is_anchor])
+    )
+    return others, anchors
+
+
+# --------------------------------------------------------------------------- imported layers
 
 
 #: Imported layers are kept as ``<workspace>/imports/<content id>.gpkg``.

@@ -62,12 +62,12 @@ from ui.common import (
     md_escape,
     new_map,
     park_label,
-    publish_payload,
     publish_result,
     show_input_error,
     show_map,
     t,
 )
+from ui.resources import publish_payload
 
 DRAFT = "scenario_draft"
 SAVED_FP = "scenario_saved_fingerprint"

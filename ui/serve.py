@@ -37,16 +37,23 @@ PRELOAD = (
 
 
 def warm_up() -> float:
-    """Import the pages' modules, load the startup layers and their hillshade; return seconds."""
+    """Import the pages' modules, load the startup layers, their hillshade and the 总览 map
+    payloads; return seconds."""
     start = time.perf_counter()
+    import streamlit  # noqa: F401 — creates Streamlit's loggers, whose levels are set below
+
     # Outside a running session Streamlit warns on every cached call; nothing is wrong.
-    context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
-    level = context_log.level
-    context_log.setLevel(logging.ERROR)
+    quiet = [
+        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context"),
+        logging.getLogger("streamlit.runtime.caching.cache_data_api"),
+    ]
+    levels = [log.level for log in quiet]
+    for log in quiet:
+        log.setLevel(logging.ERROR)
     try:
         for name in PRELOAD:
             importlib.import_module(name)
-        from ui.resources import hillshade, prune_static_cache, startup_layers
+        from ui.resources import hillshade, prune_static_cache, startup_layers, warm_map_payloads
 
         prune_static_cache()  # before anything is published, as the app itself does
         layers, problem = startup_layers()
@@ -55,8 +62,10 @@ def warm_up() -> float:
         layers.fingerprint(*layers.counts())
         if layers.dem_path is not None:
             hillshade(str(layers.dem_path))
+        warm_map_payloads(layers)
     finally:
-        context_log.setLevel(level)
+        for log, level in zip(quiet, levels, strict=True):
+            log.setLevel(level)
     return time.perf_counter() - start
 
 

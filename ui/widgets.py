@@ -24,7 +24,8 @@ from geo.errors import InputError
 from layers import map as lmap
 from layers.catalog import LayerSet
 from layers.schema import CLUSTER
-from ui.common import lang, park_label, publish_payload, t
+from ui.common import lang, park_label, t
+from ui.resources import publish_payload
 
 #: The city's yearly 工业上楼 programme, m² (深府函〔2023〕20号: ≥ 2,000万 m² a year, 5 years).
 CITY_PROGRAMME_M2_PER_YEAR = 20_000_000.0
