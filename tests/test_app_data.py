@@ -225,7 +225,13 @@ def test_imported_layers_survive_a_refresh_through_the_address(own_workspace):
 
 
 def test_an_address_naming_no_kept_layers_says_so_and_shows_the_default(own_workspace):
-    for bad, expected in [("../../etc/passwd", "数据编号无效"), ("0123456789abcdef", "已不存在")]:
+    (own_workspace / "imports").mkdir()
+    (own_workspace / "imports" / "00000000deadbeef.gpkg").write_bytes(b"not a geopackage")
+    for bad, expected in [
+        ("../../etc/passwd", "数据编号无效"),
+        ("0123456789abcdef", "已不存在"),
+        ("00000000deadbeef", "已损坏"),
+    ]:
         with app("ui/overview_page.py", query={"data": bad}) as (at, _):
             assert not at.exception
             assert expected in at.error[0].value
@@ -238,11 +244,18 @@ def test_an_address_naming_no_kept_layers_says_so_and_shows_the_default(own_work
 def test_an_unwritable_workspace_keeps_the_import_for_the_session_and_says_so(
     monkeypatch, tmp_path
 ):
-    blocker = tmp_path / "not_a_folder"
-    blocker.write_text("x")
-    monkeypatch.setenv("LANDPLAN_WORKSPACE", str(blocker / "ws"))
     with app(PAGE) as (at, _):
         import_firms(at)
+        assert at.query_params["data"]  # kept while the workspace could be written
+        blocker = tmp_path / "not_a_folder"
+        blocker.write_text("x")
+        monkeypatch.setenv("LANDPLAN_WORKSPACE", str(blocker / "ws"))
+        _, data = demo_parcels_file(n=12)
+        at.selectbox(key="import_kind").set_value("parcels")
+        upload(at, "parcels.geojson", data)
+        confirm_import(at)
+        assert active(at).counts()["parcels"] == 12
         assert active(at).counts()["enterprises"] == 3
         assert any("只在本次浏览器会话中有效" in w.value for w in at.warning)
+        # the address no longer names the earlier import, which is not what is shown now
         assert "data" not in at.query_params

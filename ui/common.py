@@ -137,6 +137,10 @@ def set_layers(layers: LayerSet) -> None:
             "The imported data lasts for this browser session only (a refresh brings back "
             f"the default data): the workspace cannot be written ({reason}).",
         )
+        # An earlier import named in the address is no longer what the session shows.
+        st.session_state.pop(IMPORT_KEY, None)
+        if DATA_QUERY in st.query_params:
+            del st.query_params[DATA_QUERY]
         return
     st.session_state[IMPORT_KEY] = import_id
     st.query_params[DATA_QUERY] = import_id

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 from PIL import Image
+from pyogrio.errors import DataSourceError
 
 from geo.errors import InputError
 from geo.raster import Hillshade, hillshade_overlay
@@ -231,4 +232,11 @@ def load_imported_layers(import_id: str, dem_path: Path | None = None) -> LayerS
             f"The imported data of this address ({import_id}) is no longer in the workspace; "
             "the default data is shown. Import it again.",
         )
-    return load_layerset(path, dem_path)
+    try:
+        return load_layerset(path, dem_path)
+    except (DataSourceError, OSError) as exc:
+        raise InputError(
+            f"链接中的导入数据（{import_id}）已损坏，无法打开，已显示默认数据。请重新导入。",
+            f"The imported data of this address ({import_id}) is damaged and cannot be opened; "
+            "the default data is shown. Import it again.",
+        ) from exc
