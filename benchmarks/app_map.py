@@ -2,7 +2,8 @@
 (DESIGN §8: the demo map within 3 s of the page opening, 20k parcels within 5 s).
 
 Each dataset gets its own server started as ``make run`` starts it (``python -m ui.serve``;
-the 20k set through ``LANDPLAN_DATA``); Chromium opens the page and the clock stops when
+the 20k set through ``LANDPLAN_DATA``), with the browser tests' launcher and map reading
+(tests/e2e); Chromium opens the page and the clock stops when
 every data layer of the map holds its features. The first visit after the server starts
 and the median of later visits (each in a fresh browser context, so nothing comes from the
 browser's cache) are printed, with their ratio to the target and the 20k/demo ratio.
@@ -19,13 +20,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import geopandas as gpd
@@ -37,22 +36,12 @@ sys.path.insert(0, str(ROOT))
 
 from layers.catalog import DEMO_DEM, DEMO_GPKG, load_demo  # noqa: E402
 from layers.schema import LAYER_KINDS  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_app  # noqa: E402
+from tests.e2e.test_browser import map_counts  # noqa: E402
 from ui.resources import DATA_ENV, DEM_ENV  # noqa: E402
 
 DEMO_TARGET_S = 3.0
 LARGE_TARGET_S = 5.0
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-FEATURES = """() => Object.keys(window).filter(k => k.startsWith('data_layer_') && window[k].getLayers)
-    .map(k => window[k].getLayers().length)"""
 
 
 def strip_parcels(parcels: gpd.GeoDataFrame, n: int) -> gpd.GeoDataFrame:
@@ -90,38 +79,9 @@ def write_dataset(n: int, folder: Path) -> tuple[Path, int]:
     return path, count
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(env: dict) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ui.serve", "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("the app server did not start within 180 s")
-
-
 def map_seconds(browser, url: str, parcels: int) -> tuple[float, float]:
     """Seconds until every map layer holds its features, counted from asking for the page
     and from the page's load event (the app's own script has started by then)."""
-    from playwright.sync_api import Error as PlaywrightError
-
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     page = context.new_page()
     start = time.perf_counter()
@@ -129,16 +89,11 @@ def map_seconds(browser, url: str, parcels: int) -> tuple[float, float]:
     loaded = time.perf_counter()
     deadline = time.time() + 120
     while time.time() < deadline:
-        for element in page.query_selector_all(MAP_FRAME):
-            try:
-                frame = element.content_frame()
-                counts = frame.evaluate(FEATURES) if frame else []
-            except PlaywrightError:  # replaced by a rerun meanwhile
-                continue
-            if parcels in counts and len([c for c in counts if c > 0]) >= 3:
-                now = time.perf_counter()
-                context.close()
-                return now - start, now - loaded
+        counts = list(map_counts(page).values())  # empty while a rerun redraws the map
+        if parcels in counts and len([c for c in counts if c > 0]) >= 3:
+            now = time.perf_counter()
+            context.close()
+            return now - start, now - loaded
         time.sleep(0.05)
     context.close()
     raise SystemExit(f"the map of {url} did not fill within 120 s")
@@ -146,7 +101,10 @@ def map_seconds(browser, url: str, parcels: int) -> tuple[float, float]:
 
 def measure(browser, env: dict, parcels: int, visits: int) -> list[float]:
     """First visit and median of later visits, each from the request and from load."""
-    proc, url = start_server(env)
+    try:
+        proc, url = start_app(env, subprocess.DEVNULL, timeout_s=180)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from exc
     try:
         first = map_seconds(browser, url, parcels)
         later = [map_seconds(browser, url, parcels) for _ in range(visits)]

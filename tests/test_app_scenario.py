@@ -12,10 +12,10 @@ from tests.app_harness import app
 PAGE = "ui/scenario_page.py"
 
 
-@pytest.fixture(autouse=True)
-def workspace(tmp_path, monkeypatch):
-    monkeypatch.setenv("LANDPLAN_WORKSPACE", str(tmp_path))
-    return tmp_path
+@pytest.fixture
+def workspace(own_workspace):
+    """The test's own workspace folder (set for every test by tests/conftest.py)."""
+    return own_workspace
 
 
 def create(at, name="高新南工业上楼"):

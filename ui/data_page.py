@@ -11,13 +11,14 @@ variant), GeoPackage (WGS84 or EPSG:4547), CSV or Excel.
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from analysis.zoning import assign_parks, has_park_ids, unknown_park_ids
 from geo.crs import COORD_SYSTEMS, METRIC_CRS, WGS84
 from geo.errors import InputError
 from geo.io import read_layer_with_report, write_csv, write_geojson, write_gpkg, write_xlsx
-from layers.catalog import LayerSet, load_demo
+from layers.catalog import LayerSet, layer_fingerprint, load_demo
 from layers.schema import LAYER_KINDS, LAYER_SPECS, validate_layer
 from ui.common import (
     current_layers,
@@ -70,20 +71,32 @@ def fill_park_ids(kind: str, gdf, parks, *, rederive: bool) -> tuple[object, lis
     return gdf, [line], [line]
 
 
-def reassign_parks(layers: LayerSet, parks) -> tuple[LayerSet, dict[str, int]]:
-    """Parcels and firms re-zoned to ``parks``; also how many of each change park."""
+@st.cache_data(show_spinner=False, max_entries=4)
+def rezoned_park_ids(fingerprint: str, _layers: LayerSet, _parks) -> dict[str, pd.Series]:
+    """The park of every parcel and firm under the parks ``_parks``, worked out once per
+    pending import (the page reruns on every click while it waits for confirmation)."""
+    return {
+        kind: assign_parks(_layers.layer(kind), _parks)
+        for kind in ZONED_KINDS
+        if _layers.layer(kind) is not None
+    }
+
+
+def park_changes(layers: LayerSet, new_ids: dict[str, pd.Series]) -> dict[str, int]:
+    """How many parcels and firms would change park."""
     changed = {}
-    for kind in ZONED_KINDS:
+    for kind, ids in new_ids.items():
         gdf = layers.layer(kind)
-        if gdf is None:
-            continue
-        new_ids = assign_parks(gdf, parks)
         old_ids = gdf["park_id"].fillna("") if "park_id" in gdf.columns else ""
-        changed[kind] = int((new_ids.fillna("") != old_ids).sum())
-        gdf = gdf.copy()
-        gdf["park_id"] = new_ids
-        layers = layers.with_layer(kind, gdf, is_demo=False)
-    return layers, changed
+        changed[kind] = int((ids.fillna("") != old_ids).sum())
+    return changed
+
+
+def with_park_ids(layers: LayerSet, new_ids: dict[str, pd.Series]) -> LayerSet:
+    """``layers`` with the parcels' and firms' ``park_id`` replaced."""
+    for kind, ids in new_ids.items():
+        layers = layers.with_layer(kind, layers.layer(kind).assign(park_id=ids), is_demo=False)
+    return layers
 
 
 layers = current_layers()
@@ -210,8 +223,12 @@ if pending is not None:
             st.write(md_escape(line))
     st.dataframe(p_gdf.drop(columns="geometry").head(50), width="stretch")
     rezone = False
+    new_park_ids: dict[str, pd.Series] = {}
     if p_kind == "parks" and any(current_layers().layer(k) is not None for k in ZONED_KINDS):
-        _, would_change = reassign_parks(current_layers(), p_gdf)
+        base = current_layers()
+        key = base.fingerprint(*ZONED_KINDS) + "|" + layer_fingerprint(p_gdf)
+        new_park_ids = rezoned_park_ids(key, base, p_gdf)
+        would_change = park_changes(base, new_park_ids)
         rezone = st.checkbox(
             t(
                 f"同时按新园区边界重新划分所属园区（{would_change.get('parcels', 0)} 个地块、"
@@ -227,7 +244,7 @@ if pending is not None:
     if c1.button(t("设为当前图层", "Make it the active layer"), type="primary"):
         new_layers = current_layers().with_layer(p_kind, p_gdf, is_demo=False)
         if rezone:
-            new_layers, _ = reassign_parks(new_layers, new_layers.parks)
+            new_layers = with_park_ids(new_layers, new_park_ids)
         set_layers(new_layers)
         st.session_state.pop(PENDING_KEY, None)
         st.success(t(f"已替换{LAYER_SPECS[p_kind].zh}图层。", f"The {p_kind} layer was replaced."))

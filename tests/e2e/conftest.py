@@ -41,6 +41,42 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_app(env: dict, log, timeout_s: float = 60.0) -> tuple[subprocess.Popen, str]:
+    """Start the app as `make run` does (``python -m ui.serve``, preloaded before the first
+    visit) on a free loopback port; return the process and its base URL once it answers."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ui.serve",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"the app did not answer within {timeout_s:.0f} s")
+
+
 def _browser_available() -> bool:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         return False
@@ -63,41 +99,13 @@ def browser_required():
 def app_server(browser_required, tmp_path_factory):
     """Start the real app; yields its base URL."""
     (SCREENSHOTS / "timings.txt").unlink(missing_ok=True)
-    port = _free_port()
     workspace = tmp_path_factory.mktemp("workspace")
     env = dict(os.environ, LANDPLAN_WORKSPACE=str(workspace), PYTHONUNBUFFERED="1")
     log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ui.serve",  # as `make run` starts it: preloaded before the first visit
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail("streamlit did not start within 60 s")
+    try:
+        proc, url = start_app(env, log)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     yield url
     proc.terminate()
     try:
