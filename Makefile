@@ -38,6 +38,7 @@ test: $(STAMP) $(ASSETS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: $(STAMP) $(ASSETS)
 	$(PY) benchmarks/contiguity.py --n 100000

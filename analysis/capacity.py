@@ -49,6 +49,17 @@ from geo.crs import METRIC_CRS, require_crs
 from geo.errors import InputError
 from layers.schema import DENSITY_ZONES, INDUSTRIAL_LAND_USES, LAND_USE, STATUS
 
+__all__ = [
+    "DEFAULT_REDEVELOP_STATUSES",
+    "NO_GROUP",
+    "REDEVELOP_ALL",
+    "TOTAL",
+    "capacity_summary",
+    "cumulative_heights",
+    "floor_capacity",
+    "floor_table",
+]
+
 #: Statuses redeveloped under the default scenario, besides parcels flagged ``highrise``.
 DEFAULT_REDEVELOP_STATUSES: tuple[str, ...] = ("low_efficiency",)
 #: ``redevelop`` value giving every industrial parcel the template (theoretical capacity).

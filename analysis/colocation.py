@@ -72,10 +72,10 @@ import yaml
 from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
-from analysis.zoning import assign_parks
 from geo.crs import METRIC_CRS, WGS84, require_crs
 from geo.errors import InputError
 from layers.schema import CLUSTER
+from layers.zoning import assign_parks
 
 #: The editable guidance table shipped with the product.
 PARK_GUIDANCE_PATH = (

@@ -51,19 +51,23 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geo.crs import METRIC_CRS, WGS84, require_crs
+from geo.crs import (
+    WGS84,
+    from_metric_geometries,
+    require_crs,
+    to_metric_geometries,
+)
 from geo.errors import InputError
+from geo.geometry import repair_polygonal
 from layers.schema import (
     BARRIER_KINDS,
     CONSTRAINT_KIND,
@@ -73,6 +77,15 @@ from layers.schema import (
     Code,
     CodeList,
 )
+
+__all__ = [
+    "KM2_MIN_HA",
+    "LARGE_MIN_HA",
+    "SIZE_CLASS",
+    "ContiguityResult",
+    "contiguous_blocks",
+    "effective_mesh_size_ha",
+]
 
 #: Smallest block area of the 平方公里级 (km-scale) class, hectares.
 KM2_MIN_HA = 100.0
@@ -248,7 +261,7 @@ def contiguous_blocks(
     selected = parcels.loc[mask]
     ids = selected["parcel_id"].astype(str).to_numpy(dtype=object)
     given = np.asarray(selected.geometry.array)
-    geoms = _to_metric(given, parcels.crs)
+    geoms = to_metric_geometries(given, parcels.crs)
     area_m2 = _parcel_area_m2(selected, geoms)
     park = (
         selected["park_id"]
@@ -281,7 +294,7 @@ def contiguous_blocks(
     summary = _summary(blocks, tolerance_m, park_area, park_names, park_codes, area_m2)
 
     shown = blocks["area_ha"].to_numpy() >= min_block_area_ha
-    wgs = given if CRS.from_user_input(parcels.crs) == CRS.from_user_input(WGS84) else None
+    wgs = given if parcels.crs.equals(WGS84) else None
     shape, union_area, perimeter = _block_outlines(
         geoms,
         wgs,
@@ -426,7 +439,7 @@ def _prepare_barriers(
             f"Barriers must be polygons or lines; found {len(wrong)} other geometries "
             f"({', '.join(found)}).",
         )
-    arr = _to_metric(arr, barriers.crs)
+    arr = to_metric_geometries(arr, barriers.crs)
     is_poly = np.isin(types, _POLYGON_TYPES)
     polygons = arr[is_poly]
     if snap_m > 0 and len(polygons):
@@ -450,30 +463,6 @@ def _prepare_barriers(
 
 
 # --- geometry plumbing ----------------------------------------------------------------
-
-
-@lru_cache(maxsize=16)
-def _transformer(src: CRS, dst: str) -> Transformer:
-    return Transformer.from_crs(src, dst, always_xy=True)
-
-
-def _reproject(geoms: np.ndarray, src: CRS, dst: str) -> np.ndarray:
-    if len(geoms) == 0 or src == CRS.from_user_input(dst):
-        return geoms
-    if shapely.has_z(geoms).any():
-        geoms = shapely.force_2d(geoms)
-    # One pass of the flat coordinate array through pyproj, without building a GeoSeries.
-    xy = shapely.get_coordinates(geoms)
-    x, y = _transformer(src, dst).transform(xy[:, 0], xy[:, 1])
-    return shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
-
-
-def _to_metric(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    return _reproject(geoms, CRS.from_user_input(crs), METRIC_CRS)
-
-
-def _from_metric(geoms: np.ndarray) -> np.ndarray:
-    return _reproject(geoms, CRS.from_user_input(METRIC_CRS), WGS84)
 
 
 def _repair(geoms: np.ndarray) -> np.ndarray:
@@ -737,13 +726,19 @@ def _block_outlines(
         metric[take] = shapely.buffer(
             shapely.buffer(metric[take], half, join_style="mitre"), -half, join_style="mitre"
         )
-        return _from_metric(metric), area, perimeter
+        return repair_polygonal(from_metric_geometries(metric)), area, perimeter
 
     simple = take & ~merge
-    source = wgs if wgs is not None else _from_metric(np.where(simple[block_index], geoms, None))
+    source = (
+        wgs
+        if wgs is not None
+        else from_metric_geometries(np.where(simple[block_index], geoms, None))
+    )
     shape = _collect(source, block_index, counts, simple)
-    shape[merge] = _from_metric(metric[merge])
-    return shape, area, perimeter
+    shape[merge] = from_metric_geometries(metric[merge])
+    # A union valid in metres can cross itself by nanodegrees once back in lon/lat, and
+    # parcels as given may be invalid: every outline leaves valid.
+    return repair_polygonal(shape), area, perimeter
 
 
 def _collect(

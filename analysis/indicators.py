@@ -78,6 +78,20 @@ from analysis.standards import FAR_MODES, Standards, load_standards
 from geo.errors import InputError
 from layers.schema import INDUSTRIAL_LAND_USES, STATUS
 
+__all__ = [
+    "ALL_CLUSTERS",
+    "DISTRICT",
+    "HEADLINE_INDICATORS",
+    "INDICATORS",
+    "POTENTIAL_STATUSES",
+    "REDEVELOP_STATUSES",
+    "SUPPLY_STATUSES",
+    "Indicators",
+    "compare_indicators",
+    "parcel_capacity",
+    "scenario_indicators",
+]
+
 if TYPE_CHECKING:  # analysis reads a LayerSet's layers but does not depend on the catalog
     from layers.catalog import LayerSet
 

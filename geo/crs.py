@@ -15,12 +15,13 @@ All converters are vectorised over numpy arrays and accept scalars.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from geo.errors import InputError
@@ -297,3 +298,48 @@ def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if gdf.crs == CRS.from_user_input(WGS84):
         return gdf
     return gdf.to_crs(WGS84)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_transformer(src_wkt: str, dst_wkt: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
+
+
+def transformer(src_crs: object, dst_crs: object) -> Transformer:
+    """A cached x/lon-first transformer between two CRSs (built once per pair)."""
+    return _cached_transformer(
+        CRS.from_user_input(src_crs).to_wkt(), CRS.from_user_input(dst_crs).to_wkt()
+    )
+
+
+def metric_transformer(src_crs: object = WGS84) -> Transformer:
+    """The cached transformer from ``src_crs`` to EPSG:4547, the metric CRS."""
+    return transformer(src_crs, METRIC_CRS)
+
+
+def reproject_geometries(geoms: np.ndarray, src_crs: object, dst_crs: object) -> np.ndarray:
+    """An array of geometries from ``src_crs`` to ``dst_crs`` (Z dropped).
+
+    One pass of the flat coordinate array through the cached transformer, without building
+    a GeoSeries; returns the input itself when both systems are the same.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) == 0 or CRS.from_user_input(src_crs) == CRS.from_user_input(dst_crs):
+        return geoms
+    if shapely.has_z(geoms).any():
+        geoms = shapely.force_2d(geoms)
+    xy = shapely.get_coordinates(geoms)
+    x, y = transformer(src_crs, dst_crs).transform(xy[:, 0], xy[:, 1])
+    return shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
+
+
+def to_metric_geometries(geoms, src_crs: object = WGS84):
+    """Geometries (one or an array) from ``src_crs`` to EPSG:4547 metres."""
+    if isinstance(geoms, shapely.Geometry):
+        return reproject_geometries(np.array([geoms], dtype=object), src_crs, METRIC_CRS)[0]
+    return reproject_geometries(geoms, src_crs, METRIC_CRS)
+
+
+def from_metric_geometries(geoms: np.ndarray, dst_crs: object = WGS84) -> np.ndarray:
+    """An array of geometries from EPSG:4547 back to ``dst_crs`` (by default WGS84)."""
+    return reproject_geometries(geoms, METRIC_CRS, dst_crs)

@@ -19,6 +19,19 @@ import pyogrio
 from geo.errors import InputError
 from layers.schema import LAYER_KINDS, validate_layer
 
+__all__ = [
+    "DATA_DIR",
+    "DEMO_DEM",
+    "DEMO_DIR",
+    "DEMO_GPKG",
+    "DEMO_SOURCE",
+    "LayerSet",
+    "layer_fingerprint",
+    "load_demo",
+    "load_layerset",
+    "save_layerset",
+]
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_DIR = DATA_DIR / "demo"
 DEMO_GPKG = DEMO_DIR / "pingshan_demo.gpkg"

@@ -21,6 +21,29 @@ import pandas as pd
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import InputError
 
+__all__ = [
+    "BARRIER_KINDS",
+    "CLUSTER",
+    "CONSTRAINT_KIND",
+    "DENSITY_ZONES",
+    "FAR_MAX",
+    "INDUSTRIAL_LAND_USES",
+    "LAND_USE",
+    "LAYER_KINDS",
+    "LAYER_SPECS",
+    "PARK_KIND",
+    "STATUS",
+    "Code",
+    "CodeList",
+    "Field",
+    "FieldProblem",
+    "LayerSpec",
+    "check_field",
+    "normalise_value",
+    "required_fields",
+    "validate_layer",
+]
+
 
 @dataclass(frozen=True)
 class Code:
@@ -170,6 +193,9 @@ BARRIER_KINDS: tuple[str, ...] = ("eco_line", "water", "trunk_road")
 
 DENSITY_ZONES: tuple[int, ...] = (1, 2, 3, 4, 5)
 
+#: Largest floor-area ratio accepted anywhere (current or target); above it a value is a typo.
+FAR_MAX = 30.0
+
 _TRUE = {"true", "1", "yes", "y", "t", "是", "真", "√", "规上", "✓"}
 _FALSE = {"false", "0", "no", "n", "f", "否", "假", "", "×", "规下", "nan", "none"}
 
@@ -267,7 +293,7 @@ LAYER_SPECS: dict[str, LayerSpec] = {
                 "float",
                 "现状容积率",
                 minimum=0.0,
-                maximum=30.0,
+                maximum=FAR_MAX,
                 aliases=("现状容积率", "容积率"),
             ),
             Field(
@@ -282,8 +308,8 @@ LAYER_SPECS: dict[str, LayerSpec] = {
                 "density_zone",
                 "int",
                 "密度分区",
-                minimum=1,
-                maximum=5,
+                minimum=min(DENSITY_ZONES),
+                maximum=max(DENSITY_ZONES),
                 aliases=("密度分区", "密度区"),
             ),
             Field("name", "str", "名称", required=False, nullable=True, aliases=("名称",)),
@@ -302,7 +328,7 @@ LAYER_SPECS: dict[str, LayerSpec] = {
                 required=False,
                 nullable=True,
                 minimum=0.0,
-                maximum=30.0,
+                maximum=FAR_MAX,
                 aliases=("目标容积率",),
             ),
             Field(
@@ -368,10 +394,6 @@ LAYER_SPECS: dict[str, LayerSpec] = {
 LAYER_KINDS: tuple[str, ...] = tuple(LAYER_SPECS)
 
 
-def _row(i: int) -> str:
-    return f"第 {i + 1} 行 (row {i + 1})"
-
-
 def _rows(positions: Iterable[int], limit: int = 10) -> str:
     positions = list(positions)
     shown = ", ".join(str(p + 1) for p in positions[:limit])
@@ -426,10 +448,156 @@ def _is_blank(series: pd.Series) -> np.ndarray:
             or (isinstance(v, float) and np.isnan(v))
             or (isinstance(v, str) and not v.strip())
             or v is pd.NA
+            or v is pd.NaT
             for v in values
         ],
         dtype=bool,
     )
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One kind of problem in one field: the rows (0-based) and what is wrong with them."""
+
+    positions: tuple[int, ...]
+    zh: str
+    en: str
+
+    def text(self) -> str:
+        """The problem with its row numbers, Chinese first."""
+        return f"{_rows(self.positions)}：{self.zh} / {self.en}"
+
+
+def check_field(field: Field, values: pd.Series) -> tuple[pd.Series, list[FieldProblem]]:
+    """Check and normalise one column against its schema field; the only field validator.
+
+    Every check of a value against the schema goes through here: a whole column on import
+    (:func:`validate_layer`) and one value in a scenario edit (:func:`normalise_value`).
+
+    - codes (:class:`CodeList`): a code, its Chinese or English label or an alias → the code;
+    - ``float`` / ``int``: numbers (text that parses as one too), finite, within
+      ``[minimum, maximum]``; ``int`` also whole (stored as pandas ``Int64``);
+    - ``bool``: True/False, 1/0 or one yes/no vocabulary (是/否, 真/假, 规上/规下, yes/no, t/f …);
+    - ``str``: text, stripped; a whole float such as ``12.0`` (a number column read from a
+      spreadsheet) becomes ``"12"``.
+
+    Blank values (None, NaN, empty text) are a problem unless the field is ``nullable``
+    (booleans read a blank as no); a blank stays None (NaN for numbers).
+
+    Returns
+    -------
+    (Series, list of FieldProblem)
+        The normalised column (same index) and every problem found, none repaired silently.
+    """
+    col = values.reset_index(drop=True)
+    blank = _is_blank(col)
+    problems: list[FieldProblem] = []
+    label = f"字段「{field.name}」（{field.zh}）"
+    if not field.nullable and field.kind != "bool" and blank.any():
+        problems.append(
+            FieldProblem(tuple(np.flatnonzero(blank)), f"{label}为空", f"'{field.name}' is empty")
+        )
+    if isinstance(field.kind, CodeList):
+        lookup = field.kind.lookup()
+        codes = [None if b else lookup.get(_fold(str(v))) for v, b in zip(col, blank, strict=True)]
+        unknown = [
+            i for i, (c, b) in enumerate(zip(codes, blank, strict=True)) if c is None and not b
+        ]
+        if unknown:
+            examples = sorted({str(col.iloc[i]) for i in unknown})[:5]
+            problems.append(
+                FieldProblem(
+                    tuple(unknown),
+                    f"{label}的值 {examples} 无法识别，可用："
+                    f"{'、'.join(field.kind.labels('zh').values())}",
+                    f"unknown {field.name} values {examples}; allowed codes: "
+                    f"{', '.join(field.kind.codes)}",
+                )
+            )
+        out = pd.Series(codes, dtype=object)
+    elif field.kind in ("float", "int"):
+        as_text = col.where(~blank).map(lambda v: v.strip() if isinstance(v, str) else v)
+        is_bool = np.array([isinstance(v, (bool, np.bool_)) for v in col], dtype=bool)
+        numeric = pd.to_numeric(as_text.where(~is_bool), errors="coerce").astype(float)
+        not_num = np.flatnonzero(numeric.isna().to_numpy() & ~blank)
+        if len(not_num):
+            problems.append(
+                FieldProblem(tuple(not_num), f"{label}不是数字", f"'{field.name}' is not a number")
+            )
+        infinite = np.flatnonzero(np.isinf(numeric.to_numpy()))
+        if len(infinite):
+            problems.append(
+                FieldProblem(
+                    tuple(infinite),
+                    f"{label}不是有限数值（inf）",
+                    f"'{field.name}' is not a finite number (inf)",
+                )
+            )
+        finite = numeric.where(np.isfinite(numeric.to_numpy()))
+        out_of_range = np.zeros(len(finite), dtype=bool)
+        if field.minimum is not None:
+            out_of_range |= (finite < field.minimum).to_numpy()
+        if field.maximum is not None:
+            out_of_range |= (finite > field.maximum).to_numpy()
+        if out_of_range.any():
+            problems.append(
+                FieldProblem(
+                    tuple(np.flatnonzero(out_of_range)),
+                    f"{label}超出范围 [{field.minimum:g}, {field.maximum:g}]"
+                    if field.maximum is not None
+                    else f"{label}应不小于 {field.minimum:g}",
+                    f"'{field.name}' out of range [{field.minimum}, {field.maximum}]",
+                )
+            )
+        if field.kind == "int":
+            non_integer = np.flatnonzero((finite.notna() & (finite % 1 != 0)).to_numpy())
+            if len(non_integer):
+                problems.append(
+                    FieldProblem(
+                        tuple(non_integer),
+                        f"{label}应为整数",
+                        f"'{field.name}' must be a whole number",
+                    )
+                )
+            # Values already reported (out of range, beyond exact integers) are not cast.
+            castable = ~out_of_range & (finite.abs() < 2.0**53).to_numpy()
+            out = finite.where(castable).round().astype("Int64")
+        else:
+            out = finite
+    elif field.kind == "bool":
+        out, bad = _to_bool(col)
+        if bad:
+            problems.append(
+                FieldProblem(tuple(bad), f"{label}应为 是/否", f"'{field.name}' must be yes/no")
+            )
+    else:
+        text = col.astype(object).where(~blank, None)
+        out = text.map(lambda v: None if v is None else _clean_text(v)).astype(object)
+    out.index = values.index
+    return out, problems
+
+
+def normalise_value(field: Field, value: object) -> object:
+    """One value checked and normalised by :func:`check_field`, as a plain Python value.
+
+    Raises
+    ------
+    ValueError
+        With every problem, Chinese first (the caller adds which field and row).
+    """
+    out, problems = check_field(field, pd.Series([value], dtype=object))
+    if problems:
+        raise ValueError("；".join(f"{p.zh} / {p.en}" for p in problems))
+    result = out.iloc[0]
+    if result is None or result is pd.NA or (isinstance(result, float) and np.isnan(result)):
+        return None
+    if isinstance(result, np.bool_ | bool):
+        return bool(result)
+    if isinstance(result, np.integer):
+        return int(result)
+    if isinstance(result, np.floating):
+        return float(result)
+    return result
 
 
 def validate_layer(
@@ -519,68 +687,8 @@ def validate_layer(
             if not f.required:
                 gdf[f.name] = np.nan if f.kind == "float" and f.default is None else f.default
             continue
-        col = gdf[f.name]
-        blank = _is_blank(col)
-        if f.nullable:
-            pass
-        elif blank.any() and f.kind != "bool":
-            problems.append(
-                f"{_rows(np.flatnonzero(blank))}：字段「{f.name}」（{f.zh}）为空 / "
-                f"'{f.name}' is empty"
-            )
-        if isinstance(f.kind, CodeList):
-            lookup = f.kind.lookup()
-            codes = [
-                None if b else lookup.get(_fold(str(v))) for v, b in zip(col, blank, strict=True)
-            ]
-            unknown = [
-                i for i, (c, b) in enumerate(zip(codes, blank, strict=True)) if c is None and not b
-            ]
-            if unknown:
-                examples = sorted({str(col.iloc[i]) for i in unknown})[:5]
-                problems.append(
-                    f"{_rows(unknown)}：字段「{f.name}」（{f.zh}）的值 {examples} 无法识别，"
-                    f"可用：{'、'.join(f.kind.labels('zh').values())} / unknown {f.name} values "
-                    f"{examples}; allowed codes: {', '.join(f.kind.codes)}"
-                )
-            gdf[f.name] = pd.Series(codes, index=gdf.index, dtype=object)
-        elif f.kind in ("float", "int"):
-            numeric = pd.to_numeric(col.where(~blank), errors="coerce")
-            not_num = np.flatnonzero(numeric.isna().to_numpy() & ~blank)
-            if len(not_num):
-                problems.append(
-                    f"{_rows(not_num)}：字段「{f.name}」（{f.zh}）不是数字 / '{f.name}' is not a number"
-                )
-            out_of_range = np.zeros(len(numeric), dtype=bool)
-            if f.minimum is not None:
-                out_of_range |= (numeric < f.minimum).to_numpy()
-            if f.maximum is not None:
-                out_of_range |= (numeric > f.maximum).to_numpy()
-            if out_of_range.any():
-                problems.append(
-                    f"{_rows(np.flatnonzero(out_of_range))}：字段「{f.name}」（{f.zh}）超出范围 "
-                    f"[{f.minimum}, {f.maximum}] / '{f.name}' out of range"
-                )
-            if f.kind == "int":
-                non_integer = np.flatnonzero((numeric.notna() & (numeric % 1 != 0)).to_numpy())
-                if len(non_integer):
-                    problems.append(
-                        f"{_rows(non_integer)}：字段「{f.name}」（{f.zh}）应为整数 / "
-                        f"'{f.name}' must be a whole number"
-                    )
-                gdf[f.name] = numeric.round().astype("Int64")
-            else:
-                gdf[f.name] = numeric.astype(float)
-        elif f.kind == "bool":
-            converted, bad = _to_bool(col)
-            if bad:
-                problems.append(
-                    f"{_rows(bad)}：字段「{f.name}」（{f.zh}）应为 是/否 / '{f.name}' must be yes/no"
-                )
-            gdf[f.name] = converted
-        else:
-            text = col.astype(object).where(~blank, None)
-            gdf[f.name] = text.map(lambda v: None if v is None else _clean_text(v)).astype(object)
+        gdf[f.name], found = check_field(f, gdf[f.name])
+        problems.extend(p.text() for p in found)
 
     if spec.id_field and spec.id_field in gdf.columns:
         ids = gdf[spec.id_field]

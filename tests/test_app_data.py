@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from analysis.zoning import assign_parks
+from layers.zoning import assign_parks
 from geo.crs import wgs84_to_gcj02
 from layers.catalog import load_demo
 from tests.app_harness import app

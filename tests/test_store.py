@@ -23,6 +23,7 @@ from shapely.geometry import LineString, Point, Polygon, box
 from geo.errors import InputError
 from layers import scenario as sc
 from layers.catalog import LayerSet
+from layers.exchange import scenario_from_geojson, scenario_to_geojson
 from layers.store import (
     EDITS_TABLE,
     GPKG_APPLICATION_ID,
@@ -32,10 +33,8 @@ from layers.store import (
     default_store,
     gpkg_geometry_blob,
     parse_gpkg_geometry,
-    scenario_from_geojson,
-    scenario_to_geojson,
-    workspace_dir,
 )
+from layers.workspace import workspace_dir
 from tests.test_scenario import metric_box
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
-from analysis.zoning import assign_parks, has_park_ids, unknown_park_ids
+from layers.zoning import assign_parks, has_park_ids, unknown_park_ids
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import InputError
 from layers.catalog import load_demo

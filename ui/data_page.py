@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis.zoning import assign_parks, has_park_ids, unknown_park_ids
+from layers.zoning import assign_parks, has_park_ids, unknown_park_ids
 from geo.crs import COORD_SYSTEMS, METRIC_CRS, WGS84
 from geo.errors import InputError
 from geo.io import read_layer_with_report, write_csv, write_geojson, write_gpkg, write_xlsx

@@ -23,7 +23,7 @@ from geo.errors import InputError
 from geo.raster import Hillshade, hillshade_overlay
 from layers import map as lmap
 from layers.catalog import LayerSet, load_demo, load_layerset, save_layerset
-from layers.store import workspace_dir
+from layers.workspace import workspace_dir
 
 #: Payloads and images are written here once and served by Streamlit's static serving, so
 #: the page carries URLs instead of megabytes of inline GeoJSON.

@@ -45,12 +45,8 @@ from layers.scenario import (
     set_attributes,
 )
 from layers.schema import CLUSTER, LAND_USE, STATUS
-from layers.store import (
-    GpkgScenarioStore,
-    default_store,
-    scenario_from_geojson,
-    scenario_to_geojson,
-)
+from layers.exchange import scenario_from_geojson, scenario_to_geojson
+from layers.store import GpkgScenarioStore, default_store
 from ui.common import (
     code_labeller,
     current_layers,

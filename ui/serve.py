@@ -28,7 +28,7 @@ PRELOAD = (
     "analysis.colocation",
     "analysis.contiguity",
     "analysis.indicators",
-    "analysis.zoning",
+    "layers.zoning",
     "layers.scenario",
     "layers.store",
     "layers.map",

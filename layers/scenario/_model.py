@@ -1,0 +1,122 @@
+"""The scenario record: a named, versioned, immutable list of edits with ``with_*`` copies."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field, replace
+
+import shapely
+
+from geo.errors import InputError
+from layers.scenario._edits import Edit, now_iso
+
+__all__ = ["Scenario", "new_scenario", "scenario_name"]
+
+# --- scenarios --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named, ordered list of edits on the baseline or on another scenario.
+
+    Attributes
+    ----------
+    id : str
+        uuid4 text, stable across saves, renames and exports.
+    name, description, author : str
+    created_at, updated_at : str
+        ISO 8601 UTC; the store sets ``updated_at`` on every save.
+    base_id : str or None
+        None: edits apply to the baseline layers; else the id of the scenario whose result
+        they apply to.
+    version : int
+        The stored version this object was read or saved as; 0 = never saved. The store
+        refuses a save whose version is not the stored one (another tab saved first).
+    edits : tuple of Edit
+    """
+
+    id: str
+    name: str
+    description: str = ""
+    author: str = ""
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str = ""
+    base_id: str | None = None
+    version: int = 0
+    edits: tuple[Edit, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "edits", tuple(self.edits))
+        if not self.updated_at:
+            object.__setattr__(self, "updated_at", self.created_at)
+
+    def with_edit(self, edit: Edit) -> Scenario:
+        """A copy with ``edit`` appended."""
+        if not isinstance(edit, Edit):
+            raise InputError("只能追加 Edit 编辑。", "Only Edit objects can be appended.")
+        return replace(self, edits=(*self.edits, edit))
+
+    def undo(self) -> Scenario:
+        """A copy without the last edit; :class:`InputError` when there is none."""
+        if not self.edits:
+            raise InputError("没有可撤销的编辑。", "There is no edit to undo.")
+        return replace(self, edits=self.edits[:-1])
+
+    def without_edit(self, index: int) -> Scenario:
+        """A copy without edit number ``index`` (0-based), to drop an edit mid-list."""
+        if not -len(self.edits) <= index < len(self.edits):
+            raise InputError(f"没有第 {index + 1} 项编辑。", f"There is no edit #{index + 1}.")
+        edits = list(self.edits)
+        del edits[index]
+        return replace(self, edits=tuple(edits))
+
+    def fingerprint(self) -> str:
+        """A short hash of what :func:`apply` depends on (base id and edits, not names or
+        times), for keying caches of applied layers and indicators. A scenario built on
+        another one depends on that one's edits too: combine their fingerprints."""
+        digest = hashlib.blake2b(digest_size=8)
+        digest.update(str(self.base_id).encode())
+        for edit in self.edits:
+            digest.update(
+                repr((edit.kind, edit.parcel_ids, sorted(edit.attributes.items()))).encode()
+            )
+            digest.update(b"" if edit.geometry is None else shapely.to_wkb(edit.geometry))
+        return digest.hexdigest()
+
+    def with_details(self, *, name: str | None = None, description: str | None = None) -> Scenario:
+        """A copy with a new name and/or description."""
+        return replace(
+            self,
+            name=self.name if name is None else scenario_name(name),
+            description=self.description if description is None else str(description),
+        )
+
+
+def scenario_name(name: object) -> str:
+    """A scenario name stripped of blanks; :class:`InputError` when empty or too long."""
+    text = str(name or "").strip()
+    if not text:
+        raise InputError("请填写情景名称。", "Give the scenario a name.")
+    if len(text) > 200:
+        raise InputError("情景名称过长（最多 200 字）。", "The scenario name is too long (≤ 200).")
+    return text
+
+
+def new_scenario(
+    name: str, author: str = "", description: str = "", base_id: str | None = None
+) -> Scenario:
+    """A new, empty, unsaved scenario (version 0) with a fresh uuid4 id.
+
+    ``base_id`` None builds on the baseline; another scenario's id builds on its result.
+    """
+    moment = now_iso()
+    return Scenario(
+        id=str(uuid.uuid4()),
+        name=scenario_name(name),
+        description=str(description),
+        author=str(author),
+        created_at=moment,
+        updated_at=moment,
+        base_id=None if base_id in (None, "") else str(base_id),
+    )
