@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+__all__ = ["InputError"]
+
 
 class InputError(ValueError):
     """Bad input that the user can fix: a wrong file, column, CRS or parameter.

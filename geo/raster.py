@@ -1,4 +1,11 @@
-"""Raster helpers: reading a DEM, slope and hillshade, and warping to lon/lat for display."""
+"""Raster helpers: reading a DEM, slope and hillshade, and warping to lon/lat for display.
+
+Method: band 1 is read with rasterio, nodata as NaN. Slope and illumination come from
+central-difference gradients (:func:`numpy.gradient`) on square cells in metres; the
+hillshade is the usual Lambertian term for a sun at ``azimuth_deg``/``altitude_deg``. The
+overlay is warped to EPSG:4326 with bilinear resampling, capped at ``max_size_px`` on its
+longer side, and stretched to a pale, half-transparent grey.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,8 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from geo.crs import WGS84
 from geo.errors import InputError
+
+__all__ = ["Hillshade", "hillshade", "hillshade_overlay", "read_dem", "slope_deg"]
 
 
 @dataclass(frozen=True)

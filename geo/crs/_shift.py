@@ -1,58 +1,53 @@
-"""Coordinate systems used in Shenzhen and conversions PROJ does not cover.
+"""GCJ-02 and BD-09, the obfuscated Chinese systems PROJ does not cover.
 
-Layers are stored in WGS84 (EPSG:4326). CGCS2000 (EPSG:4490) differs from WGS84 by
-centimetres and is treated as the same. Areas, distances and buffers are computed in
-CGCS2000 / 3-degree Gauss-Krüger CM 114E (EPSG:4547).
+GCJ-02 (Gaode, Tencent) and BD-09 (Baidu) have no PROJ definition. WGS84 → GCJ-02 uses the
+published closed form (Krasovsky ellipsoid constants); the inverse has no closed form and is
+solved by fixed-point iteration until the forward transform of the estimate reproduces the
+input to better than 1e-9 degrees (≈ 0.1 mm). Points outside the rough China bounding box
+are returned unshifted, as the published algorithm does. GCJ-02 ↔ BD-09 uses the published
+rotation-and-offset formula, its inverse refined by the same iteration.
 
-GCJ-02 (Gaode, Tencent) and BD-09 (Baidu) are obfuscated systems without a PROJ definition.
-WGS84 → GCJ-02 uses the published closed form (Krasovsky ellipsoid constants); the inverse
-has no closed form and is solved by fixed-point iteration until the forward transform of
-the estimate reproduces the input to better than 1e-9 degrees (≈ 0.1 mm). Points outside
-the rough China bounding box are returned unshifted, as the published algorithm does.
-
-All converters are vectorised over numpy arrays and accept scalars.
+All converters are vectorised over numpy arrays and accept scalars. Geometries are shifted
+with :func:`shapely.transform` over their flat coordinate arrays (Z is dropped).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 
-from geo.errors import InputError
+from geo.crs._systems import (
+    BD09,
+    CGCS2000,
+    GCJ02,
+    WGS84,
+    is_obfuscated_system,
+    normalise_system_name,
+    parse_crs,
+    require_crs,
+)
 
-WGS84 = "EPSG:4326"
-CGCS2000 = "EPSG:4490"
-#: CGCS2000 / 3-degree Gauss-Krüger CM 114E, the metric CRS for all area and distance work.
-METRIC_CRS = "EPSG:4547"
-#: The zone-numbered variant (false easting 38 500 000) some Shapefiles arrive in.
-CGCS2000_GK_ZONE38 = "EPSG:4526"
-UTM50N = "EPSG:32650"
-
-GCJ02 = "gcj02"
-BD09 = "bd09"
+__all__ = [
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
+    "gdf_from_system",
+    "gdf_to_system",
+    "out_of_china",
+    "shift_geometries",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
+]
 
 _KRASOVSKY_A = 6378245.0
 _KRASOVSKY_EE = 0.00669342162296594323
 _BD_X_PI = np.pi * 3000.0 / 180.0
 _INVERSE_TOL_DEG = 1e-9
 _INVERSE_MAX_ITER = 30
-
-#: Source coordinate systems a user can pick from, code → (Chinese label, English label).
-COORD_SYSTEMS: dict[str, tuple[str, str]] = {
-    WGS84: ("WGS84 经纬度 (GPS/OSM)", "WGS84 lon/lat (GPS/OSM)"),
-    CGCS2000: ("CGCS2000 经纬度 (天地图)", "CGCS2000 lon/lat (Tianditu)"),
-    METRIC_CRS: ("CGCS2000 高斯-克吕格 3度带 114°E (EPSG:4547)", "CGCS2000 GK 3° CM 114E"),
-    CGCS2000_GK_ZONE38: ("CGCS2000 高斯-克吕格 3度带 38带 (EPSG:4526)", "CGCS2000 GK zone 38"),
-    UTM50N: ("WGS84 UTM 50N (EPSG:32650)", "WGS84 UTM 50N"),
-    GCJ02: ("GCJ-02 火星坐标 (高德/腾讯)", "GCJ-02 (Gaode/Tencent)"),
-    BD09: ("BD-09 百度坐标", "BD-09 (Baidu)"),
-}
 
 
 def _as_arrays(lon, lat) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -186,30 +181,6 @@ _TO_WGS84: dict[str, Callable] = {GCJ02: gcj02_to_wgs84, BD09: bd09_to_wgs84}
 _FROM_WGS84: dict[str, Callable] = {GCJ02: wgs84_to_gcj02, BD09: wgs84_to_bd09}
 
 
-def is_obfuscated_system(name: str | None) -> bool:
-    """True for the names of systems PROJ does not know (``gcj02``, ``bd09``)."""
-    return name is not None and normalise_system_name(name) in _TO_WGS84
-
-
-def normalise_system_name(name: str) -> str:
-    """Map spellings such as 'GCJ-02', 'gcj02', '火星坐标', 'BD09' to the internal codes."""
-    key = str(name).strip().lower().replace("-", "").replace("_", "").replace(" ", "")
-    aliases = {
-        "gcj02": GCJ02,
-        "gcj": GCJ02,
-        "火星坐标": GCJ02,
-        "高德": GCJ02,
-        "gaode": GCJ02,
-        "amap": GCJ02,
-        "腾讯": GCJ02,
-        "bd09": BD09,
-        "bd09ll": BD09,
-        "百度": BD09,
-        "baidu": BD09,
-    }
-    return aliases.get(key, str(name).strip())
-
-
 def _transform_geometries(geoms, func: Callable) -> np.ndarray:
     def apply(xy: np.ndarray) -> np.ndarray:
         lon, lat = func(xy[:, 0], xy[:, 1])
@@ -261,85 +232,3 @@ def gdf_to_system(gdf: gpd.GeoDataFrame, system: str) -> gpd.GeoDataFrame:
         )
         return out
     return wgs.to_crs(parse_crs(system))
-
-
-def parse_crs(system: str) -> CRS:
-    """Parse a CRS string, raising :class:`InputError` with a planner-readable message."""
-    try:
-        return CRS.from_user_input(system)
-    except (CRSError, TypeError, ValueError) as exc:
-        raise InputError(
-            f"无法识别坐标系「{system}」。请选择列表中的坐标系，或填写 EPSG 代码 / PROJ 字符串。",
-            f"Unknown coordinate system '{system}'. Pick one from the list or give an EPSG "
-            f"code / PROJ string. ({exc})",
-        ) from exc
-
-
-def require_crs(gdf: gpd.GeoDataFrame, what: str = "图层 layer") -> None:
-    """Raise :class:`InputError` when a frame has no CRS: distances would be meaningless."""
-    if gdf.crs is None:
-        raise InputError(
-            f"{what} 没有坐标系信息，无法计算距离和面积。请先指定坐标系。",
-            f"{what} has no CRS, so distances and areas cannot be computed. Set its CRS first.",
-        )
-
-
-def to_metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Reproject a frame to the metric CRS EPSG:4547 for areas and distances (metres)."""
-    require_crs(gdf)
-    if gdf.crs == CRS.from_user_input(METRIC_CRS):
-        return gdf
-    return gdf.to_crs(METRIC_CRS)
-
-
-def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Reproject a frame to EPSG:4326, the storage CRS of every layer."""
-    require_crs(gdf)
-    if gdf.crs == CRS.from_user_input(WGS84):
-        return gdf
-    return gdf.to_crs(WGS84)
-
-
-@functools.lru_cache(maxsize=32)
-def _cached_transformer(src_wkt: str, dst_wkt: str) -> Transformer:
-    return Transformer.from_crs(CRS.from_wkt(src_wkt), CRS.from_wkt(dst_wkt), always_xy=True)
-
-
-def transformer(src_crs: object, dst_crs: object) -> Transformer:
-    """A cached x/lon-first transformer between two CRSs (built once per pair)."""
-    return _cached_transformer(
-        CRS.from_user_input(src_crs).to_wkt(), CRS.from_user_input(dst_crs).to_wkt()
-    )
-
-
-def metric_transformer(src_crs: object = WGS84) -> Transformer:
-    """The cached transformer from ``src_crs`` to EPSG:4547, the metric CRS."""
-    return transformer(src_crs, METRIC_CRS)
-
-
-def reproject_geometries(geoms: np.ndarray, src_crs: object, dst_crs: object) -> np.ndarray:
-    """An array of geometries from ``src_crs`` to ``dst_crs`` (Z dropped).
-
-    One pass of the flat coordinate array through the cached transformer, without building
-    a GeoSeries; returns the input itself when both systems are the same.
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    if len(geoms) == 0 or CRS.from_user_input(src_crs) == CRS.from_user_input(dst_crs):
-        return geoms
-    if shapely.has_z(geoms).any():
-        geoms = shapely.force_2d(geoms)
-    xy = shapely.get_coordinates(geoms)
-    x, y = transformer(src_crs, dst_crs).transform(xy[:, 0], xy[:, 1])
-    return shapely.set_coordinates(geoms.copy(), np.column_stack([x, y]))
-
-
-def to_metric_geometries(geoms, src_crs: object = WGS84):
-    """Geometries (one or an array) from ``src_crs`` to EPSG:4547 metres."""
-    if isinstance(geoms, shapely.Geometry):
-        return reproject_geometries(np.array([geoms], dtype=object), src_crs, METRIC_CRS)[0]
-    return reproject_geometries(geoms, src_crs, METRIC_CRS)
-
-
-def from_metric_geometries(geoms: np.ndarray, dst_crs: object = WGS84) -> np.ndarray:
-    """An array of geometries from EPSG:4547 back to ``dst_crs`` (by default WGS84)."""
-    return reproject_geometries(geoms, METRIC_CRS, dst_crs)

@@ -1,0 +1,88 @@
+"""Reading the layers planners bring and writing the layers other systems take.
+
+Reading
+-------
+:func:`read_layer_with_report` reads one layer and returns it in EPSG:4326 together with a
+:class:`ReadReport` saying what was done to it (rows read and kept, geometries repaired or
+dropped with their row numbers, the coordinate system and encoding used, warnings such as
+"the data lies far from Shenzhen"). :func:`read_layer` is the same without the report.
+
+Accepted sources:
+
+- a path (``str`` / :class:`pathlib.Path`) to a ``.geojson``/``.json``, ``.gpkg``, ``.shp``,
+  ``.zip``, ``.csv``, ``.xlsx`` file, or to a folder holding one Shapefile;
+- the bytes of an upload (``bytes``, ``bytearray``, ``memoryview`` or a binary file-like
+  object such as Streamlit's ``UploadedFile``) together with its file name, passed as
+  ``filename=`` (an object's own ``.name`` is used when ``filename`` is not given). The bytes
+  are written to a private temporary folder (created by :func:`tempfile.mkdtemp`, mode 0700)
+  which is removed before the function returns, whatever happens.
+
+A ``.zip`` is checked before anything is extracted: entries with absolute paths, ``..``
+components or symbolic links, encrypted entries, more than 10 000 entries, or a total
+uncompressed size over ``max_bytes`` reject the whole archive. Extraction itself also stops
+once ``max_bytes`` have been written, in case the sizes in the archive lie.
+
+Coordinate systems
+------------------
+- A CRS embedded in the file (``.prj``, GeoPackage, GeoJSON) is used and the layer is
+  reprojected to EPSG:4326. When ``coord_system`` names GCJ-02 or BD-09 as well, the
+  reprojected lon/lat are then shifted back to WGS84 (Gaode exports are often labelled
+  EPSG:4326 although their numbers are GCJ-02).
+- Without an embedded CRS, ``coord_system`` (a CRS string, an EPSG code, ``gcj02`` or
+  ``bd09``) says which system the numbers are in; with neither, :class:`InputError`.
+- CSV/XLSX tables carry no CRS. When ``coord_system`` is not given and every coordinate lies
+  in the lon/lat range, they are read as WGS84 longitude/latitude and the report warns that
+  this was assumed and that Gaode/Tencent (GCJ-02) or Baidu (BD-09) data needs
+  ``coord_system``. Coordinates outside that range without ``coord_system`` are an error.
+- Projected coordinates (metres) labelled as geographic, by the file or by ``coord_system``,
+  are an error telling the user to pick the projected CRS. The one exception: GeoJSON is
+  labelled EPSG:4326 by definition, so when its numbers are metres and ``coord_system`` names
+  a projected CRS, ``coord_system`` is used.
+- After conversion, a layer reaching outside lon 109–118°, lat 20–26° gets a warning: a wrong
+  CRS choice is the commonest import mistake.
+
+Geometry clean-up: null and empty geometries are dropped; invalid ones are repaired with
+:func:`shapely.make_valid`, keeping only the parts of the original dimension (a self-crossing
+"bow-tie" polygon becomes a MultiPolygon of its two triangles). Z values are dropped. Both
+are counted in the report with their row numbers: feature numbers from 1 for GIS formats, the
+spreadsheet row (header row included) for CSV/XLSX.
+
+Writing
+-------
+:func:`write_geojson` (RFC 7946, optional GCJ-02/BD-09 variant), :func:`write_gpkg`,
+:func:`write_csv` and :func:`write_xlsx`. Attribute text is written as it is; HTML in a name
+stays text and is escaped where it is displayed.
+
+Modules
+-------
+This package is a facade; import from ``geo.io``. The work is done in private modules:
+``_read`` (entry points, dispatch on the file type), ``_sources`` (uploads, paths, folders,
+zip safety and extraction, size limits), ``_gis`` (GeoJSON / GeoPackage / Shapefile through
+pyogrio, attribute encodings), ``_tables`` (CSV / XLSX: header detection, coordinate
+columns, D°M′S″ parsing), ``_report`` (:class:`ReadReport`, :class:`Note`, geometry repair
+and the common clean-up) and ``_writers`` (GeoJSON, GeoPackage, CSV, XLSX). Coordinate
+system decisions live in :mod:`geo.crs` (:func:`geo.crs.interpret_crs`), cell-value
+conversion in :mod:`geo.values`.
+"""
+
+from __future__ import annotations
+
+from geo.crs import SHENZHEN_BOUNDS
+from geo.errors import InputError
+from geo.io._read import DEFAULT_MAX_BYTES, read_layer, read_layer_with_report
+from geo.io._report import Note, ReadReport
+from geo.io._writers import write_csv, write_geojson, write_gpkg, write_xlsx
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "SHENZHEN_BOUNDS",
+    "InputError",
+    "Note",
+    "ReadReport",
+    "read_layer",
+    "read_layer_with_report",
+    "write_csv",
+    "write_geojson",
+    "write_gpkg",
+    "write_xlsx",
+]
