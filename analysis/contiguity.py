@@ -261,7 +261,8 @@ def contiguous_blocks(
     selected = parcels.loc[mask]
     ids = selected["parcel_id"].astype(str).to_numpy(dtype=object)
     given = np.asarray(selected.geometry.array)
-    geoms = to_metric_geometries(given, parcels.crs)
+    # Z is dropped: blocks are measured in plan.
+    geoms = to_metric_geometries(shapely.force_2d(given), parcels.crs)
     area_m2 = _parcel_area_m2(selected, geoms)
     park = (
         selected["park_id"]
@@ -439,7 +440,7 @@ def _prepare_barriers(
             f"Barriers must be polygons or lines; found {len(wrong)} other geometries "
             f"({', '.join(found)}).",
         )
-    arr = to_metric_geometries(arr, barriers.crs)
+    arr = to_metric_geometries(shapely.force_2d(arr), barriers.crs)
     is_poly = np.isin(types, _POLYGON_TYPES)
     polygons = arr[is_poly]
     if snap_m > 0 and len(polygons):

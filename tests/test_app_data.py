@@ -6,9 +6,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from layers.zoning import assign_parks
 from geo.crs import wgs84_to_gcj02
 from layers.catalog import load_demo
+from layers.zoning import assign_parks
 from tests.app_harness import app
 
 PAGE = "ui/data_page.py"

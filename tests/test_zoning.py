@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, box
 
-from layers.zoning import assign_parks, has_park_ids, unknown_park_ids
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import InputError
 from layers.catalog import load_demo
+from layers.zoning import assign_parks, has_park_ids, unknown_park_ids
 
 X0, Y0 = 500_000.0, 2_510_000.0  # metres in EPSG:4547, inside 坪山
 

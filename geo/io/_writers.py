@@ -4,7 +4,10 @@ Method:
 
 - Geometries are brought to EPSG:4326 lon/lat, optionally shifted to GCJ-02 or BD-09
   (:func:`geo.crs.output_system`, :func:`geo.crs.lonlat_geometries`), and rounded to
-  ``precision`` decimals (6 ≈ 0.1 m).
+  ``precision`` decimals (6 ≈ 0.1 m) so that every geometry stays valid
+  (:func:`geo.geometry.round_coordinates`: those that plain rounding would break are
+  snap-rounded on the same grid). GeoPackage output in another CRS has rings that the
+  reprojection made cross repaired (:func:`geo.geometry.repair_polygonal`).
 - GeoJSON follows RFC 7946: polygon exteriors counter-clockwise, holes clockwise, no
   ``crs`` member; GEOS writes each geometry's JSON, and only the properties go through
   :mod:`json`, column by column (:func:`geo.values.json_value` for mixed columns), with
@@ -39,13 +42,10 @@ import shapely
 
 from geo.crs import BD09, GCJ02, WGS84, lonlat_geometries, output_system, parse_crs, require_crs
 from geo.errors import InputError
+from geo.geometry import repair_polygonal, round_coordinates
 from geo.values import json_value
 
 __all__ = ["write_csv", "write_geojson", "write_gpkg", "write_xlsx"]
-
-
-def _round_geometries(geoms: np.ndarray, precision: int) -> np.ndarray:
-    return shapely.transform(geoms, lambda c: np.round(c, precision), include_z=True)
 
 
 def _json_column(column: pd.Series) -> list[Any]:
@@ -103,7 +103,7 @@ def write_geojson(
     system = output_system(coord_system, "GeoJSON")
     geoms = lonlat_geometries(gdf, system)
     geoms = shapely.orient_polygons(geoms, exterior_cw=False)
-    geoms = _round_geometries(geoms, int(precision))
+    geoms = round_coordinates(geoms, int(precision))
     coords = shapely.get_coordinates(geoms, include_z=True)
     if not np.isfinite(coords[:, :2]).all():
         raise InputError(
@@ -181,7 +181,12 @@ def write_gpkg(
                     "图层名不能为空。", "Layer names must be non-empty text.", source=path.name
                 )
             require_crs(gdf, f"图层「{name}」 layer '{name}'")
-            pyogrio.write_dataframe(gdf.to_crs(target), tmp, layer=name, driver="GPKG")
+            out = gdf.to_crs(target)
+            # Reprojection can make a nearly self-touching ring cross itself: repair those.
+            out[out.geometry.name] = gpd.GeoSeries(
+                repair_polygonal(out.geometry.to_numpy()), index=out.index, crs=target
+            )
+            pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -196,7 +201,7 @@ def _tabular_frame(
             f"geometry must be 'xy' or 'wkt', not '{geometry}'.",
         )
     system = output_system(coord_system, "CSV/XLSX")
-    geoms = _round_geometries(lonlat_geometries(gdf, system), int(precision))
+    geoms = round_coordinates(lonlat_geometries(gdf, system), int(precision))
     table = _property_columns(gdf)
     present = ~shapely.is_missing(geoms)
     all_points = present.any() and bool(
