@@ -22,12 +22,11 @@ from analysis.colocation import (
     anchor_proximity,
     clq_matrix,
     colocation_quotients,
-    load_park_guidance,
     local_colocation,
     location_quotients,
     park_guidance_fit,
-    park_guidance_from_dict,
 )
+from analysis.standards import load_park_guidance, park_guidance_from_dict
 from geo.errors import InputError
 
 X0, Y0 = 535_000.0, 2_511_000.0  # near 坪山, EPSG:4547 metres
