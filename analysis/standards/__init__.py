@@ -35,15 +35,15 @@ replaces ``:`` by ``_``: ``gfa_fit_chip_fab_m2`` (:func:`fit_column`), and so do
 per-floor flag in the floor table: ``fit_chip_fab`` (:func:`floor_fit_column`);
 :meth:`Standards.fit_key` finds the key serving a firm.
 
-Modules: ``_model`` (the frozen dataclasses and ``with_*`` copies), ``_validate`` (the
-validator), ``_documents`` (far/highrise specs, documents ↔ model), ``_yaml`` (files),
-``_tables`` (editor tables), ``_guidance`` (park guidance), ``_values`` (cell helpers).
+Modules: ``_model`` (the frozen dataclasses and ``with_*`` copies), ``_validate`` (the one
+validator), ``_far`` and ``_highrise`` (the specs of the two documents, document ↔ model),
+``_yaml`` (files), ``_tables`` (editor tables), ``_guidance`` (park guidance), ``_values``
+(cell helpers).
 This module re-exports the public names; import them from ``analysis.standards``.
 """
 
 from __future__ import annotations
 
-from analysis.standards._documents import standards_from_dicts
 from analysis.standards._guidance import (
     ParkGuidance,
     ParkGuide,
@@ -78,6 +78,7 @@ from analysis.standards._yaml import (
     STANDARDS_DIR,
     load_standards,
     save_standards,
+    standards_from_dicts,
 )
 
 __all__ = [

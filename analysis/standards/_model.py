@@ -41,6 +41,8 @@ __all__ = [
     "Standards",
     "fit_column",
     "floor_fit_column",
+    "provenance_dict",
+    "sourced_dict",
 ]
 
 #: Which FAR a parcel gets: the corrected base value, or the zone's upper limit.
@@ -263,8 +265,8 @@ class Standards:
 
     def to_dicts(self) -> tuple[dict, dict]:
         """The standards as the two YAML documents (far, highrise)."""
-        # The document form lives with the parsers, which build this module's classes.
-        from analysis.standards._documents import standards_to_dicts
+        # Imported here: the document modules build this module's classes.
+        from analysis.standards._yaml import standards_to_dicts
 
         return standards_to_dicts(self)
 
@@ -295,7 +297,7 @@ class Standards:
         far: Callable[[dict], None] | None = None,
         highrise: Callable[[dict], None] | None = None,
     ) -> Standards:
-        from analysis.standards._documents import standards_from_dicts
+        from analysis.standards._yaml import standards_from_dicts
 
         far_doc, hr_doc = self.to_dicts()
         if far is not None:
@@ -411,3 +413,20 @@ def _entry(entries: list, field: str, value: str) -> dict:
         f"标准表中没有「{field} = {value}」这一条。",
         f"The standards have no entry with {field} = '{value}'.",
     )
+
+
+def provenance_dict(obj: Sourced | FarRule | PlotSizeBand | FloorBand | ClusterFit) -> dict:
+    """The provenance of an entry as YAML keys, leaving out the empty ones."""
+    out: dict[str, Any] = {}
+    if obj.source is not None:
+        out["source"] = obj.source
+    if obj.assumption:
+        out["assumption"] = True
+    if obj.note is not None:
+        out["note"] = obj.note
+    return out
+
+
+def sourced_dict(s: Sourced) -> dict:
+    """A single sourced figure as YAML: ``{value: …, source: …}``."""
+    return {"value": s.value, **provenance_dict(s)}

@@ -19,11 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.standards._documents import standards_from_dicts
 from analysis.standards._model import DEFINITION_NAMES, Standards
 from analysis.standards._validate import PROVENANCE
 from analysis.standards._values import plain
-from analysis.standards._yaml import load_standards
+from analysis.standards._yaml import load_standards, standards_from_dicts
 from geo.errors import InputError
 from layers.schema import DENSITY_ZONES, LAND_USE
 

@@ -2,19 +2,22 @@
 
 Method: a file is read with ``yaml.safe_load`` (UTF-8); a missing file or broken YAML is an
 :class:`~geo.errors.InputError` naming the file, in Chinese and English. The parsed
-documents then go through the shared validator (:mod:`._validate`) — far.yaml and
-highrise.yaml into one checker, so one error lists the problems of both files. Writing uses
-``yaml.safe_dump`` with Chinese kept readable and keys in document order.
+documents then go through the shared validator (:mod:`._validate`) — far.yaml
+(:mod:`._far`) and highrise.yaml (:mod:`._highrise`) into one checker, so one error lists
+the problems of both files. Writing uses ``yaml.safe_dump`` with Chinese kept readable and
+keys in document order; ``standards_from_dicts(*standards_to_dicts(s)) == s``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from analysis.standards._documents import parse_far, parse_highrise
+from analysis.standards._far import far_to_dict, parse_far
+from analysis.standards._highrise import highrise_to_dict, parse_highrise
 from analysis.standards._model import Standards
 from analysis.standards._validate import Checker
 from geo.errors import InputError
@@ -27,6 +30,8 @@ __all__ = [
     "load_standards",
     "read_yaml",
     "save_standards",
+    "standards_from_dicts",
+    "standards_to_dicts",
 ]
 
 STANDARDS_DIR = Path(__file__).resolve().parents[2] / "data" / "standards"
@@ -90,6 +95,24 @@ def load_standards(
     highrise = parse_highrise(hr_doc, checker.at(highrise_path.name))
     checker.raise_if_any(f"{far_path.name} / {highrise_path.name}")
     return Standards(far=far, highrise=highrise)
+
+
+def standards_from_dicts(
+    far: Mapping, highrise: Mapping, *, source: str = "standards"
+) -> Standards:
+    """Validate two YAML-shaped documents (as :meth:`Standards.to_dicts` gives) into
+    :class:`Standards`; raises :class:`~geo.errors.InputError` naming every problem, like
+    :func:`load_standards`."""
+    checker = Checker()
+    far_table = parse_far(far, checker.at("far"))
+    template = parse_highrise(highrise, checker.at("highrise"))
+    checker.raise_if_any(source)
+    return Standards(far=far_table, highrise=template)
+
+
+def standards_to_dicts(standards: Standards) -> tuple[dict, dict]:
+    """The standards as the two YAML documents (far, highrise), provenance kept."""
+    return far_to_dict(standards.far), highrise_to_dict(standards.highrise)
 
 
 def save_standards(standards: Standards, far_path: str | Path, highrise_path: str | Path) -> None:
