@@ -43,9 +43,16 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from analysis.standards import FAR_MODES, MAX_HEIGHT_CAP_M, Standards, load_standards
-from geo.crs import METRIC_CRS, require_crs
+from analysis.standards import (
+    FAR_MODES,
+    MAX_HEIGHT_CAP_M,
+    Standards,
+    floor_fit_column,
+    load_standards,
+)
+from geo.crs import require_crs, to_metric_geometries
 from geo.errors import InputError
 from layers.schema import DENSITY_ZONES, INDUSTRIAL_LAND_USES, LAND_USE, STATUS
 
@@ -161,7 +168,7 @@ def floor_table(
     )
     fit = _fit_matrix(std)
     for j, entry in enumerate(std.highrise.suitability):
-        table[f"fit_{entry.key.replace(':', '_')}"] = fit[band_idx, j]
+        table[floor_fit_column(entry.key)] = fit[band_idx, j]
     return table
 
 
@@ -408,7 +415,9 @@ def _area_m2(frame: pd.DataFrame) -> np.ndarray:
             )
         require_crs(frame, "地块图层 parcels")
         given = given.copy()
-        given[lacking] = frame.geometry[lacking].to_crs(METRIC_CRS).area.to_numpy()
+        given[lacking] = shapely.area(
+            to_metric_geometries(frame.geometry[lacking].to_numpy(), frame.crs)
+        )
     negative = given < 0
     if negative.any():
         raise InputError(

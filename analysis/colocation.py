@@ -13,7 +13,7 @@ Five measures answer the industrial bureau's questions:
   chain lie within 1, 3, 5 km ("上下游就在身边")?
 
 The park guidance and the supply-chain links come from ``data/standards/park_guidance.yaml``
-(:func:`load_park_guidance`), the single place they are written down.
+(:func:`analysis.standards.load_park_guidance`), the single place they are written down.
 
 All distances are computed in EPSG:4547 (metres) with :class:`scipy.spatial.cKDTree`.
 The k-nearest-neighbour structure is computed once per call and reused across all
@@ -62,25 +62,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import yaml
-from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
-from geo.crs import METRIC_CRS, WGS84, require_crs
+from analysis.standards import ParkGuidance, resolve_park_guidance
+from geo.crs import WGS84, require_crs, to_metric_xy
 from geo.errors import InputError
 from layers.schema import CLUSTER
 from layers.zoning import assign_parks
-
-#: The editable guidance table shipped with the product.
-PARK_GUIDANCE_PATH = (
-    Path(__file__).resolve().parent.parent / "data" / "standards" / "park_guidance.yaml"
-)
 
 COLOCATED = "colocated"
 ISOLATED = "isolated"
@@ -91,235 +84,6 @@ _TIE_ATOL_M = 1e-9
 _P_RTOL = 1e-9
 #: Upper bound on the random numbers held at once by the local permutation test.
 _LOCAL_CHUNK_VALUES = 4_000_000
-
-
-# --------------------------------------------------------------------------------------
-# Park guidance and supply-chain table
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParkGuide:
-    """The guided clusters of one park or belt.
-
-    Attributes
-    ----------
-    park_id : str
-        Id as used in the parks layer and the enterprises' ``park_id`` column.
-    name_zh, name_en : str
-        Display names.
-    clusters : tuple of str
-        Guided :data:`layers.schema.CLUSTER` codes, in plan order.
-    kind : str
-        ``park`` or ``corridor``.
-    source : str or None
-        Where the guidance is written.
-    """
-
-    park_id: str
-    name_zh: str
-    name_en: str
-    clusters: tuple[str, ...]
-    kind: str = "park"
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class ParkGuidance:
-    """Validated contents of ``park_guidance.yaml``.
-
-    Attributes
-    ----------
-    parks : mapping of park_id to ParkGuide
-    supply_chain : mapping of cluster code to tuple of cluster codes
-        For an anchor's cluster, the clusters counted as its supply chain.
-    supply_chain_assumed : mapping of cluster code to bool
-        True where the link is an assumption rather than a sourced fact.
-    source : str
-        The document the guidance follows.
-    """
-
-    parks: Mapping[str, ParkGuide]
-    supply_chain: Mapping[str, tuple[str, ...]]
-    supply_chain_assumed: Mapping[str, bool]
-    source: str = ""
-
-    def guided(self, park_id: str) -> tuple[str, ...]:
-        """Guided cluster codes of ``park_id``; :class:`InputError` if it has no guidance."""
-        if park_id not in self.parks:
-            raise InputError(
-                f"园区「{park_id}」在园区产业导向表 (park_guidance.yaml) 中没有条目，"
-                f"请在 parks 下添加该园区及其导向集群。",
-                f"Park '{park_id}' has no entry in the park guidance table "
-                f"(park_guidance.yaml); add it under 'parks' with its guided clusters.",
-            )
-        return self.parks[park_id].clusters
-
-    def suppliers(self, cluster: str) -> tuple[str, ...]:
-        """Supply-chain clusters of ``cluster`` (empty when none are listed)."""
-        return self.supply_chain.get(cluster, ())
-
-
-def _cluster_code(value: object) -> str | None:
-    """Code for a cluster given as a code or a label (Chinese/English/alias)."""
-    if isinstance(value, str) and value in CLUSTER.codes:
-        return value
-    return CLUSTER.normalise(value)
-
-
-def _code_list(value: object, key: str, problems: list[str]) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        problems.append(f"「{key}」应为集群代码列表 / '{key}' must be a list of cluster codes")
-        return ()
-    codes: list[str] = []
-    for item in value:
-        code = _cluster_code(item)
-        if code is None:
-            problems.append(
-                f"「{key}」含未知集群代码「{item}」，可选：{', '.join(CLUSTER.codes)} / "
-                f"unknown cluster code '{item}' in '{key}'"
-            )
-        elif code not in codes:
-            codes.append(code)
-    return tuple(codes)
-
-
-def park_guidance_from_dict(data: Mapping, *, source: str | None = None) -> ParkGuidance:
-    """Validate a guidance table given as a mapping (the parsed YAML, or the UI's edit).
-
-    Parameters
-    ----------
-    data : mapping
-        With ``parks`` (park_id → {name_zh, name_en, kind, clusters, source}) and
-        ``supply_chain`` (cluster → {suppliers, assumption, note} or a plain list).
-    source : str, optional
-        File name used in error messages.
-
-    Returns
-    -------
-    ParkGuidance
-
-    Raises
-    ------
-    InputError
-        Listing every problem, each naming its key (e.g. ``parks.gaoxin_north.clusters``).
-    """
-    if not isinstance(data, Mapping):
-        raise InputError(
-            "园区产业导向表格式错误：顶层应为包含 parks 与 supply_chain 的映射。",
-            "Malformed park guidance table: the top level must be a mapping with 'parks' "
-            "and 'supply_chain'.",
-            source=source,
-        )
-    problems: list[str] = []
-    raw_parks = data.get("parks")
-    parks: dict[str, ParkGuide] = {}
-    if not isinstance(raw_parks, Mapping) or not raw_parks:
-        problems.append("缺少 parks 表 / missing or empty 'parks' table")
-        raw_parks = {}
-    for park_id, entry in raw_parks.items():
-        key = f"parks.{park_id}"
-        if not isinstance(entry, Mapping):
-            problems.append(f"「{key}」应为映射 / '{key}' must be a mapping")
-            continue
-        if not entry.get("name_zh"):
-            problems.append(f"「{key}」缺少 name_zh / '{key}' has no name_zh")
-        kind = entry.get("kind", "park")
-        if kind not in ("park", "corridor"):
-            problems.append(
-                f"「{key}.kind」应为 park 或 corridor，而非「{kind}」 / '{key}.kind' must be "
-                f"'park' or 'corridor', not '{kind}'"
-            )
-        clusters = _code_list(entry.get("clusters"), f"{key}.clusters", problems)
-        if not clusters and isinstance(entry.get("clusters"), Sequence):
-            problems.append(f"「{key}.clusters」为空 / '{key}.clusters' is empty")
-        parks[str(park_id)] = ParkGuide(
-            park_id=str(park_id),
-            name_zh=str(entry.get("name_zh") or park_id),
-            name_en=str(entry.get("name_en") or entry.get("name_zh") or park_id),
-            clusters=clusters,
-            kind=str(kind),
-            source=entry.get("source"),
-        )
-
-    raw_chain = data.get("supply_chain") or {}
-    chain: dict[str, tuple[str, ...]] = {}
-    assumed: dict[str, bool] = {}
-    if not isinstance(raw_chain, Mapping):
-        problems.append("supply_chain 应为映射 / 'supply_chain' must be a mapping")
-        raw_chain = {}
-    for anchor, entry in raw_chain.items():
-        key = f"supply_chain.{anchor}"
-        code = _cluster_code(anchor)
-        if code is None:
-            problems.append(
-                f"「{key}」不是已知集群代码，可选：{', '.join(CLUSTER.codes)} / "
-                f"'{key}' is not a known cluster code"
-            )
-            continue
-        if isinstance(entry, Mapping):
-            suppliers = _code_list(entry.get("suppliers"), f"{key}.suppliers", problems)
-            is_assumed = bool(entry.get("assumption", False))
-            if not is_assumed and not entry.get("source"):
-                problems.append(
-                    f"「{key}」需注明 source 或 assumption: true / '{key}' needs a "
-                    f"'source' or 'assumption: true'"
-                )
-        else:
-            suppliers = _code_list(entry, key, problems)
-            is_assumed = True
-        chain[code] = tuple(s for s in suppliers if s != code)
-        assumed[code] = is_assumed
-
-    if problems:
-        raise InputError(
-            "园区产业导向表有误，请按下列各项修改。",
-            "The park guidance table has errors; fix the items below.",
-            source=source,
-            details=problems,
-        )
-    return ParkGuidance(
-        parks=MappingProxyType(parks),
-        supply_chain=MappingProxyType(chain),
-        supply_chain_assumed=MappingProxyType(assumed),
-        source=str(data.get("source") or ""),
-    )
-
-
-def load_park_guidance(path: str | Path | None = None) -> ParkGuidance:
-    """Read and validate ``park_guidance.yaml`` (the bundled one when ``path`` is None).
-
-    Raises
-    ------
-    InputError
-        When the file is missing, is not valid YAML, or names an unknown cluster code.
-    """
-    path = Path(path) if path is not None else PARK_GUIDANCE_PATH
-    if not path.exists():
-        raise InputError(
-            f"找不到园区产业导向表 {path}。",
-            f"Park guidance table {path} not found.",
-            source=str(path),
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(
-            f"园区产业导向表不是有效的 YAML：{exc}",
-            f"The park guidance table is not valid YAML: {exc}",
-            source=path.name,
-        ) from exc
-    return park_guidance_from_dict(data, source=path.name)
-
-
-def _resolve_guidance(guidance: ParkGuidance | Mapping | str | Path | None) -> ParkGuidance:
-    if guidance is None:
-        return load_park_guidance()
-    if isinstance(guidance, ParkGuidance):
-        return guidance
-    if isinstance(guidance, (str, Path)):
-        return load_park_guidance(guidance)
-    return park_guidance_from_dict(guidance)
 
 
 # --------------------------------------------------------------------------------------
@@ -368,10 +132,7 @@ def _point_xy_m(points: gpd.GeoDataFrame, what: str) -> np.ndarray:
         )
     # Transforming the coordinate array skips building a reprojected geometry column,
     # which costs more than the neighbour search itself at 100k points.
-    xy = shapely.get_coordinates(geoms)
-    if CRS.from_user_input(points.crs) != CRS.from_user_input(METRIC_CRS):
-        transformer = Transformer.from_crs(points.crs, METRIC_CRS, always_xy=True)
-        xy = np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    xy = to_metric_xy(shapely.get_coordinates(geoms), points.crs)
     if not np.isfinite(xy).all():
         raise InputError(
             f"{what}含无法投影的坐标，请检查坐标系。",
@@ -916,7 +677,7 @@ def park_guidance_fit(
     """
     what = "企业图层 enterprises "
     _require_columns(enterprises, ["cluster", output_col], what)
-    guide = _resolve_guidance(guidance)
+    guide = resolve_park_guidance(guidance)
     labels = _labels(enterprises, "cluster", what)
     output = _weights(enterprises, output_col, what)
     if "park_id" in enterprises.columns:
@@ -1056,7 +817,7 @@ def anchor_proximity(
             f"半径应为正数（米），而非 {radius_m}。",
             f"Radii must be positive numbers of metres, not {radius_m}.",
         )
-    guide = _resolve_guidance(guidance)
+    guide = resolve_park_guidance(guidance)
     if anchors is None:
         _require_columns(enterprises, ["is_anchor"], what)
         anchor_pos = np.flatnonzero(enterprises["is_anchor"].fillna(False).to_numpy(dtype=bool))

@@ -67,14 +67,15 @@ import numpy as np
 import pandas as pd
 
 from analysis.capacity import NO_GROUP, capacity_summary, floor_capacity
-from analysis.colocation import (
-    ParkGuidance,
-    load_park_guidance,
-    park_guidance_fit,
-    park_guidance_from_dict,
-)
+from analysis.colocation import park_guidance_fit
 from analysis.contiguity import contiguous_blocks
-from analysis.standards import FAR_MODES, Standards, load_standards
+from analysis.standards import (
+    FAR_MODES,
+    ParkGuidance,
+    Standards,
+    load_standards,
+    resolve_park_guidance,
+)
 from geo.errors import InputError
 from layers.schema import INDUSTRIAL_LAND_USES, STATUS
 
@@ -300,7 +301,7 @@ def scenario_indicators(
                 f"{name} must be one of {', '.join(FAR_MODES)}, got {mode!r}.",
             )
     std = standards if standards is not None else load_standards()
-    guide = _guidance(guidance)
+    guide = resolve_park_guidance(guidance)
     parcels = layers.parcels
     park_ids = (
         [str(p) for p in layers.parks["park_id"]]
@@ -334,14 +335,6 @@ def scenario_indicators(
         "highrise_far_mode": highrise_far_mode,
     }
     return Indicators(contiguity, capacity, by_cluster, fit, result, settings)
-
-
-def _guidance(guidance: ParkGuidance | Mapping | str | Path | None) -> ParkGuidance:
-    if isinstance(guidance, ParkGuidance):
-        return guidance
-    if guidance is None or isinstance(guidance, str | Path):
-        return load_park_guidance(guidance)
-    return park_guidance_from_dict(guidance)
 
 
 def _status_codes(statuses: Iterable[str], name: str) -> tuple[str, ...]:

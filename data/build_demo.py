@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analysis.colocation import load_park_guidance  # noqa: E402
+from analysis.standards import load_park_guidance  # noqa: E402
 from geo.crs import METRIC_CRS, WGS84  # noqa: E402
 from layers.catalog import DEMO_DEM, DEMO_GPKG, DEMO_SOURCE  # noqa: E402
 from layers.schema import CLUSTER  # noqa: E402

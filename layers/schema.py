@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from geo.crs import METRIC_CRS, WGS84
+from geo.crs import WGS84, to_metric_geometries
 from geo.errors import InputError
 
 __all__ = [
@@ -720,7 +721,7 @@ def _clean_text(value: object) -> str:
 
 
 def _complete_parcels(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    area = gdf.geometry.to_crs(METRIC_CRS).area.to_numpy()
+    area = shapely.area(to_metric_geometries(gdf.geometry.to_numpy(), gdf.crs))
     if "area_m2" not in gdf.columns or gdf["area_m2"].isna().any():
         given = gdf["area_m2"] if "area_m2" in gdf.columns else pd.Series(np.nan, index=gdf.index)
         gdf["area_m2"] = given.fillna(pd.Series(area, index=gdf.index)).astype(float)

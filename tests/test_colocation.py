@@ -22,11 +22,9 @@ from analysis.colocation import (
     anchor_proximity,
     clq_matrix,
     colocation_quotients,
-    load_park_guidance,
     local_colocation,
     location_quotients,
     park_guidance_fit,
-    park_guidance_from_dict,
 )
 from geo.errors import InputError
 
@@ -453,38 +451,8 @@ def test_lq_known_answers():
 
 
 # ---------------------------------------------------------------------------------------
-# Guidance table and fit
+# Guidance fit (the guidance table itself is tested in test_standards.py)
 # ---------------------------------------------------------------------------------------
-
-
-def test_bundled_guidance_matches_the_plan_table():
-    guide = load_park_guidance()
-    assert guide.guided("jinsha_bihu") == ("pharma", "car", "chip")
-    assert guide.guided("gaoxin_north") == ("car", "equipment")
-    assert guide.guided("gaoxin_south") == ("chip", "ai", "energy")
-    assert guide.guided("corridor") == ("ai", "cellgene", "photonics", "lowalt")
-    assert guide.parks["corridor"].kind == "corridor"
-    assert set(guide.suppliers("car")) == {"equipment", "energy", "chip", "ai"}
-    assert all(guide.supply_chain_assumed.values())
-    assert "十五五" in guide.source
-    with pytest.raises(InputError, match="nowhere"):
-        guide.guided("nowhere")
-
-
-def test_guidance_validation_names_the_key():
-    data = {
-        "parks": {"p1": {"name_zh": "一园", "clusters": ["car", "flying_cars"]}},
-        "supply_chain": {"car": {"suppliers": ["chip"], "assumption": True}, "spaceships": ["car"]},
-    }
-    with pytest.raises(InputError) as err:
-        park_guidance_from_dict(data)
-    text = str(err.value)
-    assert "parks.p1.clusters" in text and "flying_cars" in text
-    assert "supply_chain.spaceships" in text
-    labelled = park_guidance_from_dict(
-        {"parks": {"p1": {"name_zh": "一园", "clusters": ["智能网联汽车", "芯片"]}}}
-    )
-    assert labelled.guided("p1") == ("car", "chip")
 
 
 def _fit_layers():

@@ -1,9 +1,11 @@
-"""Standards tables: defaults as documented, validation naming the broken key, round trips."""
+"""Standards tables and park guidance: defaults as documented, validation naming the broken
+key, round trips."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import importlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -13,12 +15,18 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import analysis.standards
 from analysis.standards import (
     FAR_YAML,
     HIGHRISE_YAML,
+    PARK_GUIDANCE_YAML,
     Standards,
     fit_column,
+    floor_fit_column,
+    load_park_guidance,
     load_standards,
+    park_guidance_from_dict,
+    resolve_park_guidance,
     save_standards,
     standards_from_tables,
 )
@@ -118,6 +126,8 @@ def test_fit_key_falls_back_from_sub_type_to_cluster(default: Standards) -> None
 def test_fit_column_names() -> None:
     assert fit_column("chip") == "gfa_fit_chip_m2"
     assert fit_column("chip:fab") == "gfa_fit_chip_fab_m2"
+    assert floor_fit_column("chip") == "fit_chip"
+    assert floor_fit_column("car:vehicle_assembly") == "fit_car_vehicle_assembly"
 
 
 def test_standards_are_frozen(default: Standards) -> None:
@@ -344,3 +354,111 @@ def test_valid_edits_survive_the_table_round_trip(base, factor, height) -> None:
     rule = edited.far.rule("W")
     assert all(u >= b for u, b in zip(rule.upper_by_zone, rule.base_by_zone, strict=True))
     assert standards_from_tables(copy.deepcopy(edited.to_tables()), base=edited) == edited
+
+
+# ---------------------------------------------------------------- park guidance
+
+
+def test_bundled_guidance_matches_the_plan_table():
+    guide = load_park_guidance()
+    assert guide.guided("jinsha_bihu") == ("pharma", "car", "chip")
+    assert guide.guided("gaoxin_north") == ("car", "equipment")
+    assert guide.guided("gaoxin_south") == ("chip", "ai", "energy")
+    assert guide.guided("corridor") == ("ai", "cellgene", "photonics", "lowalt")
+    assert guide.parks["corridor"].kind == "corridor"
+    assert set(guide.suppliers("car")) == {"equipment", "energy", "chip", "ai"}
+    assert all(guide.supply_chain_assumed.values())
+    assert "十五五" in guide.source
+    with pytest.raises(InputError, match="nowhere"):
+        guide.guided("nowhere")
+
+
+def test_guidance_validation_names_the_key():
+    data = {
+        "parks": {"p1": {"name_zh": "一园", "clusters": ["car", "flying_cars"]}},
+        "supply_chain": {"car": {"suppliers": ["chip"], "assumption": True}, "spaceships": ["car"]},
+    }
+    with pytest.raises(InputError) as err:
+        park_guidance_from_dict(data)
+    text = str(err.value)
+    assert "parks.p1.clusters" in text and "flying_cars" in text
+    assert "supply_chain.spaceships" in text
+    labelled = park_guidance_from_dict(
+        {"parks": {"p1": {"name_zh": "一园", "clusters": ["智能网联汽车", "芯片"]}}}
+    )
+    assert labelled.guided("p1") == ("car", "chip")
+
+
+def test_guidance_lists_every_problem_at_once(tmp_path: Path) -> None:
+    data = yaml.safe_load(PARK_GUIDANCE_YAML.read_text(encoding="utf-8"))
+    data["parks"]["gaoxin_north"]["kind"] = "zone"
+    data["parks"]["gaoxin_south"]["clusters"] = []
+    data["parks"]["corridor"]["plan_txt"] = "typo"
+    del data["supply_chain"]["car"]["assumption"]
+    with pytest.raises(InputError) as err:
+        park_guidance_from_dict(data, source="park_guidance.yaml")
+    keys = [d.split("」", 1)[0].lstrip("「") for d in err.value.details]
+    assert keys == [
+        "parks.gaoxin_north.kind",
+        "parks.gaoxin_south.clusters",
+        "parks.corridor.plan_txt",
+        "supply_chain.car",
+    ]
+    lines = str(err.value).splitlines()
+    assert _CHINESE.search(lines[0]) and "4" in lines[0]
+    assert "4 problem(s)" in lines[1]
+
+
+def test_guidance_parks_need_no_source_but_links_do() -> None:
+    plain = park_guidance_from_dict({"parks": {"p1": {"name_zh": "一园", "clusters": ["ai"]}}})
+    assert plain.parks["p1"].kind == "park" and plain.parks["p1"].name_en == "一园"
+    listed = park_guidance_from_dict(
+        {"parks": {"p1": {"name_zh": "一园", "clusters": ["ai"]}}, "supply_chain": {"ai": ["chip"]}}
+    )
+    assert listed.suppliers("ai") == ("chip",) and listed.supply_chain_assumed["ai"] is True
+    with pytest.raises(InputError, match=r"supply_chain\.ai"):
+        park_guidance_from_dict(
+            {
+                "parks": {"p1": {"name_zh": "一园", "clusters": ["ai"]}},
+                "supply_chain": {"ai": {"suppliers": ["chip"]}},
+            }
+        )
+
+
+def test_guidance_file_missing_or_broken(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        load_park_guidance(tmp_path / "nope.yaml")
+    bad = tmp_path / "park_guidance.yaml"
+    bad.write_text("parks: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError, match="YAML"):
+        load_park_guidance(bad)
+
+
+def test_guidance_is_resolved_from_any_form(tmp_path: Path) -> None:
+    bundled = load_park_guidance()
+    assert resolve_park_guidance(None) == bundled
+    assert resolve_park_guidance(bundled) is bundled
+    assert resolve_park_guidance(PARK_GUIDANCE_YAML) == bundled
+    mapping = {"parks": {"p1": {"name_zh": "一园", "clusters": ["ai"]}}}
+    assert resolve_park_guidance(mapping).guided("p1") == ("ai",)
+
+
+# ---------------------------------------------------------------- package layout
+
+
+def test_every_standards_module_declares_its_public_names() -> None:
+    for name in analysis.standards.__all__:
+        assert hasattr(analysis.standards, name), name
+    for module in (
+        "_far",
+        "_guidance",
+        "_highrise",
+        "_model",
+        "_tables",
+        "_validate",
+        "_values",
+        "_yaml",
+    ):
+        mod = importlib.import_module(f"analysis.standards.{module}")
+        assert mod.__doc__ and "Method" in mod.__doc__, module
+        assert all(hasattr(mod, n) for n in mod.__all__), module

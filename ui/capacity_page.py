@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.capacity import NO_GROUP, TOTAL, capacity_summary, floor_table
-from analysis.standards import Standards, standards_from_tables
+from analysis.standards import Standards, floor_fit_column, standards_from_tables
 from geo.errors import InputError
 from layers import map as lmap
 from layers.schema import DENSITY_ZONES, LAND_USE
@@ -488,7 +488,7 @@ with floors_box:
     bands = {b.key: w.band_label(b) for b in standards.highrise.bands}
     fit_cols = [c for c in table.columns if c.startswith("fit_")]
     fit_names = {
-        f"fit_{e.key.replace(':', '_')}": w.fit_key_label(e.key, standards)
+        floor_fit_column(e.key): w.fit_key_label(e.key, standards)
         for e in standards.highrise.suitability
     }
     shown = pd.DataFrame(
