@@ -21,6 +21,7 @@ import shapely
 
 from geo.crs import WGS84, to_metric_geometries
 from geo.errors import InputError
+from geo.values import is_blank
 
 __all__ = [
     "BARRIER_KINDS",
@@ -442,18 +443,7 @@ def _to_bool(series: pd.Series) -> tuple[pd.Series, list[int]]:
 
 
 def _is_blank(series: pd.Series) -> np.ndarray:
-    values = series.to_numpy(dtype=object)
-    return np.array(
-        [
-            v is None
-            or (isinstance(v, float) and np.isnan(v))
-            or (isinstance(v, str) and not v.strip())
-            or v is pd.NA
-            or v is pd.NaT
-            for v in values
-        ],
-        dtype=bool,
-    )
+    return np.fromiter((is_blank(v) for v in series.to_numpy(dtype=object)), bool, len(series))
 
 
 @dataclass(frozen=True)

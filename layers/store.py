@@ -39,7 +39,6 @@ Safety
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 import struct
@@ -55,6 +54,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InputError
+from geo.values import json_value
 from layers.scenario import (
     EDIT_KINDS,
     Edit,
@@ -749,17 +749,4 @@ def _edit_row(scenario_id: str, seq: int, edit: Edit) -> tuple:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(_plain(value), ensure_ascii=False, allow_nan=False, sort_keys=True)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe copy: numpy scalars to Python, NaN to None."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return json.dumps(json_value(value), ensure_ascii=False, allow_nan=False, sort_keys=True)
