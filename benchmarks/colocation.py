@@ -14,7 +14,7 @@ Timed (best of ``--repeat`` runs):
 - global CLQ matrix with ``--permutations`` relabellings (p-values), timed separately;
 - one local CLQ A→B with ``--permutations`` conditional permutations.
 
-The anchor is the plain double-loop implementation from tests/test_colocation.py (the
+The anchor is the plain double-loop implementation in benchmarks/clq_loops.py (the
 reference the tests check against) on ``--ref-n`` points, with the same permutations; the
 vectorised code runs on the same small set for a like-for-like ratio, and the results are
 compared.
@@ -34,8 +34,8 @@ import numpy as np
 from pyproj import Transformer
 
 from analysis.colocation import colocation_quotients, local_colocation
+from benchmarks.clq_loops import loop_global, loop_local
 from layers.schema import CLUSTER
-from tests.test_colocation import loop_global, loop_local
 
 TARGET_S = 10.0
 CENTRE_M = (538_000.0, 2_513_000.0)  # ≈ 114.37 E, 22.72 N in EPSG:4547

@@ -4,7 +4,7 @@ Run from the repository root::
 
     python benchmarks/contiguity.py --n 100000
 
-Both methods get the same jittered grid (``tests/parcel_grids.py``): branch-road gaps of
+Both methods get the same jittered grid (``benchmarks/layouts.py``): branch-road gaps of
 9.2–15.8 m inside blocks, trunk-road gaps of 39.2–60.8 m between them. The anchor is
 ``libpysal.graph.Graph.build_fuzzy_contiguity(buffer=tolerance/2)`` plus its component
 labels: each parcel grown by half the tolerance, so two grown parcels meet exactly when
@@ -30,8 +30,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis.contiguity import contiguous_blocks
+from benchmarks.layouts import parcel_grid
 from geo.crs import to_metric
-from tests.parcel_grids import parcel_grid
 
 
 def same_partition(a: np.ndarray, b: np.ndarray) -> bool:

@@ -20,9 +20,9 @@ from analysis.contiguity import (
     contiguous_blocks,
     effective_mesh_size_ha,
 )
+from benchmarks.layouts import parcel_grid
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import InputError
-from tests.parcel_grids import parcel_grid
 
 #: A point in 坪山 in EPSG:4547; layouts are drawn in metres from here.
 X0, Y0 = 535_000.0, 2_511_000.0

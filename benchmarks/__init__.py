@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic data and reference implementations they share with tests."""
