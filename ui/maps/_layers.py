@@ -80,11 +80,11 @@ class DataLayer(folium.map.Layer):
             }
         });
         {% if this.url %}
+        {# Fetches run at once; features are added in the order the layers were added (one
+           queue per map), since the canvas draws features in the order they are added. #}
         (function(layer, map) {
             var data = fetch({{ this.url|tojson }}).then(function(r) { return r.json(); })
                 .catch(function(error) { console.error(error); return null; });
-            // Features are added in the order the layers were added, whatever order the
-            // fetches end in: the canvas draws them in that order.
             map._psQueue = (map._psQueue || Promise.resolve()).then(function() { return data; })
                 .then(function(json) {
                     if (json !== null) { layer.addData(json); layer.fire("ps:loaded"); }
