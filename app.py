@@ -2,16 +2,10 @@
 
 import streamlit as st
 
-from layers.map import BASEMAPS
-from ui.common import (
-    BASEMAP_KEY,
-    LANG_KEY,
-    TIANDITU_KEY,
-    labeller,
-    startup_notice,
-    t,
-)
-from ui.resources import prune_static_cache
+from ui.cache import prune_static_cache
+from ui.common import BASEMAP_KEY, TIANDITU_KEY, startup_notice
+from ui.i18n import LANG_KEY, LANGUAGES, labeller, t
+from ui.maps import BASEMAPS
 
 st.set_page_config(page_title="坪山产业空间规划工具", layout="wide")
 prune_static_cache()
@@ -19,8 +13,8 @@ prune_static_cache()
 with st.sidebar:
     st.radio(
         "语言 Language",
-        options=["zh", "en"],
-        format_func={"zh": "中文", "en": "English"}.get,
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.get,
         key=LANG_KEY,
         horizontal=True,
     )

@@ -38,7 +38,7 @@ from layers.catalog import DEMO_DEM, DEMO_GPKG, load_demo  # noqa: E402
 from layers.schema import LAYER_KINDS  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_app  # noqa: E402
 from tests.e2e.test_browser import map_counts  # noqa: E402
-from ui.resources import DATA_ENV, DEM_ENV  # noqa: E402
+from ui.cache import DATA_ENV, DEM_ENV  # noqa: E402
 
 DEMO_TARGET_S = 3.0
 LARGE_TARGET_S = 5.0

@@ -22,8 +22,6 @@ import numpy as np
 __all__ = ["loop_global", "loop_local", "loop_neighbours"]
 
 
-
-
 def loop_neighbours(xy, k):
     """For each i: list of (distance, j), nearest first, k nearest plus ties, j ≠ i."""
     n = len(xy)

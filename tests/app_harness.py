@@ -13,7 +13,7 @@ from unittest import mock
 
 from streamlit.testing.v1 import AppTest
 
-from layers.map import DataLayer
+from ui.maps import DataLayer
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 

@@ -3,7 +3,7 @@
 import json
 
 from tests.app_harness import app
-from ui.resources import STATIC_CACHE
+from ui.static_cache import STATIC_CACHE
 
 PAGE = "ui/contiguity_page.py"
 

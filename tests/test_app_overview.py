@@ -4,7 +4,7 @@ import json
 
 from layers.catalog import load_demo
 from tests.app_harness import app
-from ui.resources import STATIC_CACHE
+from ui.static_cache import STATIC_CACHE
 
 DEMO = load_demo()
 N_PARCELS = len(DEMO.parcels)

@@ -136,7 +136,24 @@ def test_a_merged_parcel_takes_its_park_by_the_same_rule():
 
 # --- one field validator -----------------------------------------------------------------
 
-YES_NO = ["是", "否", "真", "假", "t", "f", "yes", "no", "Y", "N", "1", "0", "规上", "规下", True, 0]
+YES_NO = [
+    "是",
+    "否",
+    "真",
+    "假",
+    "t",
+    "f",
+    "yes",
+    "no",
+    "Y",
+    "N",
+    "1",
+    "0",
+    "规上",
+    "规下",
+    True,
+    0,
+]
 
 
 @pytest.mark.parametrize("value", YES_NO)
@@ -213,7 +230,11 @@ def test_one_value_and_a_column_are_judged_alike(field, value):
         return
     assert not problems
     expected = column.iloc[0]
-    if expected is None or expected is pd.NA or (isinstance(expected, float) and expected != expected):
+    if (
+        expected is None
+        or expected is pd.NA
+        or (isinstance(expected, float) and expected != expected)
+    ):
         assert single is None
     else:
         assert single == expected

@@ -12,7 +12,7 @@ import pytest
 
 from layers.catalog import load_demo
 from tests.app_harness import app
-from ui.resources import DATA_ENV, startup_layers
+from ui.cache import DATA_ENV, startup_layers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +56,7 @@ def test_preload_leaves_the_map_component_to_the_server():
     # so the preload must not import streamlit_folium (nor anything importing it).
     code = (
         "import sys, ui.serve as s; seconds = s.warm_up(); "
-        "from ui.resources import startup_layers; layers, problem = startup_layers(); "
+        "from ui.cache import startup_layers; layers, problem = startup_layers(); "
         "assert problem is None and layers.is_demo; "
         "assert 'geopandas' in sys.modules and 'rasterio' in sys.modules; "
         "print('streamlit_folium' in sys.modules, seconds > 0)"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-import ui.resources as common
+import ui.static_cache as common
 
 
 def test_publish_is_content_addressed_and_reuse_refreshes_the_file(tmp_path, monkeypatch):

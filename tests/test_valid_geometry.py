@@ -73,9 +73,9 @@ def test_rounding_keeps_a_thin_spike_valid():
 
 # --- contiguity blocks over random layouts -------------------------------------------------
 
-rect = st.tuples(
-    st.integers(0, 30), st.integers(0, 30), st.integers(1, 8), st.integers(1, 8)
-).map(lambda t: (t[0] * 10.0, t[1] * 10.0, t[0] * 10.0 + t[2] * 10.0, t[1] * 10.0 + t[3] * 10.0))
+rect = st.tuples(st.integers(0, 30), st.integers(0, 30), st.integers(1, 8), st.integers(1, 8)).map(
+    lambda t: (t[0] * 10.0, t[1] * 10.0, t[0] * 10.0 + t[2] * 10.0, t[1] * 10.0 + t[3] * 10.0)
+)
 
 
 def layout(rects, crs=WGS84) -> gpd.GeoDataFrame:

@@ -8,23 +8,25 @@ import streamlit as st
 from analysis.capacity import NO_GROUP, TOTAL, capacity_summary, floor_table
 from analysis.standards import Standards, floor_fit_column, standards_from_tables
 from geo.errors import InputError
-from layers import map as lmap
 from layers.schema import DENSITY_ZONES, LAND_USE
-from ui import widgets as w
+from ui import cache, maps
 from ui.charts import stacked_bars
 from ui.common import (
     current_layers,
     demo_banner,
     display_system,
     gcj02_notice,
-    labeller,
-    lang,
     new_map,
+    park_name,
     publish_result,
     show_input_error,
     show_map,
-    t,
 )
+from ui.i18n import band_label, cluster_label, fit_key_label, labeller, lang, t
+from ui.widgets import choice
+
+#: The city's yearly 工业上楼 programme, m² (深府函〔2023〕20号: ≥ 2,000万 m² a year, 5 years).
+CITY_PROGRAMME_M2_PER_YEAR = 20_000_000.0
 
 STD_KEY = "cap_std"  # the standards in force (last valid edit)
 BASE_KEY = "cap_std_base"  # what the editors start from
@@ -56,8 +58,13 @@ SETTING_LABELS = {
 }
 
 
+def wan_m2(value_m2: float) -> str:
+    """Floor area as 万 m² (10⁴ m²) text."""
+    return f"{value_m2 / 1e4:,.1f}"
+
+
 def _reset_standards() -> None:
-    default = w.default_standards()
+    default = cache.default_standards()
     st.session_state[STD_KEY] = default
     st.session_state[BASE_KEY] = default
     st.session_state[GEN_KEY] = st.session_state.get(GEN_KEY, 0) + 1
@@ -156,7 +163,7 @@ def _editor_frame(name: str, table: pd.DataFrame) -> pd.DataFrame:
     if name == "settings":
         frame.insert(2, LABEL, [t(*SETTING_LABELS.get(k, (k, k))) for k in frame["key"]])
     elif name == "suitability":
-        frame["cluster"] = [w.cluster_label(c) for c in frame["cluster"]]
+        frame["cluster"] = [cluster_label(c) for c in frame["cluster"]]
     elif name == "far" and lang() == "en":
         frame["label_zh"] = [LAND_USE.label(c, "en") for c in frame["land_use"]]
     return frame
@@ -278,7 +285,7 @@ if layers.parcels is None:
 
 with params_box:
     c1, c2, c3 = st.columns([1.1, 1.2, 1.2])
-    far_mode = w.choice(
+    far_mode = choice(
         c1.radio,
         t("容积率取值", "FAR used"),
         ["upper", "base"],
@@ -290,7 +297,7 @@ with params_box:
             }
         ),
     )
-    scenario = w.choice(
+    scenario = choice(
         c2.radio,
         t("改造范围（情景）", "Parcels rebuilt (scenario)"),
         ["default", "all"],
@@ -325,7 +332,7 @@ with params_box:
         if uniform
         else None
     )
-    color_by = w.choice(
+    color_by = choice(
         c5.radio,
         t("地块着色", "Colour parcels by"),
         ["gfa_increment_m2", "gfa_max_m2"],
@@ -340,11 +347,11 @@ with params_box:
     )
 
 fingerprint = layers.fingerprint("parcels", "parks")
-std_key = w.standards_key(standards)
+std_key = cache.standards_key(standards)
 params = (far_mode, coverage, float(height_cap_m), scenario)
 try:
     with st.spinner(t("正在计算工业上楼容量…", "Computing floor capacity…")):
-        result = w.capacity_result(fingerprint, std_key, *params, layers, standards)
+        result = cache.capacity_result(fingerprint, std_key, *params, layers, standards)
         summary = capacity_summary(result, standards=standards)
         by_cluster = capacity_summary(result, by_cluster=True, standards=standards)
 except InputError as exc:
@@ -361,16 +368,16 @@ with metrics_box:
     m1.metric(t("改造地块数", "Parcels rebuilt"), f"{int(summary['n_redeveloped'].sum()):,}")
     m2.metric(
         t("可建总建筑面积 (万 m²)", "Maximum GFA (10⁴ m²)"),
-        w.wan_m2(gfa_max),
+        wan_m2(gfa_max),
         help=t(
-            f"工业用地现状建筑面积 {w.wan_m2(gfa_now)} 万 m²。",
-            f"Current GFA of the industrial land: {w.wan_m2(gfa_now)} × 10⁴ m².",
+            f"工业用地现状建筑面积 {wan_m2(gfa_now)} 万 m²。",
+            f"Current GFA of the industrial land: {wan_m2(gfa_now)} × 10⁴ m².",
         ),
     )
-    m3.metric(t("新增建筑面积 (万 m²)", "GFA increment (10⁴ m²)"), w.wan_m2(increment))
+    m3.metric(t("新增建筑面积 (万 m²)", "GFA increment (10⁴ m²)"), wan_m2(increment))
     m4.metric(
         t("相当于全市一年工业上楼计划", "Share of city's yearly target"),
-        f"{increment / w.CITY_PROGRAMME_M2_PER_YEAR:.1%}",
+        f"{increment / CITY_PROGRAMME_M2_PER_YEAR:.1%}",
         help=t(
             "深圳每年建设工业上楼厂房 2,000 万 m²，连续 5 年（深府函〔2023〕20号）。",
             "Shenzhen builds 20 million m² of high-rise factory space a year for five years "
@@ -389,16 +396,16 @@ with metrics_box:
 with map_box:
     gcj02_notice()
     with st.spinner(t("正在生成地图…", "Building the map…")):
-        payload, url, bins = w.capacity_payload(
+        payload, url, bins = cache.capacity_payload(
             fingerprint, std_key, params, color_by, lang(), display_system(), layers, standards
         )
     m = new_map(layers)
-    lmap.add_geojson(
+    maps.add_geojson(
         m,
         payload,
-        lmap.tr("parcels", lang()),
+        maps.tr("parcels", lang()),
         url=url,
-        tooltip_fields=lmap.tooltip_pairs(w.CAPACITY_TOOLTIP, lang()),
+        tooltip_fields=maps.tooltip_pairs(maps.CAPACITY_TOOLTIP, lang()),
     )
     title = (
         t("新增建筑面积 (万 m²)", "GFA increment (10⁴ m²)")
@@ -410,13 +417,13 @@ with map_box:
         if color_by == "gfa_increment_m2"
         else t("非工业 / 无建筑", "non-industrial / none")
     )
-    lmap.add_legends(m, [(title, w.bins_legend(bins, none_label=none_label))])
+    maps.add_legends(m, [(title, maps.bins_legend(bins, none_label=none_label))])
     show_map(m, key="capacity_map", returned_objects=[])
 
 with summary_box:
     unit = t("万 m²", "10⁴ m²")
     st.subheader(t("各园区容量", "Capacity per park"))
-    parks = [w.park_name(p, layers) for p in summary["park_id"]]
+    parks = [park_name(p, layers) for p in summary["park_id"]]
     park_col = t("园区", "Park")
     table = pd.DataFrame(
         {
@@ -455,9 +462,9 @@ with summary_box:
 
     st.subheader(t("各产业集群可用楼层面积", "Floor area usable per cluster"))
     groups = [c for c in by_cluster.columns if c not in ("label_zh", TOTAL)]
-    labels = [w.fit_key_label(k, standards) for k in by_cluster.index]
+    labels = [fit_key_label(k, standards) for k in by_cluster.index]
     cluster_table = by_cluster[groups] / 1e4
-    cluster_table.columns = [w.park_name(g if g != NO_GROUP else None, layers) for g in groups]
+    cluster_table.columns = [park_name(g if g != NO_GROUP else None, layers) for g in groups]
     total_col = t("合计", "total")
     cluster_table.insert(0, total_col, (by_cluster[TOTAL] / 1e4).to_numpy())
     cluster_table.index = pd.Index(labels, name=t("产业集群", "cluster"))
@@ -485,10 +492,10 @@ with summary_box:
 
 with floors_box:
     table = floor_table(standards, height_cap_m=float(height_cap_m))
-    bands = {b.key: w.band_label(b) for b in standards.highrise.bands}
+    bands = {b.key: band_label(b) for b in standards.highrise.bands}
     fit_cols = [c for c in table.columns if c.startswith("fit_")]
     fit_names = {
-        floor_fit_column(e.key): w.fit_key_label(e.key, standards)
+        floor_fit_column(e.key): fit_key_label(e.key, standards)
         for e in standards.highrise.suitability
     }
     shown = pd.DataFrame(

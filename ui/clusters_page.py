@@ -11,25 +11,33 @@ import streamlit as st
 
 from analysis import colocation as co
 from geo.errors import InputError
-from layers import map as lmap
 from layers.schema import CLUSTER
-from ui import widgets as w
+from ui import cache, maps
 from ui.common import (
     add_parcels,
-    code_labeller,
     current_layers,
     demo_banner,
     display_system,
     gcj02_notice,
-    labeller,
-    lang,
     new_map,
+    park_name,
     publish_result,
     show_input_error,
     show_map,
-    t,
 )
+from ui.i18n import (
+    cluster_label,
+    cluster_list_label,
+    code_labeller,
+    labeller,
+    lang,
+    t,
+    tally_label,
+)
+from ui.widgets import choice
 
+#: Significance level of the permutation tests (global and local co-location): passed to
+#: the analysis, which marks a quotient co-located or isolated when its p-value is below it.
 ALPHA = 0.05
 
 layers = current_layers()
@@ -63,7 +71,7 @@ st.caption(
     )
 )
 try:
-    fit = w.guidance_fit(fingerprint, layers)
+    fit = cache.guidance_fit(fingerprint, layers)
 except InputError as exc:
     show_input_error(exc)
 else:
@@ -71,17 +79,17 @@ else:
     share_cols = (t("符合度（企业数）", "Fit (count)"), t("符合度（产值）", "Fit (output)"))
     fit_table = pd.DataFrame(
         {
-            park_col: [w.park_name(p, layers) for p in fit["park_id"]],
+            park_col: [park_name(p, layers) for p in fit["park_id"]],
             t("企业数", "Firms"): fit["n_enterprises"],
             t("导向集群企业数", "In guided clusters"): fit["n_guided"],
             share_cols[0]: fit["fit_share_count"],
             t("产值（亿元）", "Output (100M CNY)"): (fit["output_10k_cny"] / 1e4).round(1),
             share_cols[1]: fit["fit_share_output"],
             t("导向集群", "Guided clusters"): [
-                w.cluster_list_label(g) for g in fit["guided_clusters"]
+                cluster_list_label(g) for g in fit["guided_clusters"]
             ],
             t("非导向集群（企业数）", "Other clusters (firms)"): [
-                w.tally_label(x) for x in fit["unguided_clusters"]
+                tally_label(x) for x in fit["unguided_clusters"]
             ],
         }
     )
@@ -102,7 +110,7 @@ else:
 # --------------------------------------------------------------------------- LQ
 
 st.subheader(t("区位熵（LQ）", "Location quotients (LQ)"))
-weight = w.choice(
+weight = choice(
     st.radio,
     t("计算口径", "Measured by"),
     ["count", "output"],
@@ -111,14 +119,16 @@ weight = w.choice(
     horizontal=True,
 )
 try:
-    lq = w.location_quotients(fingerprint, None if weight == "count" else "output_10k_cny", layers)
+    lq = cache.location_quotients(
+        fingerprint, None if weight == "count" else "output_10k_cny", layers
+    )
 except InputError as exc:
     show_input_error(exc)
 else:
     # Clusters down, parks across: eleven clusters fit the page height, not its width.
     heat = lq.T.copy()
-    heat.index = pd.Index([w.cluster_label(c) for c in heat.index], name=t("产业集群", "cluster"))
-    heat.columns = [w.park_name(p, layers) for p in lq.index]
+    heat.index = pd.Index([cluster_label(c) for c in heat.index], name=t("产业集群", "cluster"))
+    heat.columns = [park_name(p, layers) for p in lq.index]
     st.dataframe(
         heat.style.background_gradient(cmap="RdBu_r", vmin=0.0, vmax=2.0, axis=None).format(
             "{:.2f}", na_rep="—"
@@ -177,9 +187,9 @@ if single:
     st.info(
         t(
             f"以下集群只有 1 家企业，无法计算共位商，已从矩阵和局部分析中排除："
-            f"{w.cluster_list_label(single)}。",
+            f"{cluster_list_label(single)}。",
             f"These clusters have a single firm, so their co-location quotient is undefined; they "
-            f"are left out of the matrix and the local analysis: {w.cluster_list_label(single)}.",
+            f"are left out of the matrix and the local analysis: {cluster_list_label(single)}.",
         ),
         icon=":material/info:",
     )
@@ -192,14 +202,16 @@ if len(usable) < 1:
 else:
     try:
         with st.spinner(t("正在计算共位商与置换检验…", "Computing co-location quotients…")):
-            clq = w.colocation_table(fingerprint, k, permutations, seed, tuple(usable), layers)
+            clq = cache.colocation_table(
+                fingerprint, k, permutations, seed, ALPHA, tuple(usable), layers
+            )
     except InputError as exc:
         show_input_error(exc)
 
 if clq is not None:
     data = clq.copy()
-    data["a_label"] = [w.cluster_label(c) for c in data["category_a"]]
-    data["b_label"] = [w.cluster_label(c) for c in data["category_b"]]
+    data["a_label"] = [cluster_label(c) for c in data["category_a"]]
+    data["b_label"] = [cluster_label(c) for c in data["category_b"]]
     significant = data["colocation_type"].isin([co.COLOCATED, co.ISOLATED]).to_numpy()
     data["significant"] = significant
     data["text"] = [
@@ -207,7 +219,7 @@ if clq is not None:
         for v, s in zip(data["clq"], significant, strict=True)
     ]
     data["dark"] = (data["clq"] - 1).abs() > 1.0
-    order = [w.cluster_label(c) for c in usable]
+    order = [cluster_label(c) for c in usable]
     top = float(np.nanmax(data["clq"].to_numpy(dtype=float))) if len(data) else 2.0
     # Axis titles are replaced by the chart title: beside long rotated labels they overlap.
     base = alt.Chart(data).encode(
@@ -281,7 +293,7 @@ if len(usable) >= 1:
     default_a = "car" if "car" in usable else usable[0]
     default_b = "equipment" if "equipment" in usable else usable[min(1, len(usable) - 1)]
     s1, s2 = st.columns(2)
-    a = w.choice(
+    a = choice(
         s1.selectbox,
         t("中心集群 A", "Focal cluster A"),
         usable,
@@ -289,7 +301,7 @@ if len(usable) >= 1:
         format_func=code_labeller(CLUSTER),
         default=default_a,
     )
-    b = w.choice(
+    b = choice(
         s2.selectbox,
         t("邻近集群 B", "Neighbour cluster B"),
         usable,
@@ -300,9 +312,9 @@ if len(usable) >= 1:
     local = None
     try:
         with st.spinner(t("正在计算局部共位商…", "Computing local co-location quotients…")):
-            local = w.local_table(fingerprint, a, b, k, permutations, seed, layers)
-            (a_payload, a_url), (b_payload, b_url) = w.local_payloads(
-                fingerprint, a, b, k, permutations, seed, lang(), display_system(), layers
+            local = cache.local_table(fingerprint, a, b, k, permutations, seed, ALPHA, layers)
+            (a_payload, a_url), (b_payload, b_url) = cache.local_payloads(
+                fingerprint, a, b, k, permutations, seed, ALPHA, lang(), display_system(), layers
             )
     except InputError as exc:
         show_input_error(exc)
@@ -322,45 +334,42 @@ if len(usable) >= 1:
         for col, kind in zip(
             (m1, m2, m3), (co.COLOCATED, co.ISOLATED, co.NOT_SIGNIFICANT), strict=True
         ):
-            col.metric(t(*w.LOCAL_TYPE_LABELS[kind]), f"{int(kinds.get(kind, 0)):,}")
+            col.metric(t(*maps.LOCAL_TYPE_LABELS[kind]), f"{int(kinds.get(kind, 0)):,}")
         gcj02_notice()
         m = new_map(layers)
         add_parcels(m, layers, show=False)
-        tips = lmap.tooltip_pairs(w.LOCAL_TOOLTIP, lang())
+        tips = maps.tooltip_pairs(maps.LOCAL_TOOLTIP, lang())
         if b_payload["features"]:
-            lmap.add_geojson(
+            maps.add_geojson(
                 m,
                 b_payload,
-                f"B: {w.cluster_label(b)}",
+                f"B: {cluster_label(b)}",
                 url=b_url,
                 tooltip_fields=tips,
                 point_radius=3,
                 style={"weight": 1, "fillOpacity": 0.8},
             )
-        lmap.add_geojson(
+        maps.add_geojson(
             m,
             a_payload,
-            f"A: {w.cluster_label(a)}",
+            f"A: {cluster_label(a)}",
             url=a_url,
             tooltip_fields=tips,
             point_radius=6,
             style={"weight": 1.5, "fillOpacity": 0.95, "color": "#212121"},
         )
-        items = [
-            (w.LOCAL_TYPE_COLORS[kind], t(*w.LOCAL_TYPE_LABELS[kind]))
-            for kind in (co.COLOCATED, co.ISOLATED, co.NOT_SIGNIFICANT)
-        ]
+        items = maps.pair_legend(maps.LOCAL_TYPE_LABELS, maps.LOCAL_TYPE_COLORS, lang())
         if permutations == 0:
-            items = [("#9e9e9e", t("未检验", "not tested"))]
-        sections = [(f"A: {w.cluster_label(a)}", items)]
+            items = [(maps.UNTESTED_COLOR, t("未检验", "not tested"))]
+        sections = [(f"A: {cluster_label(a)}", items)]
         if b_payload["features"]:
             sections.append(
                 (
-                    f"B: {w.cluster_label(b)}",
-                    [(w.B_POINT_COLOR, t("小点：B 类企业", "small dot: B firm"))],
+                    f"B: {cluster_label(b)}",
+                    [(maps.B_POINT_COLOR, t("小点：B 类企业", "small dot: B firm"))],
                 )
             )
-        lmap.add_legends(m, sections)
+        maps.add_legends(m, sections)
         show_map(m, key="clusters_local_map", returned_objects=[])
         st.caption(
             t(
@@ -385,7 +394,7 @@ if not radii:
     st.info(t("请至少选择一个半径。", "Choose at least one radius."))
 else:
     try:
-        prox = w.anchor_table(fingerprint, tuple(sorted(float(r) for r in radii)), layers)
+        prox = cache.anchor_table(fingerprint, tuple(sorted(float(r) for r in radii)), layers)
     except InputError as exc:
         show_input_error(exc)
     else:
@@ -400,7 +409,7 @@ else:
             table = pd.DataFrame(
                 {
                     anchor_col: first["name"].fillna(first["ent_id"].astype(str)),
-                    t("集群", "Cluster"): [w.cluster_label(c) for c in first["cluster"]],
+                    t("集群", "Cluster"): [cluster_label(c) for c in first["cluster"]],
                 }
             )
             for r in rs:
@@ -417,7 +426,7 @@ else:
                 "median_supply_chain_m"
             ].round(0)
             table[t("配套集群", "Supply-chain clusters")] = [
-                w.cluster_list_label(s) for s in first["supply_clusters"]
+                cluster_list_label(s) for s in first["supply_clusters"]
             ]
             st.dataframe(
                 table,

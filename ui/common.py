@@ -1,34 +1,65 @@
-"""Shared pieces of the pages: language, the active layers, cached map payloads, the map.
+"""Shared pieces of the pages: the session's layers, the basemap, the map, messages.
 
-Caching lives here, at the UI edge: payloads and analysis results are cached on the
-fingerprint of the layers they come from (``LayerSet.fingerprint``), so they are built
-once per layer state, not on every rerun, and the analysis code stays pure.
+The session state lives here: which layers a browser session shows (the startup layers,
+or imports kept in the workspace and named in the address, ``?data=<id>``), the basemap
+chosen in the sidebar, and the analysis results offered for download. Maps are composed
+from the Streamlit-free builder (``ui.maps``) with payloads from the caches (``ui.cache``);
+labels and the language come from ``ui.i18n``. Text from users' files is always shown
+literally (:func:`md_escape`), never as Markdown or HTML.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
+from analysis.capacity import NO_GROUP
 from geo.errors import InputError
-from layers import map as lmap
 from layers.catalog import LayerSet
-from layers.schema import CLUSTER, STATUS, CodeList
-from ui.resources import (
+from layers.schema import CLUSTER, STATUS
+from ui import maps
+from ui.cache import (
     DATA_ENV,
     context_payloads,
     enterprises_urls,
     hillshade,
-    load_imported_layers,
     parcels_url,
-    save_imported_layers,
+    park_guidance,
     startup_layers,
 )
+from ui.i18n import lang, t
+from ui.imports import load_imported_layers, save_imported_layers
 
-LANG_KEY = "lang"
+__all__ = [
+    "BASEMAP_KEY",
+    "DATA_QUERY",
+    "MAP_HEIGHT_PX",
+    "TIANDITU_KEY",
+    "add_enterprises",
+    "add_parcels",
+    "basemap",
+    "cluster_legend",
+    "current_layers",
+    "demo_banner",
+    "display_system",
+    "gcj02_notice",
+    "md_escape",
+    "new_map",
+    "park_label",
+    "park_labels",
+    "park_name",
+    "publish_result",
+    "published_results",
+    "set_layers",
+    "show_input_error",
+    "show_map",
+    "startup_notice",
+    "status_legend",
+]
+
 LAYERS_KEY = "layers"
 #: Session keys of the imported layers' id and of a failure to reopen them.
 IMPORT_KEY = "layers_import_id"
@@ -39,41 +70,6 @@ DATA_QUERY = "data"
 BASEMAP_KEY = "basemap"
 TIANDITU_KEY = "tianditu_key"
 MAP_HEIGHT_PX = 620
-
-
-def lang() -> str:
-    return st.session_state.get(LANG_KEY, "zh")
-
-
-def t(zh: str, en: str) -> str:
-    """The text in the language chosen in the sidebar."""
-    return zh if lang() == "zh" else en
-
-
-def labeller(labels: Mapping[object, tuple[str, str]]) -> Callable[[object], str]:
-    """A widget ``format_func`` for options with (Chinese, English) labels.
-
-    The language is fixed when the page runs, not when the function is called: Streamlit
-    (and its test harness) may call it after the run, outside the session.
-    """
-    i = 0 if lang() == "zh" else 1
-    return lambda value: labels[value][i]
-
-
-def code_labeller(
-    codes: CodeList, *, show_code: bool = False, blank: str = "—"
-) -> Callable[[object], str]:
-    """A ``format_func`` showing the label of an enumeration code (None shows ``blank``),
-    in the language of this run (see :func:`labeller`)."""
-    code_lang = lang()
-
-    def label(value: object) -> str:
-        if value is None:
-            return blank
-        text = codes.label(value, code_lang)
-        return f"{value} {text}" if show_code else text
-
-    return label
 
 
 def current_layers() -> LayerSet:
@@ -162,7 +158,7 @@ def basemap() -> str:
 
 
 def display_system() -> str:
-    return lmap.BASEMAPS[basemap()][2]
+    return maps.BASEMAPS[basemap()][2]
 
 
 def gcj02_notice() -> None:
@@ -187,7 +183,7 @@ def new_map(layers: LayerSet) -> folium.Map:
         hillshade(str(layers.dem_path)) if layers.dem_path is not None else (None, None)
     )
     bounds = _bounds(layers)
-    m = lmap.base_map(
+    m = maps.base_map(
         bounds,
         basemap=basemap(),
         tianditu_key=st.session_state.get(TIANDITU_KEY),
@@ -197,8 +193,8 @@ def new_map(layers: LayerSet) -> folium.Map:
     )
     boundary, parks, axis, constraints = context_payloads(layers, code, system)
     if constraints is not None:
-        lmap.add_constraints(m, constraints, code, show=False)
-    lmap.add_context(m, boundary, parks, axis, code)
+        maps.add_constraints(m, constraints, code, show=False)
+    maps.add_context(m, boundary, parks, axis, code)
     return m
 
 
@@ -216,12 +212,12 @@ def add_parcels(
     if layers.parcels is None:
         return
     url = parcels_url(layers, color_by, lang(), display_system())
-    lmap.add_geojson(
+    maps.add_geojson(
         m,
         None,
-        lmap.tr("parcels", lang()),
+        maps.tr("parcels", lang()),
         url=url,
-        tooltip_fields=lmap.tooltip_pairs(lmap.PARCEL_TOOLTIP, lang()),
+        tooltip_fields=maps.tooltip_pairs(maps.PARCEL_TOOLTIP, lang()),
         show=show,
     )
 
@@ -230,21 +226,21 @@ def add_enterprises(m: folium.Map, layers: LayerSet, *, show: bool = True) -> No
     if layers.enterprises is None:
         return
     others_url, anchors_url = enterprises_urls(layers, lang(), display_system())
-    tips = lmap.tooltip_pairs(lmap.ENTERPRISE_TOOLTIP, lang())
-    lmap.add_geojson(
+    tips = maps.tooltip_pairs(maps.ENTERPRISE_TOOLTIP, lang())
+    maps.add_geojson(
         m,
         None,
-        lmap.tr("enterprises", lang()),
+        maps.tr("enterprises", lang()),
         url=others_url,
         tooltip_fields=tips,
         point_radius=2.5,
         show=show,
         style={"weight": 1, "fillOpacity": 0.9},
     )
-    lmap.add_geojson(
+    maps.add_geojson(
         m,
         None,
-        lmap.tr("anchors", lang()),
+        maps.tr("anchors", lang()),
         url=anchors_url,
         tooltip_fields=tips,
         point_radius=7,
@@ -255,14 +251,14 @@ def add_enterprises(m: folium.Map, layers: LayerSet, *, show: bool = True) -> No
 
 def status_legend(layers: LayerSet) -> tuple[str, list[tuple[str, str]]]:
     present = set(layers.parcels.status) if layers.parcels is not None else None
-    return t("地块状态", "Parcel status"), lmap.code_legend(
-        STATUS, lmap.STATUS_COLORS, lang(), present
+    return t("地块状态", "Parcel status"), maps.code_legend(
+        STATUS, maps.STATUS_COLORS, lang(), present
     )
 
 
 def cluster_legend(layers: LayerSet) -> tuple[str, list[tuple[str, str]]]:
     present = set(layers.enterprises.cluster) if layers.enterprises is not None else None
-    items = lmap.code_legend(CLUSTER, lmap.CLUSTER_COLORS, lang(), present)
+    items = maps.code_legend(CLUSTER, maps.CLUSTER_COLORS, lang(), present)
     items.append(("#000000", t("大圆点：龙头企业", "large dot: anchor firm")))
     return t("产业集群", "Clusters"), items
 
@@ -271,7 +267,7 @@ def show_map(
     m: folium.Map, key: str, *, returned_objects: Sequence[str] = (), height: int = MAP_HEIGHT_PX
 ) -> dict:
     """Render a map; only ``returned_objects`` trigger a rerun (so panning does not)."""
-    lmap.add_layer_control(m)
+    maps.add_layer_control(m)
     return (
         st_folium(
             m,
@@ -317,11 +313,11 @@ def published_results() -> dict:
 
 def park_labels(park_ids: Iterable[object], layers: LayerSet) -> list[str]:
     """Display names of many park ids ("园区外" for none), looking the names up once."""
-    names = lmap.park_names(layers.parks)
+    names = maps.park_names(layers.parks)
     outside = t("园区外", "outside parks")
     return [
         outside
-        if p is None or p != p or p in ("", "(none)")  # p != p: NaN
+        if p is None or p != p or p in ("", NO_GROUP)  # p != p: NaN
         else names.get(p, str(p))
         for p in park_ids
     ]
@@ -329,3 +325,12 @@ def park_labels(park_ids: Iterable[object], layers: LayerSet) -> list[str]:
 
 def park_label(park_id: object, layers: LayerSet) -> str:
     return park_labels([park_id], layers)[0]
+
+
+def park_name(park_id: object, layers: LayerSet) -> str:
+    """Park name in the chosen language ("园区外" for none); English from the guidance table."""
+    if lang() == "en" and isinstance(park_id, str):
+        guide = park_guidance()
+        if guide is not None and park_id in guide.parks:
+            return guide.parks[park_id].name_en
+    return park_label(park_id, layers)

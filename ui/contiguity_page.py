@@ -3,72 +3,27 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.contiguity import SIZE_CLASS, ContiguityResult, contiguous_blocks
+from analysis.contiguity import SIZE_CLASS
 from geo.errors import InputError
-from layers import map as lmap
-from layers.catalog import LayerSet
 from layers.schema import INDUSTRIAL_LAND_USES, LAND_USE, STATUS
+from ui import maps
+from ui.cache import blocks_url, run_contiguity
 from ui.common import (
     add_parcels,
-    code_labeller,
     current_layers,
     demo_banner,
     display_system,
     gcj02_notice,
-    labeller,
-    lang,
     new_map,
     park_label,
     park_labels,
     publish_result,
     show_input_error,
     show_map,
-    t,
 )
-from ui.resources import publish_payload
+from ui.i18n import code_labeller, labeller, lang, t
 
 DEFAULT_STATUSES = ["low_efficiency", "reserve", "available"]
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def run_contiguity(
-    fingerprint: str,
-    statuses: tuple[str, ...],
-    land_uses: tuple[str, ...],
-    tolerance_m: float,
-    use_barriers: bool,
-    min_block_area_ha: float,
-    outline: str,
-    _layers: LayerSet,
-) -> ContiguityResult:
-    return contiguous_blocks(
-        _layers.parcels,
-        tolerance_m=tolerance_m,
-        statuses=list(statuses),
-        land_uses=list(land_uses),
-        barriers=_layers.constraints if use_barriers else None,
-        min_block_area_ha=min_block_area_ha,
-        outline=outline,
-    )
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def blocks_url(key: tuple, lang_code: str, system: str, _blocks, _layers: LayerSet) -> str:
-    blocks = _blocks
-    names = lmap.park_names(_layers.parks)
-    payload = lmap.geojson_payload(
-        blocks,
-        ["block_id", "parcel_count"],
-        colors=lmap.category_colors(blocks.size_class, lmap.SIZE_CLASS_COLORS),
-        display_system=system,
-        extra={
-            "area_ha": blocks.area_ha.round(1).to_numpy(),
-            "compactness": blocks.compactness.round(2).to_numpy(),
-            "size_label": [SIZE_CLASS.label(c, lang_code) for c in blocks.size_class],
-            "park_name": [names.get(p, "—") if p else "—" for p in blocks.park_id],
-        },
-    )
-    return publish_payload(payload)
 
 
 layers = current_layers()
@@ -192,27 +147,20 @@ if len(blocks):
         min_block_ha,
         outline,
     )
-    lmap.add_geojson(
+    maps.add_geojson(
         m,
         None,
         t("连片片区", "Contiguous blocks"),
         url=blocks_url(key, lang(), display_system(), blocks, layers),
-        tooltip_fields=[
-            ("block_id", t("片区编号", "Block")),
-            ("size_label", t("规模", "Size class")),
-            ("area_ha", t("面积（公顷）", "Area (ha)")),
-            ("parcel_count", t("地块数", "Parcels")),
-            ("compactness", t("紧凑度", "Compactness")),
-            ("park_name", t("主要所在园区", "Main park")),
-        ],
+        tooltip_fields=maps.tooltip_pairs(maps.BLOCK_TOOLTIP, lang()),
         style={"weight": 1.2, "color": "#3e2723", "fillOpacity": 0.7},
     )
-lmap.add_legends(
+maps.add_legends(
     m,
     [
         (
             t("连片规模", "Block size"),
-            [(lmap.SIZE_CLASS_COLORS[c], SIZE_CLASS.label(c, lang())) for c in SIZE_CLASS.codes],
+            maps.code_legend(SIZE_CLASS, maps.SIZE_CLASS_COLORS, lang()),
         )
     ],
 )

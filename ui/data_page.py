@@ -1,103 +1,45 @@
 """数据导入导出 · Data import and export.
 
-Import: read a file (any format ``geo.io.read_layer`` takes), validate it against the layer
-schema, show the report, and only then — on an explicit click — make it the active layer.
-A file that fails at any step leaves the workspace exactly as it was.
+Import: read a file (any format ``geo.io.read_layer_with_report`` takes), validate it against
+the layer schema, show the report, and only then — on an explicit click — make it the active
+layer. A file that fails at any step leaves the workspace exactly as it was. The steps
+themselves are in ``ui.imports``; this page renders them and keeps the pending import in
+the session.
 
 Export: any layer or analysis result of this session as GeoJSON (RFC 7946, or a GCJ-02
 variant), GeoPackage (WGS84 or EPSG:4547), CSV or Excel.
 """
 
-import tempfile
-from pathlib import Path
-
-import pandas as pd
 import streamlit as st
 
-from layers.zoning import assign_parks, has_park_ids, unknown_park_ids
-from geo.crs import COORD_SYSTEMS, METRIC_CRS, WGS84
+from geo.crs import COORD_SYSTEMS
 from geo.errors import InputError
-from geo.io import read_layer_with_report, write_csv, write_geojson, write_gpkg, write_xlsx
-from layers.catalog import LayerSet, layer_fingerprint, load_demo
-from layers.schema import LAYER_KINDS, LAYER_SPECS, validate_layer
+from layers.catalog import load_demo
+from layers.schema import LAYER_KINDS, LAYER_SPECS
+from ui.cache import rezoned_park_ids
 from ui.common import (
     current_layers,
     demo_banner,
-    labeller,
-    lang,
     md_escape,
     published_results,
     set_layers,
     show_input_error,
-    t,
+)
+from ui.i18n import labeller, lang, t
+from ui.imports import (
+    AUTO,
+    EXPORT_FORMATS,
+    PendingImport,
+    ReadOptions,
+    confirm_import,
+    export_bytes,
+    park_changes,
+    read_import,
+    rezone_key,
+    rezones,
 )
 
 PENDING_KEY = "pending_import"
-AUTO = "auto"
-ZONED_KINDS = ("parcels", "enterprises")
-
-
-def fill_park_ids(kind: str, gdf, parks, *, rederive: bool) -> tuple[object, list[str], list[str]]:
-    """Give imported parcels or firms their park from the parks layer when the file has no
-    park codes (or when asked to); warn about codes the parks layer does not know.
-
-    Returns the layer, report lines and the subset of those lines that are warnings.
-    """
-    if kind not in ZONED_KINDS or parks is None:
-        return gdf, [], []
-    if rederive or not has_park_ids(gdf):
-        gdf = gdf.copy()
-        gdf["park_id"] = assign_parks(gdf, parks)
-        inside = int(gdf["park_id"].notna().sum())
-        line = t(
-            f"所属园区（park_id）已按当前园区图层推算：{inside} 个要素位于园区或产业带内，"
-            f"{len(gdf) - inside} 个位于园区外（地块以面积过半为准）。",
-            f"Parks (park_id) were derived from the active parks layer: {inside} features lie "
-            f"in a park or the belt, {len(gdf) - inside} outside (a parcel belongs where most "
-            "of its area lies).",
-        )
-        return gdf, [line], []
-    stray = unknown_park_ids(gdf, parks)
-    if not stray:
-        return gdf, [], []
-    shown = "、".join(stray[:5]) + ("…" if len(stray) > 5 else "")
-    line = t(
-        f"所属园区编号 {shown} 不在当前园区图层中，按园区汇总时这些要素无法归入园区。"
-        "可在「更多选项」中勾选「按园区边界重新推算所属园区」后重新读取。",
-        f"Park codes {shown} are not in the active parks layer, so these features cannot be "
-        "grouped by park. Tick 'Derive parks from the park boundaries' under More options and "
-        "read the file again.",
-    )
-    return gdf, [line], [line]
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def rezoned_park_ids(fingerprint: str, _layers: LayerSet, _parks) -> dict[str, pd.Series]:
-    """The park of every parcel and firm under the parks ``_parks``, worked out once per
-    pending import (the page reruns on every click while it waits for confirmation)."""
-    return {
-        kind: assign_parks(_layers.layer(kind), _parks)
-        for kind in ZONED_KINDS
-        if _layers.layer(kind) is not None
-    }
-
-
-def park_changes(layers: LayerSet, new_ids: dict[str, pd.Series]) -> dict[str, int]:
-    """How many parcels and firms would change park."""
-    changed = {}
-    for kind, ids in new_ids.items():
-        gdf = layers.layer(kind)
-        old_ids = gdf["park_id"].fillna("") if "park_id" in gdf.columns else ""
-        changed[kind] = int((ids.fillna("") != old_ids).sum())
-    return changed
-
-
-def with_park_ids(layers: LayerSet, new_ids: dict[str, pd.Series]) -> LayerSet:
-    """``layers`` with the parcels' and firms' ``park_id`` replaced."""
-    for kind, ids in new_ids.items():
-        layers = layers.with_layer(kind, layers.layer(kind).assign(park_id=ids), is_demo=False)
-    return layers
-
 
 layers = current_layers()
 st.title(t("数据导入导出", "Data import and export"))
@@ -176,58 +118,48 @@ with right:
 
 if st.button(t("读取并校验", "Read and validate"), type="primary", disabled=upload is None):
     st.session_state.pop(PENDING_KEY, None)
-    coord_system = custom_crs.strip() or (None if system == AUTO else system)
+    options = ReadOptions(
+        coord_system=system,
+        custom_crs=custom_crs,
+        layer=sheet,
+        x_col=x_col,
+        y_col=y_col,
+        encoding=encoding,
+        rederive_parks=rederive,
+    )
     try:
         with st.spinner(t("正在读取…", "Reading…")):
-            raw, report = read_layer_with_report(
-                upload.getvalue(),
-                filename=upload.name,
-                layer=sheet.strip() or None,
-                coord_system=coord_system,
-                x_col=x_col.strip() or None,
-                y_col=y_col.strip() or None,
-                encoding=encoding.strip() or None,
-            )
-            validated = validate_layer(kind, raw, source=upload.name)
-            validated, park_lines, park_warnings = fill_park_ids(
-                kind, validated, current_layers().parks, rederive=rederive
+            read = read_import(
+                upload.getvalue(), upload.name, kind, options, current_layers().parks, lang=lang()
             )
     except InputError as exc:
         show_input_error(exc)
         st.caption(t("当前图层未改变。", "The active layers are unchanged."))
     else:
-        st.session_state[PENDING_KEY] = (
-            kind,
-            validated,
-            report.messages(lang()) + park_lines,
-            report.warning_messages(lang()) + park_warnings,
-            upload.name,
-        )
+        st.session_state[PENDING_KEY] = read
 
-pending = st.session_state.get(PENDING_KEY)
+pending: PendingImport | None = st.session_state.get(PENDING_KEY)
 if pending is not None:
-    p_kind, p_gdf, p_messages, p_warnings, p_name = pending
     st.subheader(t("校验结果", "Validation report"))
     st.success(
         md_escape(
             t(
-                f"「{p_name}」可作为{LAYER_SPECS[p_kind].zh}图层：{len(p_gdf)} 个要素。",
-                f"'{p_name}' is a valid {p_kind} layer: {len(p_gdf)} features.",
+                f"「{pending.filename}」可作为{LAYER_SPECS[pending.kind].zh}图层：{len(pending.gdf)} 个要素。",
+                f"'{pending.filename}' is a valid {pending.kind} layer: {len(pending.gdf)} features.",
             )
         )
     )
-    for line in p_messages:
-        if line in p_warnings:
+    for line in pending.messages:
+        if line in pending.warnings:
             st.warning(md_escape(line))
         else:
             st.write(md_escape(line))
-    st.dataframe(p_gdf.drop(columns="geometry").head(50), width="stretch")
+    st.dataframe(pending.gdf.drop(columns="geometry").head(50), width="stretch")
     rezone = False
-    new_park_ids: dict[str, pd.Series] = {}
-    if p_kind == "parks" and any(current_layers().layer(k) is not None for k in ZONED_KINDS):
-        base = current_layers()
-        key = base.fingerprint(*ZONED_KINDS) + "|" + layer_fingerprint(p_gdf)
-        new_park_ids = rezoned_park_ids(key, base, p_gdf)
+    new_park_ids = {}
+    base = current_layers()
+    if rezones(base, pending):
+        new_park_ids = rezoned_park_ids(rezone_key(base, pending.gdf), base, pending.gdf)
         would_change = park_changes(base, new_park_ids)
         rezone = st.checkbox(
             t(
@@ -242,12 +174,14 @@ if pending is not None:
         )
     c1, c2 = st.columns(2)
     if c1.button(t("设为当前图层", "Make it the active layer"), type="primary"):
-        new_layers = current_layers().with_layer(p_kind, p_gdf, is_demo=False)
-        if rezone:
-            new_layers = with_park_ids(new_layers, new_park_ids)
-        set_layers(new_layers)
+        set_layers(confirm_import(base, pending, new_park_ids if rezone else None))
         st.session_state.pop(PENDING_KEY, None)
-        st.success(t(f"已替换{LAYER_SPECS[p_kind].zh}图层。", f"The {p_kind} layer was replaced."))
+        st.success(
+            t(
+                f"已替换{LAYER_SPECS[pending.kind].zh}图层。",
+                f"The {pending.kind} layer was replaced.",
+            )
+        )
         st.rerun()
     if c2.button(t("放弃", "Discard")):
         st.session_state.pop(PENDING_KEY, None)
@@ -292,31 +226,8 @@ formats = {
     "xlsx": "Excel (.xlsx)",
 }
 fmt = c2.selectbox(
-    t("格式", "Format"), options=list(formats), format_func=formats.get, key="export_format"
+    t("格式", "Format"), options=list(EXPORT_FORMATS), format_func=formats.get, key="export_format"
 )
-
-
-def export_bytes(gdf, fmt: str, name: str) -> tuple[bytes, str, str]:
-    if fmt == "geojson":
-        return write_geojson(gdf).encode("utf-8"), f"{name}.geojson", "application/geo+json"
-    if fmt == "geojson_gcj02":
-        return (
-            write_geojson(gdf, coord_system="gcj02").encode("utf-8"),
-            f"{name}_gcj02.geojson",
-            "application/geo+json",
-        )
-    if fmt in ("gpkg", "gpkg_4547"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"{name}.gpkg"
-            write_gpkg({name: gdf}, path, crs=METRIC_CRS if fmt == "gpkg_4547" else WGS84)
-            return path.read_bytes(), path.name, "application/geopackage+sqlite3"
-    if fmt == "csv":
-        return write_csv(gdf, geometry="xy"), f"{name}.csv", "text/csv"
-    return (
-        write_xlsx(gdf),
-        f"{name}.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
 
 
 if choice is not None:

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from layers import map as lmap
 from layers.schema import CLUSTER, INDUSTRIAL_LAND_USES, LAND_USE, STATUS
+from ui import maps
 from ui.charts import stacked_bars
 from ui.common import (
     add_enterprises,
@@ -13,14 +13,12 @@ from ui.common import (
     current_layers,
     demo_banner,
     gcj02_notice,
-    labeller,
-    lang,
     new_map,
     park_labels,
     show_map,
     status_legend,
-    t,
 )
+from ui.i18n import labeller, lang, t
 
 layers = current_layers()
 st.title(t("坪山产业空间总览", "Pingshan industrial space overview"))
@@ -62,9 +60,9 @@ if color_by == "status":
 else:
     parcel_section = (
         t("用地性质", "Land use"),
-        lmap.code_legend(LAND_USE, lmap.LAND_USE_COLORS, lang()),
+        maps.code_legend(LAND_USE, maps.LAND_USE_COLORS, lang()),
     )
-lmap.add_legends(m, [parcel_section, cluster_legend(layers)])
+maps.add_legends(m, [parcel_section, cluster_legend(layers)])
 show_map(m, key="overview_map")
 
 
@@ -94,10 +92,10 @@ if parcels is not None:
         )
         .div(1e4)
     )
-    park_breakdown(land, STATUS, lmap.STATUS_COLORS, t("公顷", "ha"), t("状态", "status"))
+    park_breakdown(land, STATUS, maps.STATUS_COLORS, t("公顷", "ha"), t("状态", "status"))
 if firms is not None:
     st.subheader(t("各园区企业数（按产业集群）", "Enterprises by park and cluster"))
     counts = pd.crosstab(park_labels(firms.park_id, layers), firms.cluster)
     park_breakdown(
-        counts, CLUSTER, lmap.CLUSTER_COLORS, t("企业数", "enterprises"), t("产业集群", "cluster")
+        counts, CLUSTER, maps.CLUSTER_COLORS, t("企业数", "enterprises"), t("产业集群", "cluster")
     )

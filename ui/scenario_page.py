@@ -25,19 +25,17 @@ from analysis.indicators import (
     DISTRICT,
     HEADLINE_INDICATORS,
     compare_indicators,
-    scenario_indicators,
 )
 from geo.crs import WGS84, shift_geometries
 from geo.errors import InputError
 from geo.io import write_geojson, write_gpkg
-from layers import map as lmap
 from layers.catalog import LayerSet
+from layers.exchange import scenario_from_geojson, scenario_to_geojson
 from layers.scenario import (
     CHANGE_LABELS,
     AppliedScenario,
     Scenario,
     add_parcel,
-    apply,
     merge_parcels,
     new_scenario,
     remove_parcel,
@@ -45,25 +43,28 @@ from layers.scenario import (
     set_attributes,
 )
 from layers.schema import CLUSTER, LAND_USE, STATUS
-from layers.exchange import scenario_from_geojson, scenario_to_geojson
-from layers.store import GpkgScenarioStore, default_store
+from ui import maps
+from ui.cache import (
+    applied,
+    chain_key,
+    scenario_indicators_of,
+    scenario_parcels_url,
+    the_store,
+)
 from ui.common import (
-    code_labeller,
     current_layers,
     demo_banner,
     display_system,
     gcj02_notice,
-    labeller,
-    lang,
     md_escape,
     new_map,
     park_label,
     publish_result,
     show_input_error,
     show_map,
-    t,
 )
-from ui.resources import publish_payload
+from ui.i18n import code_labeller, labeller, lang, t
+from ui.static_cache import publish_payload
 
 DRAFT = "scenario_draft"
 SAVED_FP = "scenario_saved_fingerprint"
@@ -72,52 +73,6 @@ PENDING_SHAPE = "scenario_pending_shape"
 SEEN_EVENT = "scenario_seen_event"
 BASELINE = "__baseline__"
 QUERY_KEY = "scenario"
-CHANGE_COLORS = {"added": "#00897b", "removed": "#6d4c41", "modified": "#f9a825"}
-
-
-@st.cache_resource(show_spinner=False)
-def store_at(path: str) -> GpkgScenarioStore:
-    return GpkgScenarioStore(path)
-
-
-def the_store() -> GpkgScenarioStore:
-    return store_at(str(default_store().path))
-
-
-def chain_key(scenario: Scenario, store: GpkgScenarioStore) -> str:
-    """Fingerprint of a scenario and every scenario it builds on."""
-    parts, seen, current = [scenario.fingerprint()], set(), scenario
-    while current.base_id and current.base_id not in seen:
-        seen.add(current.base_id)
-        current = store.open(current.base_id)
-        parts.append(current.fingerprint())
-    return "-".join(parts)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def applied(layers_fp: str, key: str, _scenario: Scenario, _layers: LayerSet) -> AppliedScenario:
-    return apply(_scenario, _layers, resolve_base=the_store().open)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def scenario_parcels_url(
-    layers_fp: str,
-    key: str,
-    lang_code: str,
-    system: str,
-    _result: AppliedScenario,
-    _layers: LayerSet,
-) -> str:
-    """URL of the scenario's parcels for the map, built once per scenario state."""
-    payload = lmap.parcels_payload(
-        _result.parcels, _layers.parks, lang=lang_code, display_system=system
-    )
-    return publish_payload(payload)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def indicators(layers_fp: str, key: str, _layers: LayerSet):
-    return scenario_indicators(_layers)
 
 
 def set_draft(scenario: Scenario | None, *, saved: bool) -> None:
@@ -149,33 +104,20 @@ def to_wgs84(geometry):
 
 
 def changes_legend() -> tuple[str, list[tuple[str, str]]]:
-    i = 0 if lang() == "zh" else 1
-    return t("情景变化", "Changes"), [
-        (CHANGE_COLORS[c], CHANGE_LABELS[c][i]) for c in CHANGE_COLORS
-    ]
+    return t("情景变化", "Changes"), maps.pair_legend(CHANGE_LABELS, maps.CHANGE_COLORS, lang())
 
 
 def add_changes(m, changes) -> None:
     """Outline the parcels a scenario added, removed or modified, coloured by change."""
     if not len(changes):
         return
-    i = 0 if lang() == "zh" else 1
-    payload = lmap.geojson_payload(
-        changes,
-        ["parcel_id"],
-        display_system=display_system(),
-        colors=lmap.category_colors(changes.change, CHANGE_COLORS),
-        extra={"change_label": [CHANGE_LABELS[c][i] for c in changes.change]},
-    )
-    lmap.add_geojson(
+    payload = maps.changes_payload(changes, lang=lang(), display_system=display_system())
+    maps.add_geojson(
         m,
         None,
         t("变化", "Changes"),
         url=publish_payload(payload),
-        tooltip_fields=[
-            ("parcel_id", t("地块编号", "Parcel")),
-            ("change_label", t("变化", "Change")),
-        ],
+        tooltip_fields=maps.tooltip_pairs(maps.CHANGE_TOOLTIP, lang()),
         style={"weight": 3, "color": "#000000", "fillOpacity": 0.55},
     )
 
@@ -353,34 +295,34 @@ with tab_edit:
     status_url = scenario_parcels_url(
         layers.fingerprint(), chain_key(draft, store), lang(), display_system(), result, layers
     )
-    lmap.add_geojson(
+    maps.add_geojson(
         m,
         None,
         t("情景地块", "Scenario parcels"),
         url=status_url,
-        tooltip_fields=lmap.tooltip_pairs(lmap.PARCEL_TOOLTIP, lang()),
+        tooltip_fields=maps.tooltip_pairs(maps.PARCEL_TOOLTIP, lang()),
     )
     add_changes(m, result.changes)
     if selection:
         chosen_parcels = parcels[parcels.parcel_id.isin(selection)]
-        lmap.add_geojson(
+        maps.add_geojson(
             m,
             None,
             t("已选地块", "Selected parcels"),
             url=publish_payload(
-                lmap.geojson_payload(chosen_parcels, ["parcel_id"], display_system=display_system())
+                maps.geojson_payload(chosen_parcels, ["parcel_id"], display_system=display_system())
             ),
-            style={"weight": 3, "color": "#00e5ff", "fillOpacity": 0.0, "opacity": 1.0},
+            style={"weight": 3, "color": maps.SELECTION_COLOR, "fillOpacity": 0.0, "opacity": 1.0},
         )
-    lmap.add_draw_control(m)
+    maps.add_draw_control(m)
     legend = [
         (
             t("地块状态", "Parcel status"),
-            lmap.code_legend(STATUS, lmap.STATUS_COLORS, lang(), set(parcels.status)),
+            maps.code_legend(STATUS, maps.STATUS_COLORS, lang(), set(parcels.status)),
         ),
         changes_legend(),
     ]
-    lmap.add_legends(m, legend)
+    maps.add_legends(m, legend)
     state = show_map(
         m, key="scenario_map", returned_objects=["last_active_drawing", "last_object_clicked"]
     )
@@ -626,8 +568,8 @@ with tab_compare:
         with st.spinner(t("正在计算指标…", "Computing indicators…")):
             layers_a, key_a, _ = resolve(a_id)
             layers_b, key_b, res_b = resolve(b_id)
-            ind_a = indicators(layers.fingerprint(), key_a, layers_a)
-            ind_b = indicators(layers.fingerprint(), key_b, layers_b)
+            ind_a = scenario_indicators_of(layers.fingerprint(), key_a, layers_a)
+            ind_b = scenario_indicators_of(layers.fingerprint(), key_b, layers_b)
             table = compare_indicators(ind_a, ind_b)
     except InputError as exc:
         show_input_error(exc)
@@ -683,7 +625,7 @@ with tab_compare:
             st.markdown(t("**B 相对现状的变化**", "**What B changes against the baseline**"))
             cm = new_map(layers)
             add_changes(cm, res_b.changes)
-            lmap.add_legends(cm, [changes_legend()])
+            maps.add_legends(cm, [changes_legend()])
             show_map(cm, key="scenario_compare_map", height=480)
 
 # --------------------------------------------------------------------------- manage / export

@@ -31,8 +31,8 @@ PRELOAD = (
     "layers.zoning",
     "layers.scenario",
     "layers.store",
-    "layers.map",
-    "ui.resources",
+    "ui.maps",
+    "ui.cache",
 )
 
 
@@ -53,7 +53,7 @@ def warm_up() -> float:
     try:
         for name in PRELOAD:
             importlib.import_module(name)
-        from ui.resources import hillshade, prune_static_cache, startup_layers, warm_map_payloads
+        from ui.cache import hillshade, prune_static_cache, startup_layers, warm_map_payloads
 
         prune_static_cache()  # before anything is published, as the app itself does
         layers, problem = startup_layers()

@@ -1,0 +1,436 @@
+"""Every cached computation of the app, in one place.
+
+Two kinds of cache, both Streamlit's:
+
+- ``st.cache_resource`` for objects shared by the whole server process and never copied:
+  the startup layers, the hillshade, the default standards, the park guidance table, the
+  scenario store, applied scenarios and their indicators, and the once-per-process pruning
+  of the payload files.
+- ``st.cache_data`` for analysis results and map payloads, keyed on the content
+  fingerprint of the layers they read (``LayerSet.fingerprint(kind, ...)``,
+  ``layer_fingerprint``) plus their parameters and, for payloads, the language and the
+  display coordinate system. The LayerSet, the standards and other large inputs are passed
+  as underscore arguments, which Streamlit does not hash: the fingerprint stands for them.
+  ``max_entries`` bounds each cache (a few layer states × parameter sets).
+
+Payloads are published as files of the static cache (``ui.static_cache``) and cached as
+their URL. The functions take the language as an argument, never read the session; this
+module imports no Streamlit component, so ``ui.serve`` can fill the 总览 caches before
+the server starts (a component imported then would never render).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from analysis import colocation as co
+from analysis.capacity import REDEVELOP_ALL, floor_capacity
+from analysis.contiguity import ContiguityResult, contiguous_blocks
+from analysis.indicators import scenario_indicators
+from analysis.standards import ParkGuidance, Standards, load_park_guidance, load_standards
+from geo.errors import InputError
+from geo.raster import Hillshade, hillshade_overlay
+from layers.catalog import LayerSet, load_demo, load_layerset
+from layers.scenario import AppliedScenario, Scenario, apply
+from layers.store import GpkgScenarioStore, default_store
+from ui import maps
+from ui.imports import rezone
+from ui.static_cache import (
+    STATIC_CACHE,
+    STATIC_CACHE_MAX_AGE_DAYS,
+    prune_cache_dir,
+    publish,
+    publish_payload,
+)
+
+__all__ = [
+    "DATA_ENV",
+    "DEM_ENV",
+    "anchor_table",
+    "applied",
+    "blocks_url",
+    "capacity_payload",
+    "capacity_result",
+    "chain_key",
+    "colocation_table",
+    "context_payloads",
+    "default_standards",
+    "enterprises_urls",
+    "guidance_fit",
+    "hillshade",
+    "local_payloads",
+    "local_table",
+    "location_quotients",
+    "parcels_url",
+    "park_guidance",
+    "prune_static_cache",
+    "rezoned_park_ids",
+    "run_contiguity",
+    "scenario_indicators_of",
+    "scenario_parcels_url",
+    "standards_key",
+    "startup_layers",
+    "store_at",
+    "the_store",
+    "warm_map_payloads",
+]
+
+#: A GeoPackage (one layer per kind: parcels, enterprises, parks, ...) the app opens with
+#: instead of the demo, and optionally its DEM GeoTIFF.
+DATA_ENV = "LANDPLAN_DATA"
+DEM_ENV = "LANDPLAN_DEM"
+
+
+# --------------------------------------------------------------------------- process-wide
+
+
+@st.cache_resource(show_spinner=False)
+def prune_static_cache() -> int:
+    """Prune the payload cache once per server process, before this process has handed out
+    any URL (a URL cached by ``st.cache_data`` is never re-checked, so files must not vanish
+    while the process runs)."""
+    return prune_cache_dir(STATIC_CACHE, STATIC_CACHE_MAX_AGE_DAYS * 86400)
+
+
+@st.cache_resource(show_spinner=False)
+def startup_layers() -> tuple[LayerSet, InputError | None]:
+    """The layers every new session starts with, read once per server process.
+
+    The GeoPackage named by ``LANDPLAN_DATA`` (with the DEM of ``LANDPLAN_DEM``) when set,
+    else the bundled 示意数据. When that file cannot be used, the demo is returned with the
+    error, for the page to show.
+    """
+    path = os.environ.get(DATA_ENV, "").strip()
+    if not path:
+        return load_demo(), None
+    dem = os.environ.get(DEM_ENV, "").strip()
+    try:
+        return load_layerset(Path(path), Path(dem) if dem else None), None
+    except InputError as exc:
+        return load_demo(), exc
+
+
+@st.cache_resource(show_spinner=False)
+def hillshade(path: str) -> tuple[Hillshade, str]:
+    """The DEM hillshade and the URL of its PNG."""
+    shade = hillshade_overlay(path)
+    buffer = io.BytesIO()
+    Image.fromarray(shade.rgba).save(buffer, format="PNG")
+    return shade, publish(buffer.getvalue(), ".png")
+
+
+@st.cache_resource(show_spinner=False)
+def default_standards() -> Standards:
+    """The standards shipped with the app (the capacity page edits a copy)."""
+    return load_standards()
+
+
+@st.cache_resource(show_spinner=False)
+def park_guidance() -> ParkGuidance | None:
+    """The park guidance table (guided clusters, English park names); None when it cannot
+    be read (the pages then fall back to the parks layer's names)."""
+    try:
+        return load_park_guidance()
+    except InputError:
+        return None
+
+
+def standards_key(standards: Standards) -> str:
+    """A content hash of the standards, to key cached results on."""
+    text = json.dumps(standards.to_dicts(), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+# --------------------------------------------------------------------------- map payloads
+
+
+def context_payloads(layers: LayerSet, lang_code: str, system: str) -> tuple:
+    """GeoJSON payloads of the boundary, parks, corridor axis and constraints (each None
+    when the layer is absent) in ``system`` with labels in ``lang_code``."""
+    fingerprint = layers.fingerprint("boundary", "parks", "corridor_axis", "constraints")
+    return _context_payloads(fingerprint, lang_code, system, layers)
+
+
+def parcels_url(layers: LayerSet, color_by: str, lang_code: str, system: str) -> str:
+    """URL of the parcels GeoJSON coloured by ``color_by`` (status or land_use)."""
+    return _parcels_url(layers.fingerprint("parcels", "parks"), color_by, lang_code, system, layers)
+
+
+def enterprises_urls(layers: LayerSet, lang_code: str, system: str) -> tuple[str, str]:
+    """URLs of the GeoJSON of the other firms and of the anchor firms."""
+    return _enterprises_urls(layers.fingerprint("enterprises", "parks"), lang_code, system, layers)
+
+
+def warm_map_payloads(layers: LayerSet) -> None:
+    """Build what the 总览 map needs by default (Chinese, no online basemap, parcels by
+    status), so the first visitor finds it ready."""
+    system = maps.BASEMAPS["none"][2]
+    context_payloads(layers, "zh", system)
+    if layers.parcels is not None:
+        parcels_url(layers, "status", "zh", system)
+    if layers.enterprises is not None:
+        enterprises_urls(layers, "zh", system)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _context_payloads(fingerprint: str, lang_code: str, system: str, _layers: LayerSet):
+    return maps.context_payloads(
+        _layers.boundary,
+        _layers.parks,
+        _layers.corridor_axis,
+        _layers.constraints,
+        lang=lang_code,
+        display_system=system,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _parcels_url(
+    fingerprint: str, color_by: str, lang_code: str, system: str, _layers: LayerSet
+) -> str:
+    payload = maps.parcels_payload(
+        _layers.parcels, _layers.parks, color_by=color_by, lang=lang_code, display_system=system
+    )
+    return publish_payload(payload)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _enterprises_urls(
+    fingerprint: str, lang_code: str, system: str, _layers: LayerSet
+) -> tuple[str, str]:
+    firms = _layers.enterprises
+    others, anchors = (
+        publish_payload(
+            maps.enterprises_payload(part, _layers.parks, lang=lang_code, display_system=system)
+        )
+        for part in (firms[~firms.is_anchor], firms[firms.is_anchor])
+    )
+    return others, anchors
+
+
+# --------------------------------------------------------------------------- imports
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def rezoned_park_ids(fingerprint: str, _layers: LayerSet, _parks) -> dict[str, pd.Series]:
+    """:func:`ui.imports.rezone`, worked out once per pending import (the page reruns on
+    every click while it waits for confirmation); key: :func:`ui.imports.rezone_key`."""
+    return rezone(_layers, _parks)
+
+
+# --------------------------------------------------------------------------- contiguity
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def run_contiguity(
+    fingerprint: str,
+    statuses: tuple[str, ...],
+    land_uses: tuple[str, ...],
+    tolerance_m: float,
+    use_barriers: bool,
+    min_block_area_ha: float,
+    outline: str,
+    _layers: LayerSet,
+) -> ContiguityResult:
+    """:func:`analysis.contiguity.contiguous_blocks` on the active parcels (fingerprint of
+    the parcels and constraints), cached."""
+    return contiguous_blocks(
+        _layers.parcels,
+        tolerance_m=tolerance_m,
+        statuses=list(statuses),
+        land_uses=list(land_uses),
+        barriers=_layers.constraints if use_barriers else None,
+        min_block_area_ha=min_block_area_ha,
+        outline=outline,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def blocks_url(key: tuple, lang_code: str, system: str, _blocks, _layers: LayerSet) -> str:
+    """URL of the blocks of a contiguity run (``key``: its :func:`run_contiguity` key)."""
+    payload = maps.blocks_payload(_blocks, _layers.parks, lang=lang_code, display_system=system)
+    return publish_payload(payload)
+
+
+# --------------------------------------------------------------------------- capacity
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def capacity_result(
+    fingerprint: str,
+    std_key: str,
+    far_mode: str,
+    coverage: float | None,
+    height_cap_m: float,
+    scenario: str,
+    _layers: LayerSet,
+    _standards: Standards,
+) -> gpd.GeoDataFrame:
+    """:func:`analysis.capacity.floor_capacity` on the active parcels, cached."""
+    return floor_capacity(
+        _layers.parcels,
+        _standards,
+        far_mode=far_mode,
+        coverage=coverage,
+        height_cap_m=height_cap_m,
+        redevelop=REDEVELOP_ALL if scenario == "all" else None,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def capacity_payload(
+    fingerprint: str,
+    std_key: str,
+    params: tuple,
+    value_col: str,
+    lang_code: str,
+    system: str,
+    _layers: LayerSet,
+    _standards: Standards,
+) -> tuple[dict, str, list[float]]:
+    """Parcels coloured by a capacity column with capacity tooltips, the URL it is served
+    at, and the bins used."""
+    result = capacity_result(fingerprint, std_key, *params, _layers, _standards)
+    payload, bins = maps.capacity_payload(
+        result, _layers.parks, value_col, lang=lang_code, display_system=system
+    )
+    return payload, publish_payload(payload), bins
+
+
+# --------------------------------------------------------------------------- colocation
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def guidance_fit(fingerprint: str, _layers: LayerSet) -> pd.DataFrame:
+    return co.park_guidance_fit(_layers.enterprises, _layers.parks)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def location_quotients(fingerprint: str, weight: str | None, _layers: LayerSet) -> pd.DataFrame:
+    return co.location_quotients(_layers.enterprises, weight=weight)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def colocation_table(
+    fingerprint: str,
+    k: int,
+    permutations: int,
+    seed: int,
+    alpha: float,
+    categories: tuple[str, ...],
+    _layers: LayerSet,
+) -> pd.DataFrame:
+    """Global co-location quotients, significant at ``alpha``."""
+    return co.colocation_quotients(
+        _layers.enterprises,
+        k=k,
+        permutations=permutations,
+        seed=seed,
+        alpha=alpha,
+        categories=list(categories),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def local_table(
+    fingerprint: str,
+    a: str,
+    b: str,
+    k: int,
+    permutations: int,
+    seed: int,
+    alpha: float,
+    _layers: LayerSet,
+) -> gpd.GeoDataFrame:
+    """Local co-location quotients of the A firms towards B, significant at ``alpha``."""
+    return co.local_colocation(
+        _layers.enterprises, a, b, k=k, permutations=permutations, seed=seed, alpha=alpha
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def local_payloads(
+    fingerprint: str,
+    a: str,
+    b: str,
+    k: int,
+    permutations: int,
+    seed: int,
+    alpha: float,
+    lang_code: str,
+    system: str,
+    _layers: LayerSet,
+) -> tuple[tuple, tuple]:
+    """(payload, URL) of the A points (coloured by co-location type) and of the B points."""
+    result = local_table(fingerprint, a, b, k, permutations, seed, alpha, _layers)
+    a_payload, b_payload = maps.local_colocation_payloads(
+        result, _layers.enterprises, a, b, lang=lang_code, display_system=system
+    )
+    return (a_payload, publish_payload(a_payload)), (b_payload, publish_payload(b_payload))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def anchor_table(fingerprint: str, radii_m: tuple[float, ...], _layers: LayerSet) -> pd.DataFrame:
+    return co.anchor_proximity(_layers.enterprises, radius_m=radii_m)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@st.cache_resource(show_spinner=False)
+def store_at(path: str) -> GpkgScenarioStore:
+    """The scenario store of a workspace GeoPackage, one per process."""
+    return GpkgScenarioStore(path)
+
+
+def the_store() -> GpkgScenarioStore:
+    """The scenario store of the current workspace."""
+    return store_at(str(default_store().path))
+
+
+def chain_key(scenario: Scenario, store: GpkgScenarioStore) -> str:
+    """Fingerprint of a scenario and every scenario it builds on."""
+    parts, seen, current = [scenario.fingerprint()], set(), scenario
+    while current.base_id and current.base_id not in seen:
+        seen.add(current.base_id)
+        current = store.open(current.base_id)
+        parts.append(current.fingerprint())
+    return "-".join(parts)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def applied(layers_fp: str, key: str, _scenario: Scenario, _layers: LayerSet) -> AppliedScenario:
+    """A scenario applied to the layers (``key``: :func:`chain_key`)."""
+    return apply(_scenario, _layers, resolve_base=the_store().open)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def scenario_parcels_url(
+    layers_fp: str,
+    key: str,
+    lang_code: str,
+    system: str,
+    _result: AppliedScenario,
+    _layers: LayerSet,
+) -> str:
+    """URL of the scenario's parcels for the map, built once per scenario state."""
+    payload = maps.parcels_payload(
+        _result.parcels, _layers.parks, lang=lang_code, display_system=system
+    )
+    return publish_payload(payload)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def scenario_indicators_of(layers_fp: str, key: str, _layers: LayerSet):
+    """:func:`analysis.indicators.scenario_indicators` of a scenario's (or the baseline's)
+    layers (``key``: :func:`chain_key`, or "baseline")."""
+    return scenario_indicators(_layers)

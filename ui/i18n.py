@@ -1,0 +1,134 @@
+"""The interface language: the zh/en switch, bilingual text and labels of coded values.
+
+Every text of the app is written as a (Chinese, English) pair, Chinese first; the language
+is chosen in the sidebar and kept in the session under :data:`LANG_KEY`. :func:`t` picks
+the text of a pair in the session's language; :func:`pick` does the same for a language
+passed explicitly — what the Streamlit-free modules (``ui.maps``, ``ui.imports``) and the
+cached computations (``ui.cache``, which take the language as part of their key) use.
+
+Nothing here imports Streamlit when the module is imported: :func:`lang` reads the session
+when it is called, so the pure helpers stay usable outside a running app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from layers.schema import CLUSTER, CodeList
+
+if TYPE_CHECKING:
+    from analysis.standards import FloorBand, Standards
+
+__all__ = [
+    "LANGUAGES",
+    "LANG_KEY",
+    "band_label",
+    "cluster_label",
+    "cluster_list_label",
+    "code_labeller",
+    "fit_key_label",
+    "labeller",
+    "lang",
+    "pick",
+    "t",
+    "tally_label",
+]
+
+#: Session key of the chosen language.
+LANG_KEY = "lang"
+#: Language code → its name in the language switch.
+LANGUAGES = {"zh": "中文", "en": "English"}
+
+
+def pick(pair: Sequence[str], lang_code: str) -> str:
+    """The Chinese (``lang_code`` "zh") or English text of a (Chinese, English) pair."""
+    return pair[0] if lang_code == "zh" else pair[1]
+
+
+def lang() -> str:
+    """The language chosen in the sidebar of this session ("zh" or "en")."""
+    import streamlit as st  # at call time: importing this module must not need Streamlit
+
+    return st.session_state.get(LANG_KEY, "zh")
+
+
+def t(zh: str, en: str) -> str:
+    """The text in the language chosen in the sidebar."""
+    return pick((zh, en), lang())
+
+
+def labeller(labels: Mapping[object, tuple[str, str]]) -> Callable[[object], str]:
+    """A widget ``format_func`` for options with (Chinese, English) labels.
+
+    The language is fixed when the page runs, not when the function is called: Streamlit
+    (and its test harness) may call it after the run, outside the session.
+    """
+    code = lang()
+    return lambda value: pick(labels[value], code)
+
+
+def code_labeller(
+    codes: CodeList, *, show_code: bool = False, blank: str = "—"
+) -> Callable[[object], str]:
+    """A ``format_func`` showing the label of an enumeration code (None shows ``blank``),
+    in the language of this run (see :func:`labeller`)."""
+    code_lang = lang()
+
+    def label(value: object) -> str:
+        if value is None:
+            return blank
+        text = codes.label(value, code_lang)
+        return f"{value} {text}" if show_code else text
+
+    return label
+
+
+# --------------------------------------------------------------------------- clusters, floors
+
+
+def cluster_label(code: str) -> str:
+    """The label of a cluster code in the session's language."""
+    return CLUSTER.label(code, lang())
+
+
+def cluster_list_label(codes: str | Sequence[str]) -> str:
+    """Comma-separated cluster codes ("car, chip") as labels in the chosen language."""
+    if isinstance(codes, str):
+        codes = [c.strip() for c in codes.split(",") if c.strip()]
+    return t("、", ", ").join(cluster_label(c) for c in codes)
+
+
+def tally_label(text: str) -> str:
+    """``"traditional:12, other:5"`` → ``"传统产业 12、其他 5"``."""
+    parts = []
+    for item in (text or "").split(","):
+        code, _, count = item.strip().partition(":")
+        if code:
+            parts.append(f"{cluster_label(code)} {count}".strip())
+    return t("、", ", ").join(parts)
+
+
+def fit_key_label(key: str, standards: Standards) -> str:
+    """Label of a suitability key: the cluster's label, with its sub-type when it has one."""
+    cluster, _, sub_type = key.partition(":")
+    if not sub_type:
+        return cluster_label(cluster)
+    if lang() == "zh":
+        entry = standards.highrise.fit(key) if key in standards.highrise.fit_keys else None
+        if entry is not None and entry.label_zh:
+            return entry.label_zh
+        return f"{cluster_label(cluster)}·{sub_type}"
+    return f"{cluster_label(cluster)} ({sub_type.replace('_', ' ')})"
+
+
+def band_label(band: FloorBand) -> str:
+    """A floor band's name: its Chinese label, or the floors it spans."""
+    if lang() == "zh" and band.label_zh:
+        return band.label_zh
+    first, last = band.first_floor, band.last_floor
+    if last is None:
+        return t(f"{first} 层及以上", f"floors {first} and up")
+    if first == last:
+        return t(f"第 {first} 层", "ground floor" if first == 1 else f"floor {first}")
+    return t(f"{first}–{last} 层", f"floors {first}–{last}")
