@@ -75,7 +75,17 @@ from geo.errors import InputError
 from layers.schema import CLUSTER
 from layers.zoning import assign_parks
 
-__all__ = ["COLOCATED", "ISOLATED", "NOT_SIGNIFICANT", "anchor_proximity", "clq_matrix", "colocation_quotients", "local_colocation", "location_quotients", "park_guidance_fit"]
+__all__ = [
+    "COLOCATED",
+    "ISOLATED",
+    "NOT_SIGNIFICANT",
+    "anchor_proximity",
+    "clq_matrix",
+    "colocation_quotients",
+    "local_colocation",
+    "location_quotients",
+    "park_guidance_fit",
+]
 
 COLOCATED = "colocated"
 ISOLATED = "isolated"
