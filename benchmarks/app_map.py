@@ -34,10 +34,9 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, map_counts, start_app  # noqa: E402
 from layers.catalog import DEMO_DEM, DEMO_GPKG, load_demo  # noqa: E402
 from layers.schema import LAYER_KINDS  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_app  # noqa: E402
-from tests.e2e.test_browser import map_counts  # noqa: E402
 from ui.cache import DATA_ENV, DEM_ENV  # noqa: E402
 
 DEMO_TARGET_S = 3.0

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon
 
-import analysis.colocation as colo
+import analysis.colocation._quotients as quotients
 from analysis.colocation import (
     anchor_proximity,
     clq_matrix,
@@ -258,7 +258,7 @@ def test_local_clq_chunking_does_not_change_the_draws(monkeypatch):
     xy, labels = mixed_layout()
     points = make_points(xy, labels)
     whole = local_colocation(points, "chip", "car", permutations=30, seed=9)
-    monkeypatch.setattr(colo, "_LOCAL_CHUNK_VALUES", 1)
+    monkeypatch.setattr(quotients, "_LOCAL_CHUNK_VALUES", 1)
     chunked = local_colocation(points, "chip", "car", permutations=30, seed=9)
     np.testing.assert_array_equal(whole["p_upper"], chunked["p_upper"])
     np.testing.assert_array_equal(whole["p_lower"], chunked["p_lower"])

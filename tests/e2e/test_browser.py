@@ -6,93 +6,14 @@ import json
 import time
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
+from benchmarks.browser import describe_frames, map_counts, wait_for_features
 from layers.catalog import load_demo
 from tests.e2e.conftest import record_timing, screenshot
 
 DEMO = load_demo()
 
 pytestmark = pytest.mark.e2e
-
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-COUNT_FEATURES = """() => {
-    const counts = {};
-    for (const k of Object.keys(window)) {
-        if (k.startsWith('data_layer_') && window[k].getLayers) counts[k] = window[k].getLayers().length;
-    }
-    return counts;
-}"""
-
-
-def map_frames(page) -> list:
-    """The frames of the map iframes now in the page, in document order.
-
-    Taken from the iframe elements rather than ``page.frames``: that list is in the order
-    frames were attached, so after a rerun replaces a map it may still lead with a frame
-    that is on its way out.
-    """
-    frames = []
-    for element in page.query_selector_all(MAP_FRAME):
-        try:
-            frame = element.content_frame()
-        except PlaywrightError:  # the element went away between the query and the call
-            continue
-        if frame is not None and not frame.is_detached():
-            frames.append(frame)
-    return frames
-
-
-def map_frame(page, index: int = 0, timeout_s: float = 60.0):
-    """The Leaflet map's frame once its container is drawn."""
-    page.wait_for_selector(MAP_FRAME, timeout=timeout_s * 1000)
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        frames = map_frames(page)
-        try:
-            if len(frames) > index and frames[index].query_selector(".leaflet-container"):
-                return frames[index]
-        except PlaywrightError:  # the frame was replaced by a rerun
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the Leaflet map did not appear")
-
-
-def map_counts(page, index: int = 0) -> dict:
-    """Features per data layer of map ``index``; {} while the map is being (re)drawn."""
-    frames = map_frames(page)
-    if len(frames) <= index:
-        return {}
-    try:
-        return frames[index].evaluate(COUNT_FEATURES)
-    except PlaywrightError:  # a rerun replaced the frame between the lookup and the call
-        return {}
-
-
-def describe_frames(page) -> str:
-    """What the page's frames hold, for a failure message."""
-    lines = []
-    for frame in page.frames:
-        try:
-            counts = frame.evaluate(COUNT_FEATURES)
-        except PlaywrightError as exc:
-            counts = f"({type(exc).__name__})"
-        lines.append(f"{frame.url[:80]} detached={frame.is_detached()} layers={counts}")
-    lines.append(f"map iframes in the DOM: {page.locator(MAP_FRAME).count()}")
-    return "\n".join(lines)
-
-
-def wait_for_features(page, minimum_layers: int, index: int = 0, timeout_s: float = 60.0) -> dict:
-    """Wait until map ``index`` has ``minimum_layers`` data layers with features."""
-    map_frame(page, index, timeout_s)
-    deadline = time.time() + timeout_s
-    counts = {}
-    while time.time() < deadline:
-        counts = map_counts(page, index)
-        if len([n for n in counts.values() if n > 0]) >= minimum_layers:
-            return counts
-        time.sleep(0.1)
-    raise AssertionError(f"map layers did not fill: {counts}")
 
 
 def no_exception(page) -> None:

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from benchmarks.browser import map_counts, map_frame, wait_for_features
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_browser import map_counts, map_frame, no_exception, wait_for_features
+from tests.e2e.test_browser import no_exception
 
 pytestmark = pytest.mark.e2e
 
