@@ -6,7 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from analysis.capacity import NO_GROUP, TOTAL, capacity_summary, floor_table
-from analysis.standards import Standards, floor_fit_column, standards_from_tables
+from analysis.standards import (
+    MAX_HEIGHT_CAP_M,
+    Standards,
+    floor_fit_column,
+    standards_from_tables,
+)
 from geo.errors import InputError
 from layers.schema import DENSITY_ZONES, LAND_USE
 from ui import cache, maps
@@ -312,7 +317,7 @@ with params_box:
     height_cap_m = c3.number_input(
         t("建筑高度上限 (m)", "Building height cap (m)"),
         min_value=1.0,
-        max_value=1000.0,
+        max_value=MAX_HEIGHT_CAP_M,
         step=1.0,
         format="%.0f",
         key=HEIGHT_KEY,

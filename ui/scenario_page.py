@@ -42,7 +42,7 @@ from layers.scenario import (
     select_parcels,
     set_attributes,
 )
-from layers.schema import CLUSTER, LAND_USE, STATUS
+from layers.schema import CLUSTER, FAR_MAX, LAND_USE, STATUS
 from ui import maps
 from ui.cache import (
     applied,
@@ -398,7 +398,7 @@ with tab_edit:
             new_far = c3.number_input(
                 t("目标容积率", "Target FAR"),
                 min_value=0.0,
-                max_value=30.0,
+                max_value=FAR_MAX,
                 value=None,
                 step=0.1,
                 key="scenario_far",
@@ -485,7 +485,7 @@ with tab_edit:
             p_far = c4.number_input(
                 t("目标容积率", "Target FAR"),
                 min_value=0.0,
-                max_value=30.0,
+                max_value=FAR_MAX,
                 value=None,
                 step=0.1,
                 key="scenario_parcel_far",
