@@ -60,14 +60,13 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from analysis._outlines import _block_outlines
 from geo.crs import (
     WGS84,
-    from_metric_geometries,
     require_crs,
     to_metric_geometries,
 )
 from geo.errors import InputError
-from geo.geometry import repair_polygonal
 from layers.schema import (
     BARRIER_KINDS,
     CONSTRAINT_KIND,
@@ -321,6 +320,34 @@ def contiguous_blocks(
     return ContiguityResult(blocks=block_frame, parcel_block=parcel_block, summary=summary)
 
 
+def parcel_links(
+    parcels: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = 20.0,
+    barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    snap_m: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of parcels the contiguity rule joins, as the graph of the whole layer.
+
+    The rule is that of :func:`contiguous_blocks` (a gap of at most ``tolerance_m`` metres
+    that no barrier cuts), applied to all parcels whatever their status, and every linked
+    pair is returned (not only those needed to find components).
+
+    Returns
+    -------
+    (i, j, area_m2)
+        Row positions (``i < j``) of each linked pair, and each parcel's area (m²: the
+        recorded ``area_m2`` where valid, else measured in EPSG:4547).
+    """
+    tolerance_m = _non_negative(tolerance_m, "tolerance_m", "连片容差")
+    snap_m = _non_negative(snap_m, "snap_m", "屏障捕捉容差")
+    _check_parcels(parcels)
+    bar = _prepare_barriers(barriers, snap_m)
+    geoms = to_metric_geometries(shapely.force_2d(np.asarray(parcels.geometry.array)), parcels.crs)
+    i, j, _, _ = _links(geoms, tolerance_m, bar, complete=True)
+    return i, j, _parcel_area_m2(parcels, geoms)
+
+
 # --- input checks ---------------------------------------------------------------------
 
 
@@ -466,17 +493,6 @@ def _prepare_barriers(
 # --- geometry plumbing ----------------------------------------------------------------
 
 
-def _repair(geoms: np.ndarray) -> np.ndarray:
-    # Self-intersecting parcels are common in surveyed data and would make the union fail.
-    invalid = ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(
-            geoms[invalid], method="structure", keep_collapsed=False
-        )
-    return geoms
-
-
 def _parcel_area_m2(selected: gpd.GeoDataFrame, geoms: np.ndarray) -> np.ndarray:
     measured = shapely.area(geoms)
     if "area_m2" not in selected.columns:
@@ -490,9 +506,13 @@ def _parcel_area_m2(selected: gpd.GeoDataFrame, geoms: np.ndarray) -> np.ndarray
 
 
 def _links(
-    geoms: np.ndarray, tolerance_m: float, bar: _Barriers | None
+    geoms: np.ndarray, tolerance_m: float, bar: _Barriers | None, *, complete: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Parcel pairs (i < j) joined by a gap ≤ tolerance that no barrier cuts.
+
+    By default only the pairs needed for the components are tested (diagonal candidates
+    only where they would join two components); ``complete=True`` tests and returns every
+    linked pair, for callers that need the whole graph (land assembly).
 
     Returns the linked pairs ``i, j`` and, as a by-product for building outlines, the
     pairs ``oi, oj`` whose bounding boxes meet (for tolerance 0: the pairs that touch),
@@ -543,7 +563,8 @@ def _links(
     fi, fj = fi[ok_first], fj[ok_first]
     first = _components(n, fi, fj)
     rest = ~facing
-    rest[rest] = first[i[rest]] != first[j[rest]]
+    if not complete:
+        rest[rest] = first[i[rest]] != first[j[rest]]
     ri, rj = i[rest], j[rest]
     ok_rest = accept(ri, rj)
     return (
@@ -679,89 +700,6 @@ def _block_parks(
     joined = frame.groupby("block", sort=True)["name"].agg(",".join)
     listed[joined.index.to_numpy()] = joined.to_numpy()
     return dominant, listed
-
-
-def _block_outlines(
-    geoms: np.ndarray,
-    wgs: np.ndarray | None,
-    block_index: np.ndarray,
-    take: np.ndarray,
-    overlap_i: np.ndarray,
-    overlap_j: np.ndarray,
-    *,
-    close_m: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Outline (EPSG:4326), union area (m²) and union perimeter (m) of the blocks in ``take``.
-
-    ``geoms`` are the parcels in EPSG:4547 and ``wgs`` the same parcels as given in
-    EPSG:4326 (None when they came in another CRS). ``overlap_i``/``overlap_j`` are the
-    parcel pairs whose bounding boxes meet; only blocks holding such a pair need a real
-    union. In every other block the parcels are pairwise disjoint, so their union is the
-    collection of their parts, its area and perimeter are sums, and its outline can reuse
-    the input coordinates instead of projecting them back.
-    """
-    nb = len(take)
-    counts = np.bincount(block_index, minlength=nb)
-    merge = np.zeros(nb, dtype=bool)
-    same = block_index[overlap_i] == block_index[overlap_j]
-    merge[block_index[overlap_i[same]]] = True
-    merge &= take & (counts > 1)
-    area = np.bincount(block_index, shapely.area(geoms), minlength=nb)
-    perimeter = np.bincount(block_index, shapely.length(geoms), minlength=nb)
-
-    metric = np.full(nb, None, dtype=object)
-    order = np.argsort(block_index, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    for b in np.flatnonzero(merge):
-        members = _repair(geoms[order[starts[b] : starts[b] + counts[b]]])
-        # Parcels of one block mostly do not touch (roads lie between them); the disjoint-
-        # subset union only overlays the groups that do, many times faster than union_all.
-        metric[b] = shapely.disjoint_subset_union_all(members)
-    area[merge] = shapely.area(metric[merge])
-    perimeter[merge] = shapely.length(metric[merge])
-
-    if close_m > 0:
-        collect = take & ~merge
-        metric[collect] = _collect(geoms, block_index, counts, collect)[collect]
-        half = close_m / 2.0
-        metric[take] = shapely.buffer(
-            shapely.buffer(metric[take], half, join_style="mitre"), -half, join_style="mitre"
-        )
-        return repair_polygonal(from_metric_geometries(metric)), area, perimeter
-
-    simple = take & ~merge
-    source = (
-        wgs
-        if wgs is not None
-        else from_metric_geometries(np.where(simple[block_index], geoms, None))
-    )
-    shape = _collect(source, block_index, counts, simple)
-    shape[merge] = from_metric_geometries(metric[merge])
-    # A union valid in metres can cross itself by nanodegrees once back in lon/lat, and
-    # parcels as given may be invalid: every outline leaves valid.
-    return repair_polygonal(shape), area, perimeter
-
-
-def _collect(
-    parcel_geoms: np.ndarray, block_index: np.ndarray, counts: np.ndarray, take: np.ndarray
-) -> np.ndarray:
-    """Per block in ``take``: its only parcel, or a MultiPolygon of its parcels' parts."""
-    out = np.full(len(counts), None, dtype=object)
-    members = np.flatnonzero(take[block_index])
-    members = members[np.argsort(block_index[members], kind="stable")]
-    single = counts[block_index[members]] == 1
-    out[block_index[members[single]]] = parcel_geoms[members[single]]
-    several = members[~single]
-    if len(several):
-        geoms = parcel_geoms[several]
-        multi = shapely.get_type_id(geoms) == 6
-        # Splitting copies every part, so only MultiPolygon parcels are split.
-        parts, source = shapely.get_parts(geoms[multi], return_index=True)
-        block = np.concatenate([block_index[several[~multi]], block_index[several[multi]][source]])
-        parts = np.concatenate([geoms[~multi], parts])
-        order = np.argsort(block, kind="stable")
-        shapely.multipolygons(parts[order], indices=block[order], out=out)
-    return out
 
 
 # --- summary --------------------------------------------------------------------------

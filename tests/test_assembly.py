@@ -1,0 +1,198 @@
+"""整备建议: the cheapest connected assembly, checked against brute force and by hand."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from shapely.geometry import LineString, box
+
+from analysis.assembly import assemble_block, assembly_cost
+from analysis.contiguity import contiguous_blocks, parcel_links
+from geo.crs import METRIC_CRS
+from geo.errors import InputError
+
+X0, Y0 = 535_000.0, 2_511_000.0
+CELL_M, GAP_M = 100.0, 15.0  # 1 ha parcels, 15 m branch roads: only facing parcels link at 20 m
+
+
+def grid(statuses: list[str], costs: list[float], ncols: int) -> gpd.GeoDataFrame:
+    geoms = []
+    for k in range(len(statuses)):
+        r, c = divmod(k, ncols)
+        x, y = X0 + c * (CELL_M + GAP_M), Y0 + r * (CELL_M + GAP_M)
+        geoms.append(box(x, y, x + CELL_M, y + CELL_M))
+    return gpd.GeoDataFrame(
+        {
+            "parcel_id": [f"P{k:02d}" for k in range(len(statuses))],
+            "status": statuses,
+            "land_use": "M1",
+            "cost": costs,
+        },
+        geometry=geoms,
+        crs=METRIC_CRS,
+    )
+
+
+FREE = ("low_efficiency", "reserve", "available")
+EXCLUDED = ("under_construction", "non_industrial")
+
+
+def brute_force(parcels: gpd.GeoDataFrame, target_ha: float) -> float:
+    """Least cost over every subset of the takeable parcels (math.inf when none reaches)."""
+    i, j, area = parcel_links(parcels, tolerance_m=20.0)
+    status = parcels["status"].to_numpy()
+    free = np.isin(status, FREE)
+    takeable = np.flatnonzero(~free & ~np.isin(status, EXCLUDED))
+    cost = parcels["cost"].to_numpy(dtype=float)
+    n = len(parcels)
+    best = math.inf
+    for size in range(len(takeable) + 1):
+        for subset in itertools.combinations(takeable, size):
+            price = cost[list(subset)].sum()
+            if price >= best:
+                continue
+            take = free.copy()
+            take[list(subset)] = True
+            if not take.any():
+                continue
+            keep = take[i] & take[j]
+            graph = coo_matrix((np.ones(keep.sum()), (i[keep], j[keep])), shape=(n, n))
+            _, label = connected_components(graph, directed=False)
+            sums = np.bincount(label[take], area[take])
+            if sums.max() >= target_ha * 1e4 - 1e-6:
+                best = price
+    return best
+
+
+def test_known_answer_the_cheap_join_across_two_free_blocks():
+    # Row of five 1 ha parcels: free, built (cost 5), free, built (cost 1), free.
+    parcels = grid(["available", "built", "reserve", "built", "available"], [0, 5, 0, 1, 0], 5)
+    # 3 ha: join P02 and P04 through P03 (cost 1), not P00 and P02 through P01 (cost 5).
+    result = assemble_block(parcels, target_ha=3.0, cost="cost")
+    assert result.added == ("P03",)
+    assert result.cost == 1.0 and result.area_ha == pytest.approx(3.0)
+    assert result.optimal and result.gap == 0.0 and result.method == "exact"
+    # 5 ha needs both.
+    result = assemble_block(parcels, target_ha=5.0, cost="cost")
+    assert result.added == ("P01", "P03") and result.cost == 6.0
+    assert result.parcel_ids == tuple(f"P{k:02d}" for k in range(5))
+
+
+def test_the_block_is_one_block_under_the_contiguity_rule():
+    parcels = grid(["available", "built", "reserve", "built", "available"], [0, 5, 0, 1, 0], 5)
+    result = assemble_block(parcels, target_ha=3.0, cost="cost")
+    scenario = parcels.copy()
+    scenario.loc[scenario["parcel_id"].isin(result.added), "status"] = "reserve"
+    blocks = contiguous_blocks(scenario, statuses=FREE, tolerance_m=20.0)
+    block_of = blocks.parcel_block.reindex(list(result.parcel_ids))
+    assert block_of.nunique() == 1
+    assert blocks.blocks.set_index("block_id").loc[block_of.iloc[0], "area_ha"] >= 3.0
+
+
+def test_a_trunk_road_makes_the_cheap_join_impossible():
+    parcels = grid(["available", "built", "reserve", "built", "available"], [0, 5, 0, 1, 0], 5)
+    # A trunk road between P03 and P04 (x between columns 3 and 4).
+    x = X0 + 4 * (CELL_M + GAP_M) - GAP_M / 2
+    road = gpd.GeoDataFrame(
+        {"kind": ["trunk_road"]},
+        geometry=[LineString([(x, Y0 - 50), (x, Y0 + 150)])],
+        crs=METRIC_CRS,
+    )
+    free_road = assemble_block(parcels, target_ha=3.0, cost="cost")
+    blocked = assemble_block(parcels, target_ha=3.0, cost="cost", barriers=road)
+    assert free_road.cost == 1.0
+    assert blocked.added == ("P01",) and blocked.cost == 5.0
+
+
+def test_excluded_parcels_are_never_chosen_and_unreachable_targets_say_how_far():
+    parcels = grid(["available", "under_construction", "reserve"], [0, 0, 0], 3)
+    with pytest.raises(InputError) as err:
+        assemble_block(parcels, target_ha=2.0, cost="cost")
+    assert "1.0 公顷" in str(err.value) and "1.0 ha" in str(err.value)
+    assert assemble_block(parcels, target_ha=1.0, cost="cost").added == ()
+
+
+def test_within_limits_the_search_to_an_area():
+    parcels = grid(["available", "built", "reserve", "built", "available"], [0, 5, 0, 1, 0], 5)
+    # Only the first three parcels are inside: the join must go through P01.
+    area = box(X0 - 10, Y0 - 10, X0 + 3 * (CELL_M + GAP_M) - GAP_M / 2, Y0 + CELL_M + 10)
+    result = assemble_block(parcels, target_ha=3.0, cost="cost", within=area)
+    assert result.added == ("P01",) and set(result.parcel_ids) == {"P00", "P01", "P02"}
+
+
+def test_bad_costs_and_parameters_are_refused():
+    parcels = grid(["available", "built"], [0, -1], 2)
+    with pytest.raises(InputError, match="不小于 0"):
+        assemble_block(parcels, target_ha=1.0, cost="cost")
+    with pytest.raises(InputError, match="目标面积"):
+        assemble_block(parcels, target_ha=0, cost=pd.Series([0.0, 1.0], index=parcels.index))
+    with pytest.raises(InputError, match="成本字段"):
+        assemble_block(parcels, target_ha=1.0, cost="nope")
+
+
+statuses = st.sampled_from(
+    ["available", "reserve", "built", "built", "granted_unbuilt", "non_industrial"]
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.lists(st.tuples(statuses, st.integers(0, 9)), min_size=9, max_size=16),
+    target=st.integers(2, 8),
+)
+def test_exact_equals_brute_force_and_the_heuristic_is_connected_and_no_cheaper(data, target):
+    n = len(data)
+    parcels = grid([s for s, _ in data], [float(c) for _, c in data], ncols=4)
+    best = brute_force(parcels, float(target))
+    if math.isinf(best):
+        with pytest.raises(InputError):
+            assemble_block(parcels, target_ha=float(target), cost="cost")
+        return
+    exact = assemble_block(parcels, target_ha=float(target), cost="cost", method="exact")
+    assert exact.optimal and exact.cost == pytest.approx(best)
+    heuristic = assemble_block(parcels, target_ha=float(target), cost="cost", method="heuristic")
+    assert heuristic.cost >= best - 1e-9
+    for result in (exact, heuristic):
+        assert result.area_ha >= target - 1e-9
+        status = parcels.set_index("parcel_id")["status"]
+        assert not status.loc[list(result.added)].isin(EXCLUDED).any()
+        # One block: the chosen parcels are connected under the contiguity rule.
+        chosen = parcels["parcel_id"].isin(result.parcel_ids).to_numpy()
+        i, j, _ = parcel_links(parcels, tolerance_m=20.0)
+        keep = chosen[i] & chosen[j]
+        graph = coo_matrix((np.ones(keep.sum()), (i[keep], j[keep])), shape=(n, n))
+        _, label = connected_components(graph, directed=False)
+        assert len(set(label[chosen])) == 1
+
+
+def test_costs_from_floor_space_firms_and_status():
+    parcels = grid(["built", "built", "available"], [0, 0, 0], 3)
+    parcels["gfa_current_m2"] = [20_000.0, 0.0, 5_000.0]
+    firm_xy = [(X0 + 50, Y0 + 50), (X0 + 60, Y0 + 60), (X0 + CELL_M + GAP_M + 50, Y0 + 50)]
+    firms = gpd.GeoDataFrame(
+        {"output_10k_cny": [20_000.0, 0.0, 10_000.0], "is_above_scale": [True, False, False]},
+        geometry=gpd.points_from_xy(*zip(*firm_xy, strict=True)),
+        crs=METRIC_CRS,
+    )
+    weights = {
+        "per_10k_m2_gfa": 1.0,
+        "per_firm": 2.0,
+        "per_100m_cny_output": 1.0,
+        "per_above_scale_firm": 3.0,
+        "status:built": 0.5,
+    }
+    cost = assembly_cost(parcels, firms, weights)
+    # P00: 2 (gfa) + 2×2 (firms) + 2 (产值 2 亿) + 3 (规上) + 0.5 = 11.5
+    # P01: 0 + 2 + 1 + 0 + 0.5 = 3.5; P02: 0.5 (gfa) only, status available has no weight
+    assert cost.tolist() == pytest.approx([11.5, 3.5, 0.5])
+    with pytest.raises(InputError):
+        assembly_cost(parcels, firms, {"per_firm": -1.0})
