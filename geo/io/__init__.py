@@ -71,6 +71,7 @@ from geo.crs import SHENZHEN_BOUNDS
 from geo.errors import InputError
 from geo.io._read import DEFAULT_MAX_BYTES, read_layer, read_layer_with_report
 from geo.io._report import Note, ReadReport
+from geo.io._rows import drop_rows, rows_outside
 from geo.io._writers import write_csv, write_geojson, write_gpkg, write_xlsx
 
 __all__ = [
@@ -79,8 +80,10 @@ __all__ = [
     "InputError",
     "Note",
     "ReadReport",
+    "drop_rows",
     "read_layer",
     "read_layer_with_report",
+    "rows_outside",
     "write_csv",
     "write_geojson",
     "write_gpkg",
