@@ -20,7 +20,8 @@ Reading (:func:`interpret_crs`), in order:
 a test of them against :data:`SHENZHEN_BOUNDS`. Neither looks at individual features.
 
 Per feature, against the same box (the one definition of "Shenzhen" for imports):
-:func:`outside_bounds` marks the features whose bounding box reaches outside it, and
+:func:`outside_bounds` marks the features whose bounding box reaches outside it,
+:func:`fits_only_swapped` those that fit it only with x and y exchanged, and
 :func:`axes_look_swapped` says whether a layer's x and y were swapped (latitude in x,
 longitude in y): at least half of the features fit the box only with x and y exchanged,
 and more of them fit that way than as given. :func:`swap_axes` exchanges x and y.
@@ -63,6 +64,7 @@ __all__ = [
     "CrsInterpretation",
     "axes_look_swapped",
     "far_from_shenzhen",
+    "fits_only_swapped",
     "inside_shenzhen_box",
     "interpret_crs",
     "is_geographic_system",
@@ -343,6 +345,17 @@ def axes_look_swapped(
     fits_swapped, _ = _within(swap_axes(geoms), bounds)
     n_swapped = int(fits_swapped.sum())
     return n_swapped > int(fits.sum()) and 2 * n_swapped >= int(present.sum())
+
+
+def fits_only_swapped(
+    layer: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray,
+    bounds: tuple[float, float, float, float] = SHENZHEN_BOUNDS,
+) -> np.ndarray:
+    """Boolean mask of the features inside ``bounds`` only once their x and y are swapped."""
+    geoms = _geometries(layer)
+    fits, _ = _within(geoms, bounds)
+    fits_swapped, _ = _within(swap_axes(geoms), bounds)
+    return fits_swapped & ~fits
 
 
 def swap_axes(geoms: np.ndarray) -> np.ndarray:

@@ -15,7 +15,9 @@ Method of :func:`_finish`, run on every reader's output:
    swapped (latitude in x, longitude in y: :func:`geo.crs.axes_look_swapped`). Unless the
    caller asked for ``swap_xy``, that is an :class:`InputError` with
    ``code="swapped_axes"``, so the page can offer to swap and read again; with
-   ``swap_xy`` x and y are exchanged here and a note says so.
+   ``swap_xy`` x and y are exchanged here and a note says so. When only some records fit
+   Shenzhen swapped (their latitude would lie beyond ±90), the error names those rows,
+   with ``code="swapped_rows"``.
 4. The coordinates are interpreted and converted to EPSG:4326 by
    :func:`geo.crs.interpret_crs`. For tables whose result lies outside the Shenzhen box,
    x and y are swapped and tried again (Chinese surveying names northing X), and the swap
@@ -46,6 +48,7 @@ from geo.crs import (
     CrsInterpretation,
     axes_look_swapped,
     far_from_shenzhen,
+    fits_only_swapped,
     inside_shenzhen_box,
     interpret_crs,
     outside_bounds,
@@ -276,7 +279,7 @@ def _finish(parsed: _Parsed, opts: _Options, report: ReadReport) -> gpd.GeoDataF
             source=opts.display,
         )
 
-    gdf = _orient_axes(gdf, opts, report)
+    gdf = _orient_axes(gdf, rows, opts, report)
     out = _record_crs(report, _interpret(gdf, parsed, opts))
     if (
         parsed.tabular
@@ -311,8 +314,11 @@ def _finish(parsed: _Parsed, opts: _Options, report: ReadReport) -> gpd.GeoDataF
     return out
 
 
-def _orient_axes(gdf: gpd.GeoDataFrame, opts: _Options, report: ReadReport) -> gpd.GeoDataFrame:
-    """Swap x and y when asked; refuse, with ``code="swapped_axes"``, when they look swapped."""
+def _orient_axes(
+    gdf: gpd.GeoDataFrame, rows: np.ndarray, opts: _Options, report: ReadReport
+) -> gpd.GeoDataFrame:
+    """Swap x and y when asked; refuse, with ``code="swapped_axes"``, when they look swapped,
+    and with ``code="swapped_rows"`` when only some records have them swapped."""
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     if opts.swap_xy:
         report.axes_swapped = True
@@ -352,6 +358,20 @@ def _orient_axes(gdf: gpd.GeoDataFrame, opts: _Options, report: ReadReport) -> g
             "the file and import it again.",
             source=opts.display,
             code="swapped_axes",
+        )
+    only_swapped = fits_only_swapped(geoms)
+    if only_swapped.any():
+        # Their latitude lies beyond ±90, so the layer cannot be read as lon/lat at all.
+        bad = rows[only_swapped].tolist()
+        n = len(bad)
+        raise InputError(
+            f"有 {n} 条记录的经度和纬度似乎填反了{report._rows_text(bad, 'zh')}，其余记录正常。"
+            "请在源文件中对调这些记录的经纬度后再导入。",
+            f"{n} records appear to have longitude and latitude swapped"
+            f"{report._rows_text(bad, 'en')}, the others do not. Swap them in the file and "
+            "import it again.",
+            source=opts.display,
+            code="swapped_rows",
         )
     return gdf
 
