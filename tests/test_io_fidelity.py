@@ -372,3 +372,16 @@ def test_xlsx_export_writes_headers_as_text(tmp_path) -> None:
     assert sheet["C2"].value == "=1+1" and sheet["C2"].data_type == "s"
     back = read_layer(path)
     assert list(back.columns[:3]) == [FORMULA_NAME, "-负责人", "名称"]
+
+
+def test_esri_json_is_read_without_an_open_option_warning(tmp_path, recwarn) -> None:
+    path = tmp_path / "esri.json"
+    layer = {
+        "geometryType": "esriGeometryPoint",
+        "spatialReference": {"wkid": 4326},
+        "fields": [{"name": "n", "type": "esriFieldTypeString"}],
+        "features": [{"attributes": {"n": "T123456"}, "geometry": {"x": 114.35, "y": 22.7}}],
+    }
+    path.write_text(json.dumps(layer), encoding="utf-8")
+    assert read_layer(path)["n"].tolist() == ["T123456"]
+    assert not [w for w in recwarn if "DATE_AS_STRING" in str(w.message)]

@@ -21,6 +21,7 @@ numbers by :func:`geo.crs.interpret_crs`. GDAL's errors become one bilingual
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,14 @@ def _read_geojson(path: Path, opts: _Options) -> _Parsed:
     # GDAL's GeoJSON driver types a text property as a date, time or datetime when all its
     # values parse as one (T123456 → 12:34:56, 2023/05/01 → 2023-05-01 00:00:00); JSON has
     # no such types, so every text property is kept as the text in the file.
-    return _read_ogr(path, opts, layer=None, encoding=None, open_options=_GEOJSON_OPEN_OPTIONS)
+    # A .json may be Esri JSON, whose driver has no such option and says so in a warning.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message=r".*does not support open option DATE_AS_STRING",
+            category=RuntimeWarning,
+        )
+        return _read_ogr(path, opts, layer=None, encoding=None, open_options=_GEOJSON_OPEN_OPTIONS)
 
 
 def _unreadable(opts: _Options, exc: Exception) -> InputError:
