@@ -26,6 +26,9 @@ class InputError(ValueError):
         The file or layer the problem was found in; prefixed to both messages.
     details : iterable of str, optional
         Individual problems (rows, columns), each already bilingual or neutral.
+    code : str, optional
+        A machine-readable name of the problem (e.g. ``"swapped_axes"``) for pages that
+        offer a fix for it; None for problems without a dedicated remedy.
     """
 
     def __init__(
@@ -35,11 +38,13 @@ class InputError(ValueError):
         *,
         source: str | None = None,
         details: Iterable[str] | None = None,
+        code: str | None = None,
     ) -> None:
         self.zh = zh
         self.en = en
         self.source = source
         self.details = list(details or [])
+        self.code = code
         super().__init__(self._compose())
 
     def _compose(self) -> str:

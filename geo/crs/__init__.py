@@ -14,8 +14,9 @@ The package is split by job; import everything from ``geo.crs``:
 - ``_metric``: reprojection to EPSG:4547 through one cached :class:`pyproj.Transformer`
   per source CRS (:func:`metric_transformer`, :func:`to_metric_geometries`,
   :func:`to_metric_xy`, :func:`to_metric`).
-- ``_interpret``: which system an imported layer's numbers are in (:func:`interpret_crs`)
-  and which a lon/lat export is written in (:func:`output_system`).
+- ``_interpret``: which system an imported layer's numbers are in (:func:`interpret_crs`),
+  which a lon/lat export is written in (:func:`output_system`), and the per-feature tests
+  against :data:`SHENZHEN_BOUNDS` (:func:`outside_bounds`, :func:`axes_look_swapped`).
 
 All coordinate converters are vectorised over numpy arrays and accept scalars.
 """
@@ -25,7 +26,9 @@ from __future__ import annotations
 from geo.crs._interpret import (
     SHENZHEN_BOUNDS,
     CrsInterpretation,
+    axes_look_swapped,
     far_from_shenzhen,
+    fits_only_swapped,
     inside_shenzhen_box,
     interpret_crs,
     is_geographic_system,
@@ -33,7 +36,9 @@ from geo.crs._interpret import (
     looks_geographic,
     normalise_coord_system,
     output_system,
+    outside_bounds,
     same_crs,
+    swap_axes,
     system_label,
 )
 from geo.crs._metric import (
@@ -82,9 +87,11 @@ __all__ = [
     "UTM50N",
     "WGS84",
     "CrsInterpretation",
+    "axes_look_swapped",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
     "far_from_shenzhen",
+    "fits_only_swapped",
     "from_metric_geometries",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
@@ -101,10 +108,12 @@ __all__ = [
     "normalise_system_name",
     "out_of_china",
     "output_system",
+    "outside_bounds",
     "parse_crs",
     "require_crs",
     "same_crs",
     "shift_geometries",
+    "swap_axes",
     "system_label",
     "to_metric",
     "to_metric_geometries",

@@ -19,6 +19,13 @@ Reading (:func:`interpret_crs`), in order:
 "Looks geographic" is a test of the layer's total bounds against ±180/±90; "near Shenzhen"
 a test of them against :data:`SHENZHEN_BOUNDS`. Neither looks at individual features.
 
+Per feature, against the same box (the one definition of "Shenzhen" for imports):
+:func:`outside_bounds` marks the features whose bounding box reaches outside it,
+:func:`fits_only_swapped` those that fit it only with x and y exchanged, and
+:func:`axes_look_swapped` says whether a layer's x and y were swapped (latitude in x,
+longitude in y): at least half of the features fit the box only with x and y exchanged,
+and more of them fit that way than as given. :func:`swap_axes` exchanges x and y.
+
 The functions return what they decided (:class:`CrsInterpretation`, bilingual ``(zh, en)``
 pairs) instead of writing into an import report, so the readers in :mod:`geo.io` own their
 report and this package knows nothing about files.
@@ -35,6 +42,7 @@ from typing import Literal
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from pyproj import CRS
 
 from geo.crs._metric import to_wgs84
@@ -54,7 +62,9 @@ from geo.errors import InputError
 __all__ = [
     "SHENZHEN_BOUNDS",
     "CrsInterpretation",
+    "axes_look_swapped",
     "far_from_shenzhen",
+    "fits_only_swapped",
     "inside_shenzhen_box",
     "interpret_crs",
     "is_geographic_system",
@@ -62,7 +72,9 @@ __all__ = [
     "looks_geographic",
     "normalise_coord_system",
     "output_system",
+    "outside_bounds",
     "same_crs",
+    "swap_axes",
     "system_label",
 ]
 
@@ -282,6 +294,73 @@ def far_from_shenzhen(gdf: gpd.GeoDataFrame) -> tuple[str, str] | None:
         f"The data (lon {minx:.3f}…{maxx:.3f}, lat {miny:.3f}…{maxy:.3f}) lies far from "
         "Shenzhen. Check that the coordinate system is right.",
     )
+
+
+def _within(
+    geoms: np.ndarray, bounds: tuple[float, float, float, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(features wholly inside ``bounds``, features present) for an array of geometries."""
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    box = shapely.bounds(geoms)  # NaN for missing or empty geometries: never inside
+    west, south, east, north = bounds
+    with np.errstate(invalid="ignore"):
+        inside = (
+            (box[:, 0] >= west) & (box[:, 2] <= east) & (box[:, 1] >= south) & (box[:, 3] <= north)
+        )
+    return inside & present, present
+
+
+def _geometries(layer: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray) -> np.ndarray:
+    if isinstance(layer, gpd.GeoDataFrame):
+        layer = layer.geometry
+    return np.asarray(getattr(layer, "values", layer), dtype=object)
+
+
+def outside_bounds(
+    layer: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray,
+    bounds: tuple[float, float, float, float] = SHENZHEN_BOUNDS,
+) -> np.ndarray:
+    """Boolean mask of the features whose bounding box reaches outside ``bounds``.
+
+    ``layer``'s coordinates are taken as lon/lat as they stand (no reprojection);
+    ``bounds`` is ``(min lon, min lat, max lon, max lat)``. Missing and empty geometries are
+    not outside; a geometry with non-finite coordinates is.
+    """
+    inside, present = _within(_geometries(layer), bounds)
+    return present & ~inside
+
+
+def axes_look_swapped(
+    layer: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray,
+    bounds: tuple[float, float, float, float] = SHENZHEN_BOUNDS,
+) -> bool:
+    """True when the layer's x and y look exchanged (latitude in x, longitude in y).
+
+    That is: at least half of the present features lie inside ``bounds`` only once x and y
+    are swapped, and more of them fit swapped than as given. Projected metres never fit the
+    box either way, so this is safe to ask before the coordinate system is known.
+    """
+    geoms = _geometries(layer)
+    fits, present = _within(geoms, bounds)
+    fits_swapped, _ = _within(swap_axes(geoms), bounds)
+    n_swapped = int(fits_swapped.sum())
+    return n_swapped > int(fits.sum()) and 2 * n_swapped >= int(present.sum())
+
+
+def fits_only_swapped(
+    layer: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray,
+    bounds: tuple[float, float, float, float] = SHENZHEN_BOUNDS,
+) -> np.ndarray:
+    """Boolean mask of the features inside ``bounds`` only once their x and y are swapped."""
+    geoms = _geometries(layer)
+    fits, _ = _within(geoms, bounds)
+    fits_swapped, _ = _within(swap_axes(geoms), bounds)
+    return fits_swapped & ~fits
+
+
+def swap_axes(geoms: np.ndarray) -> np.ndarray:
+    """The geometries with x and y exchanged (z, if any, dropped); None stays None."""
+    return shapely.transform(np.asarray(geoms, dtype=object), lambda c: c[:, ::-1])
 
 
 def output_system(coord_system: str, what: str) -> str:

@@ -38,8 +38,23 @@ Coordinate systems
   are an error telling the user to pick the projected CRS. The one exception: GeoJSON is
   labelled EPSG:4326 by definition, so when its numbers are metres and ``coord_system`` names
   a projected CRS, ``coord_system`` is used.
+- Before any of this, longitude and latitude swapped (x in 20–26, y in 109–118: the
+  Shenzhen box :data:`SHENZHEN_BOUNDS` with its axes exchanged, while the numbers do not fit
+  the box as given) raise :class:`InputError` with ``code="swapped_axes"``, so the page can
+  offer to swap and read again; ``swap_xy=True`` exchanges x and y before the coordinate
+  system is applied and the report notes it (``axes_swapped``). A few records swapped
+  among correct ones raise ``code="swapped_rows"`` naming them.
 - After conversion, a layer reaching outside lon 109–118°, lat 20–26° gets a warning: a wrong
-  CRS choice is the commonest import mistake.
+  CRS choice is the commonest import mistake. The records reaching outside that box are
+  listed by row in ``ReadReport.outside_rows`` and a warning naming them; they are kept.
+  :func:`rows_outside` finds them in any frame, and :func:`drop_rows` drops given report
+  rows, returning a new frame and a report that says so.
+
+Values: text is kept as the file has it. GeoJSON is read with GDAL's ``DATE_AS_STRING=YES``
+so ids such as ``T123456`` or ``2023/05/01`` are not turned into times and dates; CSV/XLSX
+cells become numbers only when a whole column is plain decimals (codes with leading zeros
+and long ids excepted); ``1,234.5``, full-width digits, ``NA``/``NULL`` stay text. Real Excel
+dates arrive as dates.
 
 Geometry clean-up: null and empty geometries are dropped; invalid ones are repaired with
 :func:`shapely.make_valid`, keeping only the parts of the original dimension (a self-crossing
@@ -51,7 +66,9 @@ Writing
 -------
 :func:`write_geojson` (RFC 7946, optional GCJ-02/BD-09 variant), :func:`write_gpkg`,
 :func:`write_csv` and :func:`write_xlsx`. Attribute text is written as it is; HTML in a name
-stays text and is escaped where it is displayed.
+stays text and is escaped where it is displayed. Cells and column names a spreadsheet would
+run as formulas are guarded (an apostrophe in CSV, removed again on reading; a text cell in
+XLSX).
 
 Modules
 -------
@@ -60,7 +77,8 @@ This package is a facade; import from ``geo.io``. The work is done in private mo
 zip safety and extraction, size limits), ``_gis`` (GeoJSON / GeoPackage / Shapefile through
 pyogrio, attribute encodings), ``_tables`` (CSV / XLSX: header detection, coordinate
 columns, D°M′S″ parsing), ``_report`` (:class:`ReadReport`, :class:`Note`, geometry repair
-and the common clean-up) and ``_writers`` (GeoJSON, GeoPackage, CSV, XLSX). Coordinate
+and the common clean-up), ``_rows`` (:func:`rows_outside`, :func:`drop_rows`) and
+``_writers`` (GeoJSON, GeoPackage, CSV, XLSX). Coordinate
 system decisions live in :mod:`geo.crs` (:func:`geo.crs.interpret_crs`), cell-value
 conversion in :mod:`geo.values`.
 """
@@ -71,6 +89,7 @@ from geo.crs import SHENZHEN_BOUNDS
 from geo.errors import InputError
 from geo.io._read import DEFAULT_MAX_BYTES, read_layer, read_layer_with_report
 from geo.io._report import Note, ReadReport
+from geo.io._rows import drop_rows, rows_outside
 from geo.io._writers import write_csv, write_geojson, write_gpkg, write_xlsx
 
 __all__ = [
@@ -79,8 +98,10 @@ __all__ = [
     "InputError",
     "Note",
     "ReadReport",
+    "drop_rows",
     "read_layer",
     "read_layer_with_report",
+    "rows_outside",
     "write_csv",
     "write_geojson",
     "write_gpkg",

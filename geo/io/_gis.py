@@ -5,6 +5,11 @@ file declares is taken off the frame and handed on separately, to be checked aga
 numbers by :func:`geo.crs.interpret_crs`. GDAL's errors become one bilingual
 :class:`InputError` naming the file.
 
+- GeoJSON: read with the driver's open option ``DATE_AS_STRING=YES``. Without it GDAL turns
+  a text property whose values all look like dates or times into a date/time column
+  (``T123456`` → 12:34:56, ``2023/05/01`` → 2023-05-01 00:00:00), corrupting ids; JSON has
+  no date type, so text stays exactly the text in the file.
+
 - GeoPackage: only layers with geometry are offered; ``layer`` picks one when there are
   several.
 - Shapefile: the ``.shx`` and ``.dbf`` of the same name are required. Attribute text is
@@ -16,6 +21,7 @@ numbers by :func:`geo.crs.interpret_crs`. GDAL's errors become one bilingual
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +33,9 @@ from geo.io._report import Note, ReadReport, _Options, _Parsed
 
 __all__: list[str] = []
 
+#: GDAL GeoJSON driver open options (passed as keywords to pyogrio.read_dataframe).
+_GEOJSON_OPEN_OPTIONS = {"DATE_AS_STRING": "YES"}
+
 _PYOGRIO_ERRORS = (
     pyogrio.errors.DataSourceError,
     pyogrio.errors.DataLayerError,
@@ -37,14 +46,37 @@ _PYOGRIO_ERRORS = (
 )
 
 
-def _read_ogr(path: Path, opts: _Options, *, layer: str | None, encoding: str | None) -> _Parsed:
+def _read_ogr(
+    path: Path,
+    opts: _Options,
+    *,
+    layer: str | None,
+    encoding: str | None,
+    open_options: dict[str, str] | None = None,
+) -> _Parsed:
     try:
-        gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, force_2d=True)
+        gdf = pyogrio.read_dataframe(
+            path, layer=layer, encoding=encoding, force_2d=True, **(open_options or {})
+        )
     except _PYOGRIO_ERRORS as exc:
         raise _unreadable(opts, exc) from exc
     crs = gdf.crs
     gdf = gdf.set_crs(None, allow_override=True)
     return _Parsed(gdf=gdf, crs=crs, rows=np.arange(1, len(gdf) + 1), tabular=False)
+
+
+def _read_geojson(path: Path, opts: _Options) -> _Parsed:
+    # GDAL's GeoJSON driver types a text property as a date, time or datetime when all its
+    # values parse as one (T123456 → 12:34:56, 2023/05/01 → 2023-05-01 00:00:00); JSON has
+    # no such types, so every text property is kept as the text in the file.
+    # A .json may be Esri JSON, whose driver has no such option and says so in a warning.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message=r".*does not support open option DATE_AS_STRING",
+            category=RuntimeWarning,
+        )
+        return _read_ogr(path, opts, layer=None, encoding=None, open_options=_GEOJSON_OPEN_OPTIONS)
 
 
 def _unreadable(opts: _Options, exc: Exception) -> InputError:

@@ -22,7 +22,7 @@ import geopandas as gpd
 
 from geo.crs import normalise_coord_system
 from geo.errors import InputError
-from geo.io._gis import _read_gpkg, _read_ogr, _read_shapefile, _shapefile_parts
+from geo.io._gis import _read_geojson, _read_gpkg, _read_shapefile, _shapefile_parts
 from geo.io._report import ReadReport, _finish, _Options
 from geo.io._sources import (
     _FORMATS,
@@ -54,6 +54,7 @@ def read_layer(
     y_col: str | None = None,
     encoding: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    swap_xy: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read one layer from a file, folder or upload into a GeoDataFrame in EPSG:4326.
 
@@ -68,6 +69,7 @@ def read_layer(
         y_col=y_col,
         encoding=encoding,
         max_bytes=max_bytes,
+        swap_xy=swap_xy,
     )
     return gdf
 
@@ -82,6 +84,7 @@ def read_layer_with_report(
     y_col: str | None = None,
     encoding: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    swap_xy: bool = False,
 ) -> tuple[gpd.GeoDataFrame, ReadReport]:
     """Read one layer and report what was repaired, dropped, assumed and converted.
 
@@ -104,6 +107,11 @@ def read_layer_with_report(
         Text encoding of a CSV or of Shapefile attributes, overriding detection.
     max_bytes : int, default 500 MB
         Largest input accepted, in bytes; also caps the unpacked size of a zip.
+    swap_xy : bool, default False
+        Exchange every coordinate's x and y before the coordinate system is applied, for
+        files with longitude and latitude swapped. Without it such a file raises
+        :class:`InputError` with ``code="swapped_axes"``; with it the report notes the swap
+        (``ReadReport.axes_swapped``).
 
     Returns
     -------
@@ -114,7 +122,8 @@ def read_layer_with_report(
     Raises
     ------
     InputError
-        For every problem the user can fix, with a Chinese line first and English after.
+        For every problem the user can fix, with a Chinese line first and English after;
+        ``code="swapped_axes"`` when longitude and latitude look swapped.
 
     Notes
     -----
@@ -128,6 +137,7 @@ def read_layer_with_report(
         y_col=y_col,
         encoding=_check_encoding(encoding),
         max_bytes=int(max_bytes),
+        swap_xy=bool(swap_xy),
     )
     with contextlib.ExitStack() as stack:
         if isinstance(source, (str, os.PathLike)):
@@ -201,7 +211,7 @@ def _read_file(
         if fmt == "GeoPackage":
             parsed = _read_gpkg(path, opts, report)
         elif fmt == "GeoJSON":
-            parsed = _read_ogr(path, opts, layer=None, encoding=None)
+            parsed = _read_geojson(path, opts)
         elif fmt == "CSV":
             parsed = _read_csv(path, opts, report)
         else:

@@ -11,11 +11,21 @@ Method of :func:`_finish`, run on every reader's output:
 2. Invalid geometries are repaired with :func:`shapely.make_valid`, keeping only the parts
    of the original dimension (a self-crossing "bow-tie" polygon becomes a MultiPolygon of
    its two triangles); a geometry with nothing of its dimension left is dropped.
-3. The coordinates are interpreted and converted to EPSG:4326 by
+3. Before any coordinate system is considered, x and y are checked for having been
+   swapped (latitude in x, longitude in y: :func:`geo.crs.axes_look_swapped`). Unless the
+   caller asked for ``swap_xy``, that is an :class:`InputError` with
+   ``code="swapped_axes"``, so the page can offer to swap and read again; with
+   ``swap_xy`` x and y are exchanged here and a note says so. When only some records fit
+   Shenzhen swapped (their latitude would lie beyond ±90), the error names those rows,
+   with ``code="swapped_rows"``.
+4. The coordinates are interpreted and converted to EPSG:4326 by
    :func:`geo.crs.interpret_crs`. For tables whose result lies outside the Shenzhen box,
    x and y are swapped and tried again (Chinese surveying names northing X), and the swap
-   kept when it lands inside.
-4. A layer reaching outside :data:`geo.crs.SHENZHEN_BOUNDS` gets a "check the CRS" warning.
+   kept, with a note, when it lands inside (not when ``swap_xy`` was given).
+5. A layer reaching outside :data:`geo.crs.SHENZHEN_BOUNDS` gets a "check the CRS" warning,
+   and the features reaching outside it are listed by row (``outside_rows``) in a second
+   warning. They are kept: dropping them is the planner's choice
+   (:func:`geo.io.drop_rows`).
 
 Row numbers are feature numbers from 1 for GIS formats, the spreadsheet row (header row
 included) for CSV/XLSX.
@@ -24,6 +34,7 @@ included) for CSV/XLSX.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -32,12 +43,23 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from geo.crs import CrsInterpretation, far_from_shenzhen, inside_shenzhen_box, interpret_crs
+from geo.crs import (
+    SHENZHEN_BOUNDS,
+    CrsInterpretation,
+    axes_look_swapped,
+    far_from_shenzhen,
+    fits_only_swapped,
+    inside_shenzhen_box,
+    interpret_crs,
+    outside_bounds,
+    swap_axes,
+)
 from geo.errors import InputError
 
 __all__ = ["Note", "ReadReport"]
 
 _MAX_LISTED = 20
+_MAX_LISTED_OUTSIDE = 10
 
 
 class Note(NamedTuple):
@@ -84,6 +106,15 @@ class ReadReport:
     row_kind : str
         ``feature`` (numbers count features from 1) or ``sheet_row`` (spreadsheet rows,
         header row included, as Excel shows them).
+    row_numbers : list of int
+        The row number (as above) of each feature of the returned frame, in its order:
+        ``row_numbers[i]`` is the source row of ``gdf.iloc[i]``.
+    axes_swapped : bool
+        True when x and y were exchanged on request (``swap_xy``) before the coordinate
+        system was applied; the values of a table's ``x_col`` then gave the latitude.
+    outside_rows : list of int
+        Rows (as above) whose geometry reaches outside :data:`geo.crs.SHENZHEN_BOUNDS`
+        after conversion to lon/lat. They are kept in the frame; a warning names them.
     notes, warnings : list of Note
         Informational lines, and lines the user should act on.
     """
@@ -105,6 +136,9 @@ class ReadReport:
     dropped_rows: list[int] = field(default_factory=list)
     collapsed_rows: list[int] = field(default_factory=list)
     row_kind: Literal["feature", "sheet_row"] = "feature"
+    row_numbers: list[int] = field(default_factory=list)
+    axes_swapped: bool = False
+    outside_rows: list[int] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     warnings: list[Note] = field(default_factory=list)
 
@@ -117,6 +151,12 @@ class ReadReport:
     def n_dropped(self) -> int:
         """Number of rows dropped for lacking a usable geometry (null, empty, collapsed)."""
         return len(self.dropped_rows) + len(self.collapsed_rows)
+
+    def positions(self, rows: Iterable[int]) -> np.ndarray:
+        """Positions in the returned frame of the given report row numbers (unknown ones
+        skipped), in frame order."""
+        wanted = np.asarray(list(rows), dtype=np.int64)
+        return np.flatnonzero(np.isin(np.asarray(self.row_numbers, dtype=np.int64), wanted))
 
     def messages(self, lang: str = "zh") -> list[str]:
         """Lines describing the import, in Chinese (``zh``, default) or English (``en``)."""
@@ -183,9 +223,9 @@ class ReadReport:
             return "dropped {n} rows with missing or non-numeric coordinates"
         return "dropped {n} null or empty geometries"
 
-    def _rows_text(self, rows: list[int], lang: str) -> str:
-        shown = ", ".join(str(r) for r in rows[:_MAX_LISTED])
-        more = " …" if len(rows) > _MAX_LISTED else ""
+    def _rows_text(self, rows: list[int], lang: str, limit: int = _MAX_LISTED) -> str:
+        shown = ", ".join(str(r) for r in rows[:limit])
+        more = " …" if len(rows) > limit else ""
         if lang == "en":
             unit = "rows" if self.row_kind == "sheet_row" else "features"
             return f" ({unit} {shown}{more})"
@@ -203,6 +243,7 @@ class _Options:
     encoding: str | None
     max_bytes: int
     stack: contextlib.ExitStack
+    swap_xy: bool = False
 
 
 @dataclass
@@ -227,7 +268,7 @@ def _finish(parsed: _Parsed, opts: _Options, report: ReadReport) -> gpd.GeoDataF
     report.repaired_rows = rows[repaired & ~collapsed].tolist()
     report.collapsed_rows = rows[collapsed].tolist()
     keep = ~collapsed
-    gdf = gdf.loc[keep].copy()
+    gdf, rows = gdf.loc[keep].copy(), rows[keep]
     gdf = gdf.set_geometry(gpd.GeoSeries(geoms[keep], index=gdf.index))
     gdf = gdf.reset_index(drop=True)
     if len(gdf) == 0:
@@ -238,11 +279,17 @@ def _finish(parsed: _Parsed, opts: _Options, report: ReadReport) -> gpd.GeoDataF
             source=opts.display,
         )
 
+    gdf = _orient_axes(gdf, rows, opts, report)
     out = _record_crs(report, _interpret(gdf, parsed, opts))
-    if parsed.tabular and not inside_shenzhen_box(out) and report.crs_origin != "assumed":
+    if (
+        parsed.tabular
+        and not opts.swap_xy
+        and not inside_shenzhen_box(out)
+        and report.crs_origin != "assumed"
+    ):
         # Chinese surveying names northing X and easting Y; tables often follow it.
         swapped = gdf.set_geometry(
-            shapely.transform(np.asarray(gdf.geometry.values), lambda c: c[:, ::-1])
+            gpd.GeoSeries(swap_axes(np.asarray(gdf.geometry.values)), index=gdf.index)
         )
         try:
             alt = _interpret(swapped, parsed, opts).gdf  # its notes describe the unswapped try
@@ -261,8 +308,96 @@ def _finish(parsed: _Parsed, opts: _Options, report: ReadReport) -> gpd.GeoDataF
     far = far_from_shenzhen(out)
     if far is not None:
         report.warnings.append(Note(*far))
+    _record_outside(report, rows[outside_bounds(out)].tolist())
+    report.row_numbers = rows.tolist()
     report.rows_kept = len(out)
     return out
+
+
+def _orient_axes(
+    gdf: gpd.GeoDataFrame, rows: np.ndarray, opts: _Options, report: ReadReport
+) -> gpd.GeoDataFrame:
+    """Swap x and y when asked; refuse, with ``code="swapped_axes"``, when they look swapped,
+    and with ``code="swapped_rows"`` when only some records have them swapped."""
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if opts.swap_xy:
+        report.axes_swapped = True
+        if report.x_col and report.y_col:
+            zh = (
+                f"已按要求对调坐标：列「{report.x_col}」的数值作为纬度（Y）、列「{report.y_col}」"
+                "的数值作为经度（X）读取。"
+            )
+            en = (
+                f"Coordinates swapped as asked: the values of column '{report.x_col}' were read "
+                f"as latitude (y) and those of '{report.y_col}' as longitude (x)."
+            )
+        else:
+            zh = "已按要求对调每个坐标的 X 和 Y（经度和纬度）后读取。"
+            en = "The x and y (longitude and latitude) of every coordinate were swapped as asked."
+        report.notes.append(Note(zh, en))
+        return gdf.set_geometry(gpd.GeoSeries(swap_axes(geoms), index=gdf.index))
+    if axes_look_swapped(geoms):
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+        if report.x_col and report.y_col:
+            what_zh = f"列「{report.x_col}」（{minx:.3f}…{maxx:.3f}）像纬度，列「{report.y_col}」（{miny:.3f}…{maxy:.3f}）像经度"
+            what_en = (
+                f"column '{report.x_col}' ({minx:.3f}…{maxx:.3f}) looks like latitude and "
+                f"'{report.y_col}' ({miny:.3f}…{maxy:.3f}) like longitude"
+            )
+        else:
+            what_zh = f"X 值（{minx:.3f}…{maxx:.3f}）像纬度，Y 值（{miny:.3f}…{maxy:.3f}）像经度"
+            what_en = (
+                f"the x values ({minx:.3f}…{maxx:.3f}) look like latitudes and the y values "
+                f"({miny:.3f}…{maxy:.3f}) like longitudes"
+            )
+        raise InputError(
+            f"经度和纬度似乎填反了：{what_zh}；对调后才位于深圳范围内。请选择“对调经纬度后重新读取”，"
+            "或在源文件中改正后再导入。",
+            f"Longitude and latitude appear to be swapped: {what_en}; only swapped do they "
+            "fall within Shenzhen. Choose 'swap and read again' (swap_xy=True), or correct "
+            "the file and import it again.",
+            source=opts.display,
+            code="swapped_axes",
+        )
+    only_swapped = fits_only_swapped(geoms)
+    if only_swapped.any():
+        # Their latitude lies beyond ±90, so the layer cannot be read as lon/lat at all.
+        bad = rows[only_swapped].tolist()
+        n = len(bad)
+        raise InputError(
+            f"有 {n} 条记录的经度和纬度似乎填反了{report._rows_text(bad, 'zh')}，其余记录正常。"
+            "请在源文件中对调这些记录的经纬度后再导入。",
+            f"{n} records appear to have longitude and latitude swapped"
+            f"{report._rows_text(bad, 'en')}, the others do not. Swap them in the file and "
+            "import it again.",
+            source=opts.display,
+            code="swapped_rows",
+        )
+    return gdf
+
+
+def _record_outside(report: ReadReport, rows: list[int]) -> None:
+    """Name the rows reaching outside the Shenzhen box in the report (first 10 and count)."""
+    report.outside_rows = rows
+    note = _outside_note(report, rows)
+    if note is not None:
+        report.warnings.append(note)
+
+
+def _outside_note(report: ReadReport, rows: list[int]) -> Note | None:
+    if not rows:
+        return None
+    west, south, east, north = SHENZHEN_BOUNDS
+    n = len(rows)
+    zh_rows = report._rows_text(rows, "zh", limit=_MAX_LISTED_OUTSIDE)
+    en_rows = report._rows_text(rows, "en", limit=_MAX_LISTED_OUTSIDE)
+    return Note(
+        f"有 {n} 条记录的位置超出深圳范围（经度 {west:g}–{east:g}，纬度 {south:g}–{north:g}）"
+        f"{zh_rows}，共 {n} 条。它们仍在导入结果中；请检查坐标，或删除这些记录。",
+        f"{n} records lie outside Shenzhen (lon {west:g}–{east:g}, lat {south:g}–{north:g})"
+        f"{en_rows}, {n} in all. They are still in the import; check their coordinates "
+        "or drop them.",
+    )
 
 
 def _interpret(gdf: gpd.GeoDataFrame, parsed: _Parsed, opts: _Options) -> CrsInterpretation:

@@ -15,8 +15,14 @@ Method:
   or given as ``x_col``/``y_col``. Cells may hold numbers, numeric text or
   degrees-minutes-seconds text (``114°21′30″E``, ``22度40分``); anything else leaves the row
   without a geometry.
-- Other columns become numbers only when every filled cell is numeric and none looks like
-  a code (leading zero, more than 15 digits), so ids such as 0012 stay text.
+- Other columns become numbers only when every filled cell is a number or plain decimal
+  text (ASCII digits, optional sign, point and exponent) and none looks like a code
+  (leading zero, more than 15 digits), so ids such as 0012 stay text. Everything else
+  stays exactly as the file has it: text that looks like a date or time (``2023/05/01``,
+  ``12:00``, ``T123456``), numbers written with separators or full-width digits
+  (``1,234.5``, ``１２３``, parsed later by the layer schema), and words such as ``NA``,
+  ``NULL`` or ``inf``. Only cells Excel stores as dates arrive as dates. Empty cells are
+  the only missing values.
 """
 
 from __future__ import annotations
@@ -60,6 +66,9 @@ _COORD_PAIRS: tuple[tuple[str, str], ...] = (
 
 # Headers merely containing these (e.g. 中心点经度, 高德经度) are accepted when unambiguous.
 _COORD_SUBSTRINGS: tuple[tuple[str, str], ...] = (("经度", "纬度"), ("longitude", "latitude"))
+
+# Text that becomes a number in a numeric column: ASCII digits, sign, point, exponent.
+_NUMBER_TEXT = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 
 _WKT_COLUMNS = ("wkt", "geometry", "geom", "thegeom", "shape", "几何", "geometrywkt")
 
@@ -136,7 +145,15 @@ def _read_xlsx(path: Path, opts: _Options, report: ReadReport) -> _Parsed:
                     details=sheets,
                 )
             sheet = opts.layer if opts.layer is not None else sheets[0]
-            raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+            # pandas would read text such as "NA", "NULL", "None" or "nan" as missing.
+            raw = pd.read_excel(
+                book,
+                sheet_name=sheet,
+                header=None,
+                dtype=object,
+                keep_default_na=False,
+                na_values=[""],
+            )
     except InputError:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -234,7 +251,10 @@ def _infer_types(df: pd.DataFrame) -> pd.DataFrame:
         nums = pd.to_numeric(s.where(present), errors="coerce")
         texts = s[present].astype(str).str.strip()
         code_like = texts.str.match(r"^[+-]?0\d") | (texts.str.count(r"\d") > 15)
-        if nums[present].notna().all() and not code_like.any():
+        is_text = s[present].map(lambda v: isinstance(v, str)).astype(bool)
+        # pandas also accepts "inf", "nan" and the like; only plain decimals count here.
+        plain = ~is_text | texts.str.fullmatch(_NUMBER_TEXT).astype(bool)
+        if nums[present].notna().all() and plain.all() and not code_like.any():
             out[col] = nums
         else:
             out[col] = s.infer_objects()

@@ -14,8 +14,8 @@ Method:
   NaN/inf as ``null``. The GCJ-02/BD-09 variant adds a top-level ``coord_system`` member.
 - CSV is UTF-8 with a byte-order mark (so Excel shows Chinese); XLSX is written with
   openpyxl. Point layers get ``lon``/``lat`` columns, others a ``wkt`` column. Text a
-  spreadsheet would run as a formula is guarded: an apostrophe in CSV, a text cell type in
-  XLSX.
+  spreadsheet would run as a formula, in cells and in column names alike, is guarded: an
+  apostrophe in CSV (removed again by the CSV reader), a text cell type in XLSX.
 - Files are written beside the target and renamed into place (:func:`os.replace`), so a
   failure never leaves half a file behind.
 
@@ -26,6 +26,7 @@ displayed.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import re
@@ -227,8 +228,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _guard_formulas(table: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that a spreadsheet would run as formulas with an apostrophe."""
+    """Prefix text cells and column names that a spreadsheet would run as formulas with an
+    apostrophe."""
     table = table.copy()
+    table.columns = [_guard_text(str(c)) for c in table.columns]
     for col in table.columns:
         values = table[col]
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
@@ -237,6 +240,10 @@ def _guard_formulas(table: pd.DataFrame) -> pd.DataFrame:
         if risky.any():
             table[col] = values.astype(object).where(~risky, "'" + values[risky].astype(str))
     return table
+
+
+def _guard_text(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _unguard_formula(value: object) -> object:
@@ -261,10 +268,11 @@ def write_csv(
     those names); other layers, or ``geometry="wkt"``, get a ``wkt`` column. Coordinates
     are WGS84 lon/lat (or GCJ-02/BD-09 with ``coord_system``) rounded to ``precision``.
 
-    With ``excel_safe`` (the default) a text cell starting with ``=``, ``+``, ``-``, ``@``
-    or a tab is written with a leading apostrophe, so a name such as ``=HYPERLINK(…)``
-    coming from someone's file is shown, not run, when the CSV is opened in a spreadsheet.
-    :func:`read_layer` removes that apostrophe again. Numbers are never changed.
+    With ``excel_safe`` (the default) a text cell or column name starting with ``=``, ``+``,
+    ``-``, ``@`` or a tab is written with a leading apostrophe, so a name such as
+    ``=HYPERLINK(…)`` coming from someone's file is shown, not run, when the CSV is opened
+    in a spreadsheet. :func:`read_layer` removes that apostrophe again. Numbers are never
+    changed.
 
     Returns
     -------
@@ -296,8 +304,8 @@ def write_xlsx(
 ) -> bytes | None:
     """Write a layer as an Excel sheet, with the same columns as :func:`write_csv`.
 
-    Text cells are always stored as text, so a value starting with ``=`` is never turned
-    into a formula. Control characters Excel cannot store are removed. A WKT longer than an
+    Text cells, the header row included, are always stored as text, so a value or column
+    name starting with ``=`` is never turned into a formula. Control characters Excel cannot store are removed. A WKT longer than an
     Excel cell holds (32 767 characters) raises :class:`InputError`: export such layers as
     GeoJSON or GeoPackage.
 
@@ -321,9 +329,9 @@ def write_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_name[:31]
-    sheet.append([str(c) for c in table.columns])
-    for row_number, row in enumerate(table.itertuples(index=False, name=None), start=2):
-        cells = [_excel_value(v) for v in row]
+    header = [_excel_value(str(c)) for c in table.columns]
+    rows = ([_excel_value(v) for v in row] for row in table.itertuples(index=False, name=None))
+    for row_number, cells in enumerate(itertools.chain([header], rows), start=1):
         sheet.append(cells)
         for column_number, value in enumerate(cells, start=1):
             if isinstance(value, str) and value.startswith("="):
