@@ -55,6 +55,7 @@ __all__ = [
     "Field",
     "FieldProblem",
     "LayerSpec",
+    "cell_text",
     "check_field",
     "fold_header",
     "fold_text",
@@ -62,7 +63,9 @@ __all__ = [
     "match_headers",
     "measured_area_m2",
     "normalise_value",
+    "read_yes_no",
     "required_fields",
+    "split_header",
     "validate_layer",
 ]
 
@@ -158,7 +161,9 @@ _KNOWN_UNITS = frozenset(u for spellings in UNIT_SPELLINGS.values() for u in spe
 )
 
 
-def _split_header(header: object) -> tuple[str, str | None]:
+def split_header(header: object) -> tuple[str, str | None]:
+    """A header (or a cell) folded, and the folded content of its trailing bracket or None:
+    ``产值（万元）`` → ``("产值", "万元")``, ``工业用地(M1)`` → ``("工业用地", "m1")``."""
     text = unicodedata.normalize("NFKC", str(header)).strip()
     found = _TRAILING_BRACKET.match(text)
     if found is None or not found.group("base").strip():
@@ -169,13 +174,13 @@ def _split_header(header: object) -> tuple[str, str | None]:
 def fold_header(header: object) -> str:
     """A column header as compared with field names and aliases: :func:`fold_text` of the
     header without its trailing bracket (``产值（万元）`` and ``产值(万元)`` → ``产值``)."""
-    return _split_header(header)[0]
+    return split_header(header)[0]
 
 
 def header_unit(header: object) -> str | None:
     """The folded content of a header's trailing bracket when it is a known unit
     (``用地面积(m²)`` → ``m2``, ``面积【公顷】`` → ``公顷``), else None."""
-    inner = _split_header(header)[1]
+    inner = split_header(header)[1]
     return inner if inner in _KNOWN_UNITS else None
 
 
@@ -560,7 +565,7 @@ def match_headers(spec: LayerSpec, headers: Iterable[object]) -> dict[str, objec
     first, then to the header that sorts first, so the order of columns never matters.
     """
     headers = list(headers)
-    split = {h: _split_header(h) for h in headers}
+    split = {h: split_header(h) for h in headers}
     candidates: list[tuple[tuple[int, int, str], str, object]] = []
     for order, f in enumerate(spec.fields):
         keys = [fold_text(f.name), *(fold_header(a) for a in f.aliases)]
@@ -590,27 +595,29 @@ def _apply_aliases(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.rename(columns=renames) if renames else gdf
 
 
+def read_yes_no(value: object) -> bool | None:
+    """A yes/no cell as a bool, or None when it is not one.
+
+    True/False, 1/0 and the words of one vocabulary (是/否, 真/假, 规上/规下, yes/no, t/f,
+    √/×, compared case-folded); a blank cell is no.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value):
+        return bool(value) if value in (0, 1) else None
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    key = text.strip().casefold()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    return None
+
+
 def _to_bool(series: pd.Series) -> tuple[pd.Series, list[int]]:
-    bad: list[int] = []
-    out = np.zeros(len(series), dtype=bool)
-    for pos, value in enumerate(series.to_numpy(dtype=object)):
-        if isinstance(value, (bool, np.bool_)):
-            out[pos] = bool(value)
-            continue
-        if isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value):
-            if value in (0, 1):
-                out[pos] = bool(value)
-                continue
-            bad.append(pos)
-            continue
-        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-        key = text.strip().casefold()
-        if key in _TRUE:
-            out[pos] = True
-        elif key in _FALSE:
-            out[pos] = False
-        else:
-            bad.append(pos)
+    read = [read_yes_no(v) for v in series.to_numpy(dtype=object)]
+    bad = [pos for pos, v in enumerate(read) if v is None]
+    out = np.array([bool(v) for v in read], dtype=bool)
     return pd.Series(out, index=series.index), bad
 
 
@@ -746,7 +753,7 @@ def check_field(field: Field, values: pd.Series) -> tuple[pd.Series, list[FieldP
             )
     else:
         text = col.astype(object).where(~blank, None)
-        out = text.map(lambda v: None if v is None else _clean_text(v)).astype(object)
+        out = text.map(lambda v: None if v is None else cell_text(v)).astype(object)
     out.index = values.index
     return out, problems
 
@@ -934,7 +941,8 @@ def validate_layer(
     return gdf
 
 
-def _clean_text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A cell as text, stripped; a whole float (``12.0``, a spreadsheet number) as ``"12"``."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
