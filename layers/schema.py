@@ -7,12 +7,26 @@ map legends, forms, YAML standards) refers to the codes defined here.
 form — codes instead of labels, proper dtypes, EPSG:4326 — or raises one
 :class:`~geo.errors.InputError` that lists every problem at once, with row numbers and
 column names, so a planner can fix the source file in one pass.
+
+Headers and values are compared *folded* (:func:`fold_header`, :func:`fold_text`): Unicode
+NFKC (full-width letters, digits and brackets become half-width, ㎡ becomes m2), case,
+spaces, underscores and hyphens ignored; a header's trailing bracket (``产值（万元）``,
+``面积[㎡]``) is set apart as its unit. A header with a unit matches a field only when the
+unit is the field's own (``用地面积(公顷)`` is not ``area_m2``, whose unit is m²).
+
+Numbers written as text are read by one rule in :func:`check_field`: full-width digits,
+thousands separators (``1,234.5``, ``1 234``) and a trailing unit that is the field's own
+(``1234㎡`` for an area, ``12.5万元`` for output) are accepted; any other text, NaN written
+as text and ±inf are refused by row.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import geopandas as gpd
 import numpy as np
@@ -35,14 +49,23 @@ __all__ = [
     "LAYER_SPECS",
     "PARK_KIND",
     "STATUS",
+    "UNIT_SPELLINGS",
     "Code",
     "CodeList",
     "Field",
     "FieldProblem",
     "LayerSpec",
+    "cell_text",
     "check_field",
+    "fold_header",
+    "fold_text",
+    "header_unit",
+    "match_headers",
+    "measured_area_m2",
     "normalise_value",
+    "read_yes_no",
     "required_fields",
+    "split_header",
     "validate_layer",
 ]
 
@@ -94,20 +117,88 @@ class CodeList:
         return self.lookup().get(_fold(str(value)))
 
 
-def _fold(text: str) -> str:
-    return str(text).strip().casefold().replace(" ", "").replace("_", "").replace("-", "")
+def fold_text(text: object) -> str:
+    """``text`` as compared with codes, labels and headers: NFKC, case-folded, without
+    spaces, underscores and hyphens (``Ｍ１`` → ``m1``, ``Low_Efficiency`` → ``lowefficiency``)."""
+    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    return re.sub(r"[\s_\-]+", "", folded)
+
+
+_fold = fold_text
+
+#: A trailing bracket of a header, ``(…)``, ``[…]`` or ``【…】`` (after NFKC).
+_TRAILING_BRACKET = re.compile(r"^(?P<base>.*?)\s*[(\[【](?P<inner>[^()\[\]【】]*)[)\]】]\s*$")
+
+#: Spellings of each field unit, folded (:func:`fold_text`; ㎡ and m² fold to ``m2``).
+UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "m2": ("m2", "平方米", "平米", "sqm"),
+    "10k_cny": ("万元",),
+}
+_UNIT_LABELS = {"m2": "㎡、m²、平方米、平米", "10k_cny": "万元"}
+#: Other units a header or a value may carry; never a field's unit, so never stripped.
+_OTHER_UNITS: tuple[str, ...] = (
+    "元",
+    "千元",
+    "亿元",
+    "万美元",
+    "公顷",
+    "ha",
+    "hm2",
+    "亩",
+    "km2",
+    "平方公里",
+    "平方千米",
+    "万平方米",
+    "万m2",
+    "m",
+    "米",
+    "%",
+    "个",
+    "人",
+)
+_KNOWN_UNITS = frozenset(u for spellings in UNIT_SPELLINGS.values() for u in spellings) | set(
+    _OTHER_UNITS
+)
+
+
+def split_header(header: object) -> tuple[str, str | None]:
+    """A header (or a cell) folded, and the folded content of its trailing bracket or None:
+    ``产值（万元）`` → ``("产值", "万元")``, ``工业用地(M1)`` → ``("工业用地", "m1")``."""
+    text = unicodedata.normalize("NFKC", str(header)).strip()
+    found = _TRAILING_BRACKET.match(text)
+    if found is None or not found.group("base").strip():
+        return fold_text(text), None
+    return fold_text(found.group("base")), fold_text(found.group("inner"))
+
+
+def fold_header(header: object) -> str:
+    """A column header as compared with field names and aliases: :func:`fold_text` of the
+    header without its trailing bracket (``产值（万元）`` and ``产值(万元)`` → ``产值``)."""
+    return split_header(header)[0]
+
+
+def header_unit(header: object) -> str | None:
+    """The folded content of a header's trailing bracket when it is a known unit
+    (``用地面积(m²)`` → ``m2``, ``面积【公顷】`` → ``公顷``), else None."""
+    inner = split_header(header)[1]
+    return inner if inner in _KNOWN_UNITS else None
 
 
 STATUS = CodeList(
     "status",
     "地块状态",
     (
-        Code("built", "已建成", "built", ("建成", "现状建成")),
+        Code("built", "已建成", "built", ("建成", "现状建成", "已建", "建成区")),
         Code("under_construction", "在建", "under construction", ("建设中",)),
         Code("granted_unbuilt", "已出让未建", "granted, unbuilt", ("已出让", "出让未建")),
-        Code("available", "可供应", "available", ("可出让", "空地")),
+        Code("available", "可供应", "available", ("可出让", "空地", "空闲地", "闲置用地")),
         Code("reserve", "储备/待整备", "reserve", ("储备", "待整备", "储备用地")),
-        Code("low_efficiency", "低效用地", "low efficiency", ("低效", "旧工业区")),
+        Code(
+            "low_efficiency",
+            "低效用地",
+            "low efficiency",
+            ("低效", "旧工业区", "低效工业用地", "低效产业用地"),
+        ),
         Code("non_industrial", "非工业", "non-industrial", ("非工业用地",)),
     ),
 )
@@ -116,8 +207,8 @@ LAND_USE = CodeList(
     "land_use",
     "用地性质",
     (
-        Code("M1", "普通工业", "general industrial", ("普通工业用地", "工业用地")),
-        Code("M0", "新型产业", "new-type industrial (M0)", ("新型产业用地",)),
+        Code("M1", "普通工业", "general industrial", ("普通工业用地", "工业用地", "一类工业用地")),
+        Code("M0", "新型产业", "new-type industrial (M0)", ("新型产业用地", "新型工业用地")),
         Code("W", "物流仓储", "logistics and warehousing", ("W1", "仓储", "物流仓储用地")),
         Code("other", "其他", "other", ("其它",)),
     ),
@@ -130,7 +221,12 @@ CLUSTER = CodeList(
     "cluster",
     "产业集群",
     (
-        Code("car", "智能网联汽车", "intelligent connected vehicles", ("汽车", "新能源汽车")),
+        Code(
+            "car",
+            "智能网联汽车",
+            "intelligent connected vehicles",
+            ("汽车", "新能源汽车", "汽车制造", "汽车零部件"),
+        ),
         Code(
             "pharma",
             "生物医药与高端医疗器械",
@@ -142,19 +238,26 @@ CLUSTER = CodeList(
             "ai",
             "人工智能与智能终端",
             "AI and smart terminals",
-            ("人工智能", "智能终端", "AI与智能终端"),
+            # 新一代信息技术 (the statistics bureau's category) is read as this cluster: in
+            # 坪山 it is mostly smart terminals and electronics; a planner can re-map it.
+            ("人工智能", "智能终端", "AI与智能终端", "新一代信息技术", "电子信息"),
         ),
-        Code("energy", "新能源", "new energy", ("储能",)),
+        Code("energy", "新能源", "new energy", ("储能", "新能源产业", "新型储能")),
         Code(
             "equipment",
             "高端装备与精密零部件",
             "advanced equipment and precision parts",
-            ("高端装备", "精密零部件", "高端装备及精密零部件"),
+            ("高端装备", "精密零部件", "高端装备及精密零部件", "高端装备制造", "智能装备"),
         ),
         Code("photonics", "光载信息", "photonics and optical information", ("光通信",)),
         Code("lowalt", "低空经济", "low-altitude economy", ("无人机",)),
         Code("cellgene", "细胞与基因", "cell and gene therapy", ("细胞与基因治疗",)),
-        Code("traditional", "传统产业", "traditional industry", ("家具", "传统产业(家具等)")),
+        Code(
+            "traditional",
+            "传统产业",
+            "traditional industry",
+            ("家具", "传统产业(家具等)", "传统制造业"),
+        ),
         Code("other", "其他", "other", ("其它",)),
     ),
 )
@@ -206,7 +309,9 @@ _FALSE = {"false", "0", "no", "n", "f", "否", "假", "", "×", "规下", "nan",
 class Field:
     """A column of a layer: its type and whether it must be present.
 
-    ``kind`` is one of 'str', 'float', 'int', 'bool' or a :class:`CodeList`.
+    ``kind`` is one of 'str', 'float', 'int', 'bool' or a :class:`CodeList`. ``aliases``
+    are other headers files use for the column (compared by :func:`fold_header`); ``unit``
+    the unit of a number, the one a header or a value may name.
     """
 
     name: str
@@ -218,6 +323,8 @@ class Field:
     maximum: float | None = None
     default: object = None
     aliases: tuple[str, ...] = ()
+    #: Unit of a number field, a key of :data:`UNIT_SPELLINGS` (``"m2"``, ``"10k_cny"``).
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -271,7 +378,12 @@ LAYER_SPECS: dict[str, LayerSpec] = {
         "地块",
         _POLYGONAL,
         (
-            Field("parcel_id", "str", "地块编号", aliases=("地块编号", "宗地号", "宗地编号")),
+            Field(
+                "parcel_id",
+                "str",
+                "地块编号",
+                aliases=("地块编号", "宗地号", "宗地编号", "地块号", "地块代码"),
+            ),
             Field(
                 "park_id",
                 "str",
@@ -280,15 +392,26 @@ LAYER_SPECS: dict[str, LayerSpec] = {
                 nullable=True,
                 aliases=("所属园区", "园区编号"),
             ),
-            Field("status", STATUS, "地块状态", aliases=("地块状态", "状态")),
-            Field("land_use", LAND_USE, "用地性质", aliases=("用地性质", "用地代码")),
+            Field(
+                "status",
+                STATUS,
+                "地块状态",
+                aliases=("地块状态", "状态", "现状", "现状类型", "地块现状", "土地现状"),
+            ),
+            Field(
+                "land_use",
+                LAND_USE,
+                "用地性质",
+                aliases=("用地性质", "用地代码", "用地类型", "用地分类", "规划用地性质"),
+            ),
             Field(
                 "area_m2",
                 "float",
                 "面积(m²)",
                 required=False,
                 minimum=0.0,
-                aliases=("面积", "用地面积", "面积_m2"),
+                aliases=("面积", "用地面积", "面积_m2", "宗地面积", "地块面积", "土地面积"),
+                unit="m2",
             ),
             Field(
                 "far_current",
@@ -304,7 +427,8 @@ LAYER_SPECS: dict[str, LayerSpec] = {
                 "现状建筑面积(m²)",
                 required=False,
                 minimum=0.0,
-                aliases=("现状建筑面积", "建筑面积"),
+                aliases=("现状建筑面积", "建筑面积", "总建筑面积"),
+                unit="m2",
             ),
             Field(
                 "density_zone",
@@ -349,16 +473,42 @@ LAYER_SPECS: dict[str, LayerSpec] = {
         "企业",
         ("Point",),
         (
-            Field("ent_id", "str", "企业编号", aliases=("企业编号", "统一社会信用代码")),
-            Field("name", "str", "企业名称", aliases=("企业名称", "名称")),
-            Field("cluster", CLUSTER, "产业集群", aliases=("产业集群", "集群", "所属集群")),
-            Field("is_above_scale", "bool", "规上企业", aliases=("规上企业", "是否规上", "规上")),
+            Field(
+                "ent_id",
+                "str",
+                "企业编号",
+                aliases=("企业编号", "统一社会信用代码", "信用代码", "企业代码"),
+            ),
+            Field("name", "str", "企业名称", aliases=("企业名称", "名称", "单位名称", "企业")),
+            Field(
+                "cluster",
+                CLUSTER,
+                "产业集群",
+                aliases=(
+                    "产业集群",
+                    "集群",
+                    "所属集群",
+                    "产业类别",
+                    "行业",
+                    "行业类别",
+                    "所属行业",
+                    "产业类型",
+                    "所属产业",
+                ),
+            ),
+            Field(
+                "is_above_scale",
+                "bool",
+                "规上企业",
+                aliases=("规上企业", "是否规上", "规上", "是否规模以上", "规模以上"),
+            ),
             Field(
                 "output_10k_cny",
                 "float",
                 "产值(万元)",
                 minimum=0.0,
-                aliases=("产值", "产值(万元)", "产值_万元", "工业总产值"),
+                aliases=("产值", "产值(万元)", "产值_万元", "工业总产值", "年产值", "总产值"),
+                unit="10k_cny",
             ),
             Field(
                 "park_id", "str", "所属园区", required=False, nullable=True, aliases=("所属园区",)
@@ -403,42 +553,71 @@ def _rows(positions: Iterable[int], limit: int = 10) -> str:
     return f"第 {shown} 行 (rows {shown}){more}"
 
 
+def match_headers(spec: LayerSpec, headers: Iterable[object]) -> dict[str, object]:
+    """Field name → the header that names it, for the fields some header names.
+
+    The one header rule, used by :func:`validate_layer` and by the mapping step
+    (:mod:`layers.mapping`). Candidates, best first: a header equal to the field name; a
+    header that folds (:func:`fold_header`) to the field name; one that folds to an alias,
+    earlier aliases first. A header whose trailing bracket is a known unit other than the
+    field's own never matches it (``用地面积(公顷)`` is not ``area_m2``). Each field takes
+    at most one header and each header names at most one field; ties go to the field listed
+    first, then to the header that sorts first, so the order of columns never matters.
+    """
+    headers = list(headers)
+    split = {h: split_header(h) for h in headers}
+    candidates: list[tuple[tuple[int, int, str], str, object]] = []
+    for order, f in enumerate(spec.fields):
+        keys = [fold_text(f.name), *(fold_header(a) for a in f.aliases)]
+        units = UNIT_SPELLINGS.get(f.unit or "", ())
+        for header in headers:
+            if header == f.name:
+                candidates.append(((0, order, ""), f.name, header))
+                continue
+            base, inner = split[header]
+            if inner in _KNOWN_UNITS and inner not in units:
+                continue
+            if base in keys:
+                candidates.append(((1 + keys.index(base), order, str(header)), f.name, header))
+    chosen: dict[str, object] = {}
+    used: set[object] = set()
+    for _, name, header in sorted(candidates, key=lambda c: c[0]):
+        if name not in chosen and header not in used:
+            chosen[name] = header
+            used.add(header)
+    return chosen
+
+
 def _apply_aliases(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Rename Chinese or alternative column headers to the canonical field names."""
-    folded = {_fold(c): c for c in gdf.columns}
-    renames = {}
-    for f in spec.fields:
-        if f.name in gdf.columns:
-            continue
-        for alias in f.aliases:
-            col = folded.get(_fold(alias))
-            if col is not None and col not in renames:
-                renames[col] = f.name
-                break
+    headers = [c for c in gdf.columns if c != gdf.geometry.name]
+    renames = {h: name for name, h in match_headers(spec, headers).items() if h != name}
     return gdf.rename(columns=renames) if renames else gdf
 
 
+def read_yes_no(value: object) -> bool | None:
+    """A yes/no cell as a bool, or None when it is not one.
+
+    True/False, 1/0 and the words of one vocabulary (是/否, 真/假, 规上/规下, yes/no, t/f,
+    √/×, compared case-folded); a blank cell is no.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value):
+        return bool(value) if value in (0, 1) else None
+    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    key = text.strip().casefold()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    return None
+
+
 def _to_bool(series: pd.Series) -> tuple[pd.Series, list[int]]:
-    bad: list[int] = []
-    out = np.zeros(len(series), dtype=bool)
-    for pos, value in enumerate(series.to_numpy(dtype=object)):
-        if isinstance(value, (bool, np.bool_)):
-            out[pos] = bool(value)
-            continue
-        if isinstance(value, (int, float, np.integer, np.floating)) and not pd.isna(value):
-            if value in (0, 1):
-                out[pos] = bool(value)
-                continue
-            bad.append(pos)
-            continue
-        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-        key = text.strip().casefold()
-        if key in _TRUE:
-            out[pos] = True
-        elif key in _FALSE:
-            out[pos] = False
-        else:
-            bad.append(pos)
+    read = [read_yes_no(v) for v in series.to_numpy(dtype=object)]
+    bad = [pos for pos, v in enumerate(read) if v is None]
+    out = np.array([bool(v) for v in read], dtype=bool)
     return pd.Series(out, index=series.index), bad
 
 
@@ -466,8 +645,13 @@ def check_field(field: Field, values: pd.Series) -> tuple[pd.Series, list[FieldP
     (:func:`validate_layer`) and one value in a scenario edit (:func:`normalise_value`).
 
     - codes (:class:`CodeList`): a code, its Chinese or English label or an alias → the code;
-    - ``float`` / ``int``: numbers (text that parses as one too), finite, within
-      ``[minimum, maximum]``; ``int`` also whole (stored as pandas ``Int64``);
+    - ``float`` / ``int``: numbers, finite, within ``[minimum, maximum]``; ``int`` also
+      whole (stored as pandas ``Int64``). Text is read as a number after NFKC (full-width
+      digits ``１２３``), with thousands grouped by commas or spaces (``1,234.5``,
+      ``1 234``) and a trailing unit only when it is the field's own ``unit`` (``1234㎡``
+      for an area, ``12.5万元`` for output; ``12.5万元`` as an area is refused). Any other
+      text — another unit, ``1,23``, ``NaN`` or ``inf`` written out — is refused by row;
+      so are ±inf;
     - ``bool``: True/False, 1/0 or one yes/no vocabulary (是/否, 真/假, 规上/规下, yes/no, t/f …);
     - ``str``: text, stripped; a whole float such as ``12.0`` (a number column read from a
       spreadsheet) becomes ``"12"``.
@@ -507,13 +691,19 @@ def check_field(field: Field, values: pd.Series) -> tuple[pd.Series, list[FieldP
             )
         out = pd.Series(codes, dtype=object)
     elif field.kind in ("float", "int"):
-        as_text = col.where(~blank).map(lambda v: v.strip() if isinstance(v, str) else v)
-        is_bool = np.array([isinstance(v, (bool, np.bool_)) for v in col], dtype=bool)
-        numeric = pd.to_numeric(as_text.where(~is_bool), errors="coerce").astype(float)
+        numeric = _numbers(col, blank, field.unit)
         not_num = np.flatnonzero(numeric.isna().to_numpy() & ~blank)
         if len(not_num):
+            examples = sorted({str(col.iloc[i]) for i in not_num})[:5]
+            unit = _UNIT_LABELS.get(field.unit or "")
+            unit_zh = f"（数值后只可带单位 {unit}）" if unit else ""
+            unit_en = f" (the only unit a value may carry is {unit})" if unit else ""
             problems.append(
-                FieldProblem(tuple(not_num), f"{label}不是数字", f"'{field.name}' is not a number")
+                FieldProblem(
+                    tuple(not_num),
+                    f"{label}不是数字 {examples}{unit_zh}",
+                    f"'{field.name}' is not a number {examples}{unit_en}",
+                )
             )
         infinite = np.flatnonzero(np.isinf(numeric.to_numpy()))
         if len(infinite):
@@ -563,9 +753,56 @@ def check_field(field: Field, values: pd.Series) -> tuple[pd.Series, list[FieldP
             )
     else:
         text = col.astype(object).where(~blank, None)
-        out = text.map(lambda v: None if v is None else _clean_text(v)).astype(object)
+        out = text.map(lambda v: None if v is None else cell_text(v)).astype(object)
     out.index = values.index
     return out, problems
+
+
+#: A number as text after folding: digits, one optional point, an optional exponent.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?", re.ASCII)
+#: Thousands grouped by one separator, comma or space, throughout: 1,234,567.5 / 1 234.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?P<sep>[, ])\d{3}(?:(?P=sep)\d{3})*(?:\.\d+)?", re.ASCII)
+_INFINITE = {
+    sign + word: (-np.inf if sign == "-" else np.inf)
+    for sign in ("", "+", "-")
+    for word in ("inf", "infinity")
+}
+
+
+def _number_from_text(text: str, unit: str | None) -> float:
+    """A number written as text, or NaN when the text is not one (see :func:`check_field`)."""
+    folded = unicodedata.normalize("NFKC", text).strip().casefold().replace("\u2212", "-")
+    for spelling in sorted(UNIT_SPELLINGS.get(unit or "", ()), key=len, reverse=True):
+        if folded.endswith(spelling) and len(folded) > len(spelling):
+            folded = folded[: -len(spelling)].rstrip()
+            break
+    if folded in _INFINITE:
+        return _INFINITE[folded]
+    if _GROUPED.fullmatch(folded):
+        folded = folded.replace(",", "").replace(" ", "")
+    return float(folded) if _NUMBER.fullmatch(folded) else np.nan
+
+
+def _number(value: object, unit: str | None) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        return np.nan
+    if isinstance(value, str):
+        return _number_from_text(value, unit)
+    if isinstance(value, (int, float, np.integer, np.floating, Decimal)):
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond float range: reported as not finite
+            return np.inf if value > 0 else -np.inf
+    return np.nan
+
+
+def _numbers(col: pd.Series, blank: np.ndarray, unit: str | None) -> pd.Series:
+    """A column of numbers as floats: NaN where blank or not a number, ±inf kept."""
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        return pd.to_numeric(col, errors="coerce").astype(float)
+    values = col.to_numpy(dtype=object)
+    parsed = [np.nan if b else _number(v, unit) for v, b in zip(values, blank, strict=True)]
+    return pd.Series(np.asarray(parsed, dtype=float), index=col.index)
 
 
 def normalise_value(field: Field, value: object) -> object:
@@ -704,14 +941,20 @@ def validate_layer(
     return gdf
 
 
-def _clean_text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A cell as text, stripped; a whole float (``12.0``, a spreadsheet number) as ``"12"``."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
 
 
+def measured_area_m2(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """The area of each geometry in m², measured in EPSG:4547 (the layer must carry a CRS)."""
+    return shapely.area(to_metric_geometries(gdf.geometry.to_numpy(), gdf.crs))
+
+
 def _complete_parcels(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    area = shapely.area(to_metric_geometries(gdf.geometry.to_numpy(), gdf.crs))
+    area = measured_area_m2(gdf)
     if "area_m2" not in gdf.columns or gdf["area_m2"].isna().any():
         given = gdf["area_m2"] if "area_m2" in gdf.columns else pd.Series(np.nan, index=gdf.index)
         gdf["area_m2"] = given.fillna(pd.Series(area, index=gdf.index)).astype(float)
