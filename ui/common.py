@@ -10,6 +10,7 @@ literally (:func:`md_escape`), never as Markdown or HTML.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import folium
@@ -110,7 +111,7 @@ def startup_notice() -> None:
         show_input_error(lost, with_source=False)
     unsaved = st.session_state.pop(IMPORT_NOTICE_KEY, None)
     if unsaved is not None:
-        st.warning(unsaved)
+        st.warning(md_escape(unsaved))
 
 
 def set_layers(layers: LayerSet) -> None:
@@ -125,13 +126,12 @@ def set_layers(layers: LayerSet) -> None:
         return
     try:
         import_id = save_imported_layers(layers)
-    except (OSError, InputError) as exc:
-        reason = exc.zh if isinstance(exc, InputError) else exc.strerror
+    except InputError as exc:
         # Shown by startup_notice on the next run: the page reruns right after an import.
         st.session_state[IMPORT_NOTICE_KEY] = t(
-            f"导入的数据只在本次浏览器会话中有效，刷新页面后会恢复默认数据：无法写入工作区（{reason}）。",
-            "The imported data lasts for this browser session only (a refresh brings back "
-            f"the default data): the workspace cannot be written ({reason}).",
+            f"导入的数据只在本次浏览器会话中有效，刷新页面后会恢复默认数据：{exc.zh}",
+            f"The imported data lasts for this browser session only (a refresh brings back "
+            f"the default data): {exc.en}",
         )
         # An earlier import named in the address is no longer what the session shows.
         st.session_state.pop(IMPORT_KEY, None)
@@ -281,12 +281,34 @@ def show_map(
 
 
 RESULTS_KEY = "results"
-_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|$~:")
+#: The ASCII punctuation that can start or close Markdown (CommonMark + GFM), HTML,
+#: entities, LaTeX and Streamlit's ``:colour[…]`` directives; each gets a backslash.
+_MD_PUNCTUATION = frozenset("\\`*_{}[]()<>#+-.!|$~:&=")
+#: Invisible, zero-width and not a word character: it breaks patterns without showing.
+WORD_JOINER = "\u2060"
+#: Where Streamlit's Markdown makes links or icons out of text *after* backslash escapes
+#: are resolved (GFM autolink literals and Streamlit's own shortcodes work on the parsed
+#: text): "http://", "www.", "user@host", ":material/icon:", ":streamlit:", ":smile:".
+_AFTER_ESCAPES = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)|(?<=:)(?=[\w+-][\w/+-]*:)")
 
 
 def md_escape(text: object) -> str:
-    """Escape Markdown so text from users' files shows literally in st.error/st.write."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text)).replace("\n", "  \n")
+    """Text from users (names, file and column names, values) made safe for any Streamlit
+    element that renders Markdown: st.markdown/st.write, captions, alerts, subheaders,
+    widget labels, expander titles, metric labels, radio options.
+
+    Method: every punctuation character Markdown reacts to gets a backslash (CommonMark
+    lets a backslash escape any ASCII punctuation), so no emphasis, link,
+    image, heading, list, table, HTML tag, entity, LaTeX ``$…$`` or ``:red[…]`` directive
+    can form; patterns that Streamlit turns into links or icons regardless of escapes
+    (bare ``http://``/``www.`` addresses, e-mail addresses, ``:material/…:`` and other
+    shortcodes) are broken by an invisible word joiner (U+2060); line breaks stay line
+    breaks. The page shows the text as written (plus invisible joiners). Text shown
+    through st.dataframe, st.text, st.code or selectbox options needs none of this.
+    """
+    joined = _AFTER_ESCAPES.sub(WORD_JOINER, str(text))
+    escaped = "".join("\\" + ch if ch in _MD_PUNCTUATION else ch for ch in joined)
+    return escaped.replace("\r\n", "\n").replace("\n", "  \n")
 
 
 def show_input_error(exc: InputError, *, max_details: int = 20, with_source: bool = True) -> None:
