@@ -156,3 +156,9 @@ def markdown_texts(at) -> list[str]:
     for radio in at.radio:
         texts += [radio.label, *radio.options]
     return texts
+
+
+def plain(markdown: str) -> str:
+    """The text a reader sees of Markdown escaped by ``md_escape``: backslash escapes
+    resolved, word joiners dropped."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

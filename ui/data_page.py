@@ -105,7 +105,7 @@ with right:
         t("选择文件", "Choose a file"),
         type=["geojson", "json", "gpkg", "zip", "csv", "xlsx"],
         key=f"import_file_{st.session_state.get(UPLOADER_GEN_KEY, 0)}",
-        max_upload_size=DEFAULT_MAX_BYTES // MB,
+        max_upload_size=max(1, -(-DEFAULT_MAX_BYTES // MB)),  # whole MB, rounded up
     )
     with st.expander(t("更多选项", "More options")):
         custom_crs = st.text_input(
