@@ -10,12 +10,20 @@ import streamlit as st
 
 from geo.errors import InputError
 from ui.cache import prune_static_cache
-from ui.common import BASEMAP_KEY, TIANDITU_KEY, md_escape, show_input_error, startup_notice
+from ui.common import (
+    BASEMAP_KEY,
+    TIANDITU_KEY,
+    md_escape,
+    release_memory,
+    show_input_error,
+    startup_notice,
+)
 from ui.i18n import LANG_KEY, LANGUAGES, labeller, t
 from ui.maps import BASEMAPS
 
 st.set_page_config(page_title="坪山产业空间规划工具", layout="wide")
 prune_static_cache()
+release_memory()  # after an import replaced or discarded layers
 
 with st.sidebar:
     st.radio(

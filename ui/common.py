@@ -6,12 +6,21 @@ chosen in the sidebar, and the analysis results offered for download. Maps are c
 from the Streamlit-free builder (``ui.maps``) with payloads from the caches (``ui.cache``);
 labels and the language come from ``ui.i18n``. Text from users' files is always shown
 literally (:func:`md_escape`), never as Markdown or HTML.
+
+Memory: when the session's layers are replaced, the analysis results published for the
+old layers are dropped (they no longer match what is shown), and at the start of the
+next run — when no page holds the old layers any more — :func:`release_memory` collects
+garbage and hands freed heap back to the operating system (glibc's ``malloc_trim``), so
+a large import does not keep the server's memory after it is replaced.
 """
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import re
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
 
 import folium
 import streamlit as st
@@ -38,6 +47,7 @@ __all__ = [
     "BASEMAP_KEY",
     "DATA_QUERY",
     "MAP_HEIGHT_PX",
+    "RELEASE_KEY",
     "TIANDITU_KEY",
     "add_enterprises",
     "add_parcels",
@@ -54,6 +64,7 @@ __all__ = [
     "park_name",
     "publish_result",
     "published_results",
+    "release_memory",
     "set_layers",
     "show_input_error",
     "show_map",
@@ -66,6 +77,8 @@ LAYERS_KEY = "layers"
 IMPORT_KEY = "layers_import_id"
 IMPORT_PROBLEM_KEY = "layers_import_problem"
 IMPORT_NOTICE_KEY = "layers_import_notice"
+#: Session flag: layers were replaced, release memory at the start of the next run.
+RELEASE_KEY = "layers_release_memory"
 #: Address parameter naming imported layers kept in the workspace.
 DATA_QUERY = "data"
 BASEMAP_KEY = "basemap"
@@ -119,6 +132,8 @@ def set_layers(layers: LayerSet) -> None:
     workspace and named in the address, so a refresh does not lose them; going back to the
     demo (or the startup layers) clears that."""
     st.session_state[LAYERS_KEY] = layers
+    st.session_state.pop(RESULTS_KEY, None)  # results of the old layers
+    st.session_state[RELEASE_KEY] = True
     if layers.is_demo or layers is startup_layers()[0]:
         st.session_state.pop(IMPORT_KEY, None)
         if DATA_QUERY in st.query_params:
@@ -309,6 +324,31 @@ def md_escape(text: object) -> str:
     joined = _AFTER_ESCAPES.sub(WORD_JOINER, str(text))
     escaped = "".join("\\" + ch if ch in _MD_PUNCTUATION else ch for ch in joined)
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (Linux), else None: other C libraries return memory
+    themselves or offer no such call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _find_malloc_trim()
+
+
+def release_memory(*, force: bool = False) -> None:
+    """After the session's layers were replaced (or ``force``): collect garbage and give
+    freed heap back to the operating system. Called at the start of a run, before any
+    page holds layers."""
+    if not (st.session_state.pop(RELEASE_KEY, False) or force):
+        return
+    gc.collect()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def show_input_error(exc: InputError, *, max_details: int = 20, with_source: bool = True) -> None:

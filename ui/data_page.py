@@ -26,6 +26,7 @@ from layers.catalog import load_demo
 from layers.schema import LAYER_KINDS, LAYER_SPECS
 from ui.cache import rezoned_park_ids
 from ui.common import (
+    RELEASE_KEY,
     current_layers,
     demo_banner,
     md_escape,
@@ -55,9 +56,11 @@ MB = 1024**2
 
 
 def finish_import() -> None:
-    """Drop the pending import and the uploaded file (a fresh, empty uploader)."""
+    """Drop the pending import and the uploaded file (a fresh, empty uploader); the memory
+    is released at the start of the next run."""
     st.session_state.pop(PENDING_KEY, None)
     st.session_state[UPLOADER_GEN_KEY] = st.session_state.get(UPLOADER_GEN_KEY, 0) + 1
+    st.session_state[RELEASE_KEY] = True
 
 
 layers = current_layers()
