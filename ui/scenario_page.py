@@ -576,7 +576,7 @@ with tab_edit:
         for i, edit in enumerate(draft.edits):
             st.write(
                 md_escape(
-                    f"{i + 1}. {edit.describe(lang())}" + (f" — {edit.note}" if edit.note else "")
+                    f"{i + 1}. {edit.describe(lang())}"  # the description ends with the note
                 )
             )
     else:
