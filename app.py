@@ -1,14 +1,29 @@
-"""坪山产业空间规划工具 — Streamlit entry: page setup, sidebar settings and navigation."""
+"""坪山产业空间规划工具 — Streamlit entry: page setup, sidebar settings and navigation.
+
+The pages turn the failures they expect into messages where they happen. As a last
+resort, a bilingual :class:`~geo.errors.InputError` or a failing disk (``OSError``) that
+escapes a page is shown here as a message naming no server path; anything else shows
+Streamlit's generic notice only (``client.showErrorDetails = "none"``).
+"""
 
 import streamlit as st
 
+from geo.errors import InputError
 from ui.cache import prune_static_cache
-from ui.common import BASEMAP_KEY, TIANDITU_KEY, startup_notice
+from ui.common import (
+    BASEMAP_KEY,
+    TIANDITU_KEY,
+    md_escape,
+    release_memory,
+    show_input_error,
+    startup_notice,
+)
 from ui.i18n import LANG_KEY, LANGUAGES, labeller, t
 from ui.maps import BASEMAPS
 
 st.set_page_config(page_title="坪山产业空间规划工具", layout="wide")
 prune_static_cache()
+release_memory()  # after an import replaced or discarded layers
 
 with st.sidebar:
     st.radio(
@@ -42,4 +57,17 @@ pages = [
     st.Page("ui/scenario_page.py", title=t("情景规划", "Scenarios"), url_path="scenarios"),
     st.Page("ui/data_page.py", title=t("数据导入导出", "Data import/export"), url_path="data"),
 ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except InputError as exc:
+    show_input_error(exc)
+except OSError as exc:
+    st.error(
+        md_escape(
+            t(
+                f"读写文件失败（{exc.strerror or type(exc).__name__}）。请检查磁盘空间和工作区文件夹后刷新页面。",
+                f"Reading or writing a file failed ({exc.strerror or type(exc).__name__}). Check "
+                "the disk space and the workspace folder, then refresh the page.",
+            )
+        )
+    )

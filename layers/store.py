@@ -34,10 +34,22 @@ Safety
   committed save survive a power cut too. WAL needs shared memory between the processes
   using the file, so the workspace must be on a local disk, not a network share; several
   users on several machines are what a server-backed store is for.
+
+Failures
+--------
+Every failure is a bilingual :class:`InputError` saying what to do, never a raw
+``sqlite3`` error: a busy file (another save holds the lock longer than the busy
+timeout), a full disk, a damaged file, a file or folder that cannot be written.
+A store that exists but cannot be written (read-only folder or file system, or a write
+probe at start refused) is opened **read-only**: :attr:`GpkgScenarioStore.read_only` is
+True, every connection is a ``mode=ro`` SQLite connection (``immutable=1`` when even
+that cannot open the write-ahead log), listing and opening scenarios work, and every
+write is refused with a message before it starts.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -48,6 +60,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import quote
 
 import shapely
 from pyproj import CRS
@@ -64,7 +77,7 @@ from layers.scenario import (
     parse_time,
     scenario_name,
 )
-from layers.workspace import workspace_dir
+from layers.workspace import WORKSPACE_ENV, workspace_dir
 
 __all__ = [
     "EDITS_TABLE",
@@ -304,29 +317,50 @@ class GpkgScenarioStore:
     Notes
     -----
     Each call opens its own short-lived connection, so one store object can be shared
-    by the threads of a web server.
+    by the threads of a web server. A store file that exists but cannot be written is
+    opened read-only (:attr:`read_only`).
     """
 
     def __init__(self, path: str | os.PathLike, *, busy_timeout_s: float = 10.0) -> None:
         self.path = Path(path)
         self.busy_timeout_s = float(busy_timeout_s)
+        #: True when the file can be read but not written: scenarios can be listed and
+        #: opened, every write is refused.
+        self.read_only = False
+        #: How read-only connections open the file: "ro", or "immutable" when a read-only
+        #: connection cannot open the write-ahead log either.
+        self._ro_mode = "ro"
         #: Called inside a save transaction just before COMMIT (None normally). It lets a
         #: test stop or kill a writer at the worst moment.
         self.before_commit: Callable[[], None] | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(
-                f"无法创建文件夹 {self.path.parent}：{exc.strerror}。",
-                f"Cannot create folder {self.path.parent}: {exc.strerror}.",
-            ) from exc
-        self._initialise()
+            if not self.path.is_file():
+                raise InputError(
+                    f"无法创建情景文件夹 {self.path.parent}：{exc.strerror}。请把环境变量 "
+                    f"{WORKSPACE_ENV} 设为可写的文件夹。",
+                    f"Cannot create the scenario folder {self.path.parent}: {exc.strerror}. "
+                    f"Set {WORKSPACE_ENV} to a writable folder.",
+                ) from exc
+            self.read_only = True
+        if self.read_only:
+            self._open_read_only()
+        else:
+            self._initialise()
 
     # connections and transactions
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            con = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
+            if self.read_only:
+                query = "mode=ro" if self._ro_mode == "ro" else "immutable=1"
+                uri = f"file:{quote(str(self.path.resolve()))}?{query}"
+                con = sqlite3.connect(
+                    uri, uri=True, timeout=self.busy_timeout_s, isolation_level=None
+                )
+            else:
+                con = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         try:
@@ -336,8 +370,17 @@ class GpkgScenarioStore:
             raise self._error(exc) from exc
         return con
 
-    def _error(self, exc: sqlite3.Error) -> InputError:
-        text = str(exc)
+    def _error(self, exc: sqlite3.Error | OSError) -> InputError:
+        """A bilingual message for a failure of SQLite or of the disk: what happened and
+        what to do. The exception's own text names no server path, so it may be shown."""
+        text = exc.strerror if isinstance(exc, OSError) else str(exc)
+        if _is_disk_full(exc):
+            return InputError(
+                "磁盘空间已满，情景未保存。请清理工作区所在磁盘的空间后再保存；已保存的情景不受影响。",
+                "The disk is full; the scenario was not saved. Free space on the workspace's "
+                "disk and save again; scenarios saved before are unaffected.",
+                source=self.path.name,
+            )
         if "locked" in text or "busy" in text:
             return InputError(
                 "情景文件正被另一个保存占用，请稍后再试。",
@@ -351,11 +394,29 @@ class GpkgScenarioStore:
                 "another workspace file.",
                 source=self.path.name,
             )
+        if _is_unwritable(exc):
+            return self._read_only_error()
         return InputError(
-            f"读写情景文件失败：{text}",
-            f"Reading/writing the scenario file failed: {text}",
+            f"读写情景文件失败：{text}。请稍后再试；问题持续时请检查工作区所在磁盘。",
+            f"Reading/writing the scenario file failed: {text}. Try again; if it keeps "
+            "failing, check the workspace's disk.",
             source=self.path.name,
         )
+
+    def _read_only_error(self) -> InputError:
+        return InputError(
+            f"情景文件只能读取、不能写入：可以查看和打开情景，但不能保存、重命名或删除。"
+            f"请把环境变量 {WORKSPACE_ENV} 设为可写的文件夹，或检查文件权限。",
+            "The scenario file can be read but not written: scenarios can be listed and "
+            f"opened, not saved, renamed or deleted. Set {WORKSPACE_ENV} to a writable "
+            "folder, or check the file's permissions.",
+            source=self.path.name,
+        )
+
+    def _check_writable(self) -> None:
+        """Refuse a write before it starts when the store is read-only."""
+        if self.read_only:
+            raise self._read_only_error()
 
     @contextmanager
     def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
@@ -374,13 +435,65 @@ class GpkgScenarioStore:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise self._error(exc) from exc
         finally:
             # Closing with a transaction still open (a failed COMMIT) rolls it back.
             con.close()
 
     def _initialise(self) -> None:
+        """Create or check the tables; fall back to read-only when the file exists but
+        cannot be written (the write probe, or the creation, is refused)."""
+        try:
+            self._initialise_writable()
+        except InputError as exc:
+            cause = exc.__cause__
+            if not (cause is not None and _is_unwritable(cause) and self.path.is_file()):
+                raise
+            self._open_read_only()
+
+    def _open_read_only(self) -> None:
+        """Switch to read-only connections and check that the file holds a store."""
+        self.read_only = True
+        for mode in ("ro", "immutable"):
+            self._ro_mode = mode
+            try:
+                with self._transaction("DEFERRED") as con:
+                    app_id = con.execute("PRAGMA application_id").fetchone()[0]
+                    has_tables = con.execute(
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                        "AND name IN (?, ?)",
+                        (SCENARIOS_TABLE, EDITS_TABLE),
+                    ).fetchone()[0]
+            except InputError as exc:
+                cause = exc.__cause__
+                if mode == "ro" and cause is not None and _is_unwritable(cause):
+                    continue  # the WAL index cannot be created: read the file as it is
+                raise
+            break
+        if app_id != GPKG_APPLICATION_ID or has_tables != 2:
+            raise InputError(
+                "情景文件不能写入，且其中还没有情景表，无法使用。请把环境变量 "
+                f"{WORKSPACE_ENV} 设为可写的文件夹。",
+                "The scenario file cannot be written and holds no scenario tables yet; set "
+                f"{WORKSPACE_ENV} to a writable folder.",
+                source=self.path.name,
+            )
+
+    def _probe_write(self, con: sqlite3.Connection) -> None:
+        """Take and release the write lock: refused at once when the file (or its folder,
+        for the write-ahead log) cannot be written. A lock held by another save is not a
+        refusal; that save's end is not waited for here."""
+        con.execute("PRAGMA busy_timeout = 0")
+        try:
+            con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return
+            raise
+        con.execute("ROLLBACK")
+
+    def _initialise_writable(self) -> None:
         con = self._connect()
         try:
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
@@ -405,6 +518,8 @@ class GpkgScenarioStore:
                 ).fetchone()[0]
                 == 2
             )
+            if registered and app_id == GPKG_APPLICATION_ID:
+                self._probe_write(con)
         except sqlite3.Error as exc:
             raise self._error(exc) from exc
         finally:
@@ -564,6 +679,7 @@ class GpkgScenarioStore:
         """
         if not isinstance(scenario, Scenario):
             raise InputError("只能保存 Scenario 情景。", "Only Scenario objects can be saved.")
+        self._check_writable()
         expected = scenario.version if expected_version is None else int(expected_version)
         name = scenario_name(scenario.name)
         # Encoding happens before the lock is taken, so the lock is held only for the write.
@@ -683,6 +799,7 @@ class GpkgScenarioStore:
                 "删除情景需要确认：删除后无法恢复。",
                 "Deleting a scenario needs confirmation: it cannot be undone.",
             )
+        self._check_writable()
         with self._transaction() as con:
             if self._version(con, scenario_id) is None:
                 raise self._not_found(scenario_id)
@@ -710,13 +827,26 @@ class GpkgScenarioStore:
 
         The copy is named ``name`` or ``<name>（副本）``; ``author`` defaults to the original's.
         """
+        self._check_writable()
         original = self.open(scenario_id)
+        return self.save_as_new(
+            original,
+            name=name if name is not None else f"{original.name}（副本）",
+            author=author,
+        )
+
+    def save_as_new(
+        self, scenario: Scenario, *, name: str | None = None, author: str | None = None
+    ) -> Scenario:
+        """Save ``scenario`` (its base and edits) under a new id as version 1 and return it:
+        "save as", e.g. for a working copy whose stored scenario was deleted meanwhile.
+        ``name`` and ``author`` default to the scenario's."""
         stamp = now_iso()
         copy = replace(
-            original,
+            scenario,
             id=str(uuid.uuid4()),
-            name=scenario_name(name if name is not None else f"{original.name}（副本）"),
-            author=original.author if author is None else str(author),
+            name=scenario_name(scenario.name if name is None else name),
+            author=scenario.author if author is None else str(author),
             created_at=stamp,
             updated_at=stamp,
             version=0,
@@ -727,8 +857,26 @@ class GpkgScenarioStore:
         self, scenario_id: str, name: str, *, expected_version: int, description: str | None = None
     ) -> Scenario:
         """Change name (and description) of a stored scenario; version-checked like save."""
+        self._check_writable()
         current = self.open(scenario_id)
         return self.save(current.with_details(name=name, description=description), expected_version)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """A full disk: ``ENOSPC``, or SQLite's "database or disk is full"."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "disk is full" in str(exc) or "SQLITE_FULL" in str(exc)
+
+
+def _is_unwritable(exc: BaseException) -> bool:
+    """The file or its folder cannot be written (permissions, read-only file system)."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    text = str(exc)
+    return any(
+        part in text for part in ("readonly database", "read-only", "unable to open database file")
+    )
 
 
 def _edit_row(scenario_id: str, seq: int, edit: Edit) -> tuple:

@@ -7,6 +7,7 @@ tests/e2e drive the real component.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
@@ -78,3 +79,86 @@ def app(
             at.switch_page(page)
             at.run()
         yield at, recorder
+
+
+# --------------------------------------------------------------------------- hostile text
+
+#: Names that would fetch an outside image, make links, run script or format text if any
+#: element rendered them as Markdown or HTML.
+PAYLOADS = (
+    "![x](http://example.invalid/x.png)",
+    "[link](http://example.invalid/a)",
+    "see http://example.invalid/b and www.example.invalid",
+    "<img src=x onerror=alert(1)>",
+    "**bold** :material/home: :red[red]",
+    "$x^2$ # heading",
+)
+#: What must never appear in the Markdown source of an element (it would render): the
+#: payloads' syntax without the backslash (or word joiner) that makes it literal.
+RAW_MARKERS = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"(?<!\\)\]\(",
+        r"(?<!\\)<img",
+        r"(?<!\\)\*\*bold",
+        r"(?<!\\)\$x",
+        r"http://",
+        r"www\.",
+        r"(?<!\\):material",
+        r"(?<!\\):red\[",
+    )
+)
+
+
+def hostile(index: int) -> str:
+    """A hostile name, numbered so names stay unique."""
+    return f"{PAYLOADS[index % len(PAYLOADS)]} {index}"
+
+
+def hostile_layers():
+    """The demo layers with every name (boundary, parks, axis, parcels, firms, constraints)
+    replaced by hostile text."""
+    from layers.catalog import load_demo
+
+    layers = load_demo()
+    for kind in ("boundary", "parks", "corridor_axis", "parcels", "enterprises", "constraints"):
+        gdf = layers.layer(kind)
+        names = [hostile(i) for i in range(len(gdf))]
+        layers = layers.with_layer(kind, gdf.assign(name=names), is_demo=False)
+    return layers
+
+
+def hostile_scenario(store, parcel_ids):
+    """Save a scenario whose name, description, author and edit notes are hostile; it
+    builds on a hostile base scenario. Returns the saved scenario."""
+    from layers.scenario import new_scenario, set_attributes
+
+    base = store.save(
+        new_scenario(hostile(0), author=hostile(1), description=hostile(2)), expected_version=0
+    )
+    scenario = new_scenario(
+        hostile(3), author=hostile(4), description=hostile(5), base_id=base.id
+    ).with_edit(set_attributes(parcel_ids, author=hostile(6), note=hostile(7), highrise=True))
+    return store.save(scenario, expected_version=0)
+
+
+def markdown_texts(at) -> list[str]:
+    """The Markdown source of every element that renders Markdown: text elements, alerts,
+    headings, captions, and the labels of metrics, expanders, buttons, checkboxes, tabs
+    and radio options."""
+    texts = []
+    for kind in ("markdown", "caption", "error", "warning", "info", "success", "title"):
+        texts += [e.value for e in getattr(at, kind)]
+    for kind in ("header", "subheader"):
+        texts += [e.value for e in at.get(kind)]
+    for kind in ("metric", "expander", "button", "checkbox", "tabs", "toggle"):
+        texts += [e.label for e in at.get(kind) if hasattr(e, "label")]
+    for radio in at.radio:
+        texts += [radio.label, *radio.options]
+    return texts
+
+
+def plain(markdown: str) -> str:
+    """The text a reader sees of Markdown escaped by ``md_escape``: backslash escapes
+    resolved, word joiners dropped."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

@@ -15,7 +15,7 @@ PAGE = "ui/data_page.py"
 
 
 def upload(at, name: str, data: bytes, mime: str = "application/octet-stream"):
-    at.file_uploader(key="import_file").set_value((name, data, mime)).run()
+    at.file_uploader[0].set_value((name, data, mime)).run()
     at.button[0].click().run()  # 读取并校验
     return at
 

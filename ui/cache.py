@@ -11,7 +11,10 @@ Two kinds of cache, both Streamlit's:
   ``layer_fingerprint``) plus their parameters and, for payloads, the language and the
   display coordinate system. The LayerSet, the standards and other large inputs are passed
   as underscore arguments, which Streamlit does not hash: the fingerprint stands for them.
-  ``max_entries`` bounds each cache (a few layer states × parameter sets).
+  ``max_entries`` bounds each cache (a few layer states × parameter sets). Caches whose
+  entries are whole per-parcel frames or payloads (capacity results and payloads,
+  contiguity runs, local co-location) keep only :data:`BIG_ENTRIES` entries: for a
+  100 000-parcel import one capacity state is ~60 MB, so 16 would hold about 1 GB.
 
 Payloads are published as files of the static cache (``ui.static_cache``) and cached as
 their URL. The functions take the language as an argument, never read the session; this
@@ -86,6 +89,8 @@ __all__ = [
 
 #: A GeoPackage (one layer per kind: parcels, enterprises, parks, ...) the app opens with
 #: instead of the demo, and optionally its DEM GeoTIFF.
+#: Entries kept by the caches of per-parcel frames and payloads (see the module notes).
+BIG_ENTRIES = 4
 DATA_ENV = "LANDPLAN_DATA"
 DEM_ENV = "LANDPLAN_DEM"
 
@@ -230,7 +235,7 @@ def rezoned_park_ids(fingerprint: str, _layers: LayerSet, _parks) -> dict[str, p
 # --------------------------------------------------------------------------- contiguity
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
 def run_contiguity(
     fingerprint: str,
     statuses: tuple[str, ...],
@@ -264,7 +269,7 @@ def blocks_url(key: tuple, lang_code: str, system: str, _blocks, _layers: LayerS
 # --------------------------------------------------------------------------- capacity
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
 def capacity_result(
     fingerprint: str,
     std_key: str,
@@ -286,7 +291,7 @@ def capacity_result(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
 def capacity_payload(
     fingerprint: str,
     std_key: str,
@@ -340,7 +345,7 @@ def colocation_table(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
 def local_table(
     fingerprint: str,
     a: str,
@@ -357,7 +362,7 @@ def local_table(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
 def local_payloads(
     fingerprint: str,
     a: str,

@@ -6,11 +6,21 @@ chosen in the sidebar, and the analysis results offered for download. Maps are c
 from the Streamlit-free builder (``ui.maps``) with payloads from the caches (``ui.cache``);
 labels and the language come from ``ui.i18n``. Text from users' files is always shown
 literally (:func:`md_escape`), never as Markdown or HTML.
+
+Memory: when the session's layers are replaced, the analysis results published for the
+old layers are dropped (they no longer match what is shown), and at the start of the
+next run — when no page holds the old layers any more — :func:`release_memory` collects
+garbage and hands freed heap back to the operating system (glibc's ``malloc_trim``), so
+a large import does not keep the server's memory after it is replaced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import ctypes
+import gc
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
 
 import folium
 import streamlit as st
@@ -37,6 +47,7 @@ __all__ = [
     "BASEMAP_KEY",
     "DATA_QUERY",
     "MAP_HEIGHT_PX",
+    "RELEASE_KEY",
     "TIANDITU_KEY",
     "add_enterprises",
     "add_parcels",
@@ -53,6 +64,7 @@ __all__ = [
     "park_name",
     "publish_result",
     "published_results",
+    "release_memory",
     "set_layers",
     "show_input_error",
     "show_map",
@@ -65,6 +77,8 @@ LAYERS_KEY = "layers"
 IMPORT_KEY = "layers_import_id"
 IMPORT_PROBLEM_KEY = "layers_import_problem"
 IMPORT_NOTICE_KEY = "layers_import_notice"
+#: Session flag: layers were replaced, release memory at the start of the next run.
+RELEASE_KEY = "layers_release_memory"
 #: Address parameter naming imported layers kept in the workspace.
 DATA_QUERY = "data"
 BASEMAP_KEY = "basemap"
@@ -110,7 +124,7 @@ def startup_notice() -> None:
         show_input_error(lost, with_source=False)
     unsaved = st.session_state.pop(IMPORT_NOTICE_KEY, None)
     if unsaved is not None:
-        st.warning(unsaved)
+        st.warning(md_escape(unsaved))
 
 
 def set_layers(layers: LayerSet) -> None:
@@ -118,6 +132,8 @@ def set_layers(layers: LayerSet) -> None:
     workspace and named in the address, so a refresh does not lose them; going back to the
     demo (or the startup layers) clears that."""
     st.session_state[LAYERS_KEY] = layers
+    st.session_state.pop(RESULTS_KEY, None)  # results of the old layers
+    st.session_state[RELEASE_KEY] = True
     if layers.is_demo or layers is startup_layers()[0]:
         st.session_state.pop(IMPORT_KEY, None)
         if DATA_QUERY in st.query_params:
@@ -125,13 +141,12 @@ def set_layers(layers: LayerSet) -> None:
         return
     try:
         import_id = save_imported_layers(layers)
-    except (OSError, InputError) as exc:
-        reason = exc.zh if isinstance(exc, InputError) else exc.strerror
+    except InputError as exc:
         # Shown by startup_notice on the next run: the page reruns right after an import.
         st.session_state[IMPORT_NOTICE_KEY] = t(
-            f"导入的数据只在本次浏览器会话中有效，刷新页面后会恢复默认数据：无法写入工作区（{reason}）。",
-            "The imported data lasts for this browser session only (a refresh brings back "
-            f"the default data): the workspace cannot be written ({reason}).",
+            f"导入的数据只在本次浏览器会话中有效，刷新页面后会恢复默认数据：{exc.zh}",
+            f"The imported data lasts for this browser session only (a refresh brings back "
+            f"the default data): {exc.en}",
         )
         # An earlier import named in the address is no longer what the session shows.
         st.session_state.pop(IMPORT_KEY, None)
@@ -281,12 +296,59 @@ def show_map(
 
 
 RESULTS_KEY = "results"
-_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|$~:")
+#: The ASCII punctuation that can start or close Markdown (CommonMark + GFM), HTML,
+#: entities, LaTeX and Streamlit's ``:colour[…]`` directives; each gets a backslash.
+_MD_PUNCTUATION = frozenset("\\`*_{}[]()<>#+-.!|$~:&=")
+#: Invisible, zero-width and not a word character: it breaks patterns without showing.
+WORD_JOINER = "\u2060"
+#: Where Streamlit's Markdown makes links or icons out of text *after* backslash escapes
+#: are resolved (GFM autolink literals and Streamlit's own shortcodes work on the parsed
+#: text): "http://", "www.", "user@host", ":material/icon:", ":streamlit:", ":smile:".
+_AFTER_ESCAPES = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)|(?<=:)(?=[\w+-][\w/+-]*:)")
 
 
 def md_escape(text: object) -> str:
-    """Escape Markdown so text from users' files shows literally in st.error/st.write."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text)).replace("\n", "  \n")
+    """Text from users (names, file and column names, values) made safe for any Streamlit
+    element that renders Markdown: st.markdown/st.write, captions, alerts, subheaders,
+    widget labels, expander titles, metric labels, radio options.
+
+    Method: every punctuation character Markdown reacts to gets a backslash (CommonMark
+    lets a backslash escape any ASCII punctuation), so no emphasis, link,
+    image, heading, list, table, HTML tag, entity, LaTeX ``$…$`` or ``:red[…]`` directive
+    can form; patterns that Streamlit turns into links or icons regardless of escapes
+    (bare ``http://``/``www.`` addresses, e-mail addresses, ``:material/…:`` and other
+    shortcodes) are broken by an invisible word joiner (U+2060); line breaks stay line
+    breaks. The page shows the text as written (plus invisible joiners). Text shown
+    through st.dataframe, st.text, st.code or selectbox options needs none of this.
+    """
+    joined = _AFTER_ESCAPES.sub(WORD_JOINER, str(text))
+    escaped = "".join("\\" + ch if ch in _MD_PUNCTUATION else ch for ch in joined)
+    return escaped.replace("\r\n", "\n").replace("\n", "  \n")
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim`` (Linux), else None: other C libraries return memory
+    themselves or offer no such call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _find_malloc_trim()
+
+
+def release_memory(*, force: bool = False) -> None:
+    """After the session's layers were replaced (or ``force``): collect garbage and give
+    freed heap back to the operating system. Called at the start of a run, before any
+    page holds layers."""
+    if not (st.session_state.pop(RELEASE_KEY, False) or force):
+        return
+    gc.collect()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 def show_input_error(exc: InputError, *, max_details: int = 20, with_source: bool = True) -> None:

@@ -14,6 +14,7 @@ from ui.common import (
     demo_banner,
     display_system,
     gcj02_notice,
+    md_escape,
     new_map,
     park_label,
     park_labels,
@@ -172,9 +173,11 @@ if len(big):
     st.subheader(t("平方公里级片区", "km-scale blocks"))
     for _, row in big.iterrows():
         st.write(
-            t(
-                f"片区 {row.block_id}：{row.area_ha:,.1f} 公顷（{row.area_ha / 100:.2f} km²），{row.parcel_count} 个地块，主要位于{park_label(row.park_id, layers)}",
-                f"Block {row.block_id}: {row.area_ha:,.1f} ha ({row.area_ha / 100:.2f} km²), {row.parcel_count} parcels, mainly in {park_label(row.park_id, layers)}",
+            md_escape(
+                t(
+                    f"片区 {row.block_id}：{row.area_ha:,.1f} 公顷（{row.area_ha / 100:.2f} km²），{row.parcel_count} 个地块，主要位于{park_label(row.park_id, layers)}",
+                    f"Block {row.block_id}: {row.area_ha:,.1f} ha ({row.area_ha / 100:.2f} km²), {row.parcel_count} parcels, mainly in {park_label(row.park_id, layers)}",
+                )
             )
         )
 

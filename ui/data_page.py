@@ -6,6 +6,13 @@ layer. A file that fails at any step leaves the workspace exactly as it was. The
 themselves are in ``ui.imports``; this page renders them and keeps the pending import in
 the session.
 
+An upload larger than the reader's limit (``geo.io.DEFAULT_MAX_BYTES``, equal to
+Streamlit's ``server.maxUploadSize``) is refused from its size before it is read. Once an
+import is confirmed or discarded, the pending layer leaves the session and the file
+uploader is replaced by a fresh one (a new widget key), so neither the uploaded bytes nor
+the validated layer stay in memory. The kept imports of the workspace (count, size,
+quota) are shown under the import.
+
 Export: any layer or analysis result of this session as GeoJSON (RFC 7946, or a GCJ-02
 variant), GeoPackage (WGS84 or EPSG:4547), CSV or Excel.
 """
@@ -14,10 +21,12 @@ import streamlit as st
 
 from geo.crs import COORD_SYSTEMS
 from geo.errors import InputError
+from geo.io import DEFAULT_MAX_BYTES
 from layers.catalog import load_demo
 from layers.schema import LAYER_KINDS, LAYER_SPECS
 from ui.cache import rezoned_park_ids
 from ui.common import (
+    RELEASE_KEY,
     current_layers,
     demo_banner,
     md_escape,
@@ -33,6 +42,7 @@ from ui.imports import (
     ReadOptions,
     confirm_import,
     export_bytes,
+    kept_imports,
     park_changes,
     read_import,
     rezone_key,
@@ -40,6 +50,18 @@ from ui.imports import (
 )
 
 PENDING_KEY = "pending_import"
+#: Generation of the file uploader's key: a new one after a confirm or discard empties it.
+UPLOADER_GEN_KEY = "import_file_generation"
+MB = 1024**2
+
+
+def finish_import() -> None:
+    """Drop the pending import and the uploaded file (a fresh, empty uploader); the memory
+    is released at the start of the next run."""
+    st.session_state.pop(PENDING_KEY, None)
+    st.session_state[UPLOADER_GEN_KEY] = st.session_state.get(UPLOADER_GEN_KEY, 0) + 1
+    st.session_state[RELEASE_KEY] = True
+
 
 layers = current_layers()
 st.title(t("数据导入导出", "Data import and export"))
@@ -85,7 +107,8 @@ with right:
     upload = st.file_uploader(
         t("选择文件", "Choose a file"),
         type=["geojson", "json", "gpkg", "zip", "csv", "xlsx"],
-        key="import_file",
+        key=f"import_file_{st.session_state.get(UPLOADER_GEN_KEY, 0)}",
+        max_upload_size=max(1, -(-DEFAULT_MAX_BYTES // MB)),  # whole MB, rounded up
     )
     with st.expander(t("更多选项", "More options")):
         custom_crs = st.text_input(
@@ -116,7 +139,22 @@ with right:
             ),
         )
 
-if st.button(t("读取并校验", "Read and validate"), type="primary", disabled=upload is None):
+too_big = upload is not None and upload.size > DEFAULT_MAX_BYTES
+if too_big:
+    st.error(
+        md_escape(
+            t(
+                f"文件「{upload.name}」有 {upload.size / MB:,.1f} MB，超过导入上限 "
+                f"{DEFAULT_MAX_BYTES / MB:,.0f} MB，未读取。请拆分文件，或只导出需要的范围和字段后再导入。",
+                f"The file '{upload.name}' is {upload.size / MB:,.1f} MB, over the import limit "
+                f"of {DEFAULT_MAX_BYTES / MB:,.0f} MB; it was not read. Split it, or export only "
+                "the area and fields needed, and import that.",
+            )
+        )
+    )
+if st.button(
+    t("读取并校验", "Read and validate"), type="primary", disabled=upload is None or too_big
+):
     st.session_state.pop(PENDING_KEY, None)
     options = ReadOptions(
         coord_system=system,
@@ -175,7 +213,7 @@ if pending is not None:
     c1, c2 = st.columns(2)
     if c1.button(t("设为当前图层", "Make it the active layer"), type="primary"):
         set_layers(confirm_import(base, pending, new_park_ids if rezone else None))
-        st.session_state.pop(PENDING_KEY, None)
+        finish_import()
         st.success(
             t(
                 f"已替换{LAYER_SPECS[pending.kind].zh}图层。",
@@ -184,7 +222,7 @@ if pending is not None:
         )
         st.rerun()
     if c2.button(t("放弃", "Discard")):
-        st.session_state.pop(PENDING_KEY, None)
+        finish_import()
         st.rerun()
 
 st.divider()
@@ -193,6 +231,21 @@ st.write(
     t("当前图层要素数：", "Features in the active layers: ")
     + "，".join(f"{LAYER_SPECS[k].zh} {n}" for k, n in counts.items())
 )
+try:
+    kept = kept_imports()
+except InputError as exc:  # a malformed quota variable, or no workspace folder
+    show_input_error(exc, with_source=False)
+else:
+    st.caption(
+        t(
+            f"工作区保留了 {kept.count} 份导入的数据，共 {kept.size_bytes / MB:,.1f} MB"
+            f"（上限 {kept.max_count} 份、{kept.max_bytes / MB:,.0f} MB；超出时自动删除最久未使用的，"
+            "刷新页面或打开链接即算使用）。",
+            f"The workspace keeps {kept.count} imports, {kept.size_bytes / MB:,.1f} MB in all "
+            f"(at most {kept.max_count} and {kept.max_bytes / MB:,.0f} MB; beyond that the least "
+            "recently used are deleted; a refresh or an opened link counts as use).",
+        )
+    )
 if not current_layers().is_demo and st.button(t("恢复示意数据", "Back to the demo data")):
     set_layers(load_demo())
     st.rerun()

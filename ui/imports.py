@@ -11,28 +11,36 @@ that option (:func:`rezone`, :func:`park_changes`). A file failing at any step r
 
 Imported layers are kept as ``<workspace>/imports/<content id>.gpkg`` so the address
 (``?data=<id>``) can reopen them after a refresh (:func:`save_imported_layers`,
-:func:`load_imported_layers`).
+:func:`load_imported_layers`). Every save or reopening touches the file (its modification
+time is its last use), and after every save the kept imports are pruned to a quota
+(:func:`prune_kept_imports`: at most ``$LANDPLAN_IMPORTS_MAX_COUNT`` files, default 20,
+and ``$LANDPLAN_IMPORTS_MAX_MB`` MB, default 1024), least recently used first, never the
+one just saved nor one the caller says is in use. A write that fails (full disk,
+read-only folder) leaves no partial file and is an :class:`~geo.errors.InputError`.
 
 No Streamlit here: functions take plain data and the language of the messages.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-from pyogrio.errors import DataSourceError
+from pyogrio.errors import DataLayerError, DataSourceError
 
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import InputError
 from geo.io import read_layer_with_report, write_csv, write_geojson, write_gpkg, write_xlsx
 from layers.catalog import LayerSet, layer_fingerprint, load_layerset, save_layerset
 from layers.schema import validate_layer
-from layers.workspace import workspace_dir
+from layers.workspace import WORKSPACE_ENV, workspace_dir
 from layers.zoning import assign_parks, has_park_ids, unknown_park_ids
 from ui.i18n import pick
 
@@ -40,14 +48,20 @@ __all__ = [
     "AUTO",
     "EXPORT_FORMATS",
     "IMPORTS_FOLDER",
+    "IMPORTS_MAX_COUNT_ENV",
+    "IMPORTS_MAX_MB_ENV",
     "ZONED_KINDS",
+    "KeptImports",
     "PendingImport",
     "ReadOptions",
     "confirm_import",
     "export_bytes",
     "fill_park_ids",
+    "import_quota",
+    "kept_imports",
     "load_imported_layers",
     "park_changes",
+    "prune_kept_imports",
     "read_import",
     "rezone",
     "rezone_key",
@@ -63,6 +77,11 @@ ZONED_KINDS = ("parcels", "enterprises")
 #: Imported layers are kept as ``<workspace>/imports/<content id>.gpkg``.
 IMPORTS_FOLDER = "imports"
 _IMPORT_ID = re.compile(r"[0-9a-f]{16}")
+#: Environment variables bounding the kept imports: how many files, how many MB in all.
+IMPORTS_MAX_COUNT_ENV = "LANDPLAN_IMPORTS_MAX_COUNT"
+IMPORTS_MAX_MB_ENV = "LANDPLAN_IMPORTS_MAX_MB"
+DEFAULT_IMPORTS_MAX_COUNT = 20
+DEFAULT_IMPORTS_MAX_MB = 1024
 #: Export formats, in the order offered.
 EXPORT_FORMATS = ("geojson", "geojson_gcj02", "gpkg", "gpkg_4547", "csv", "xlsx")
 
@@ -232,14 +251,146 @@ def confirm_import(
 # --------------------------------------------------------------------------- kept imports
 
 
+@dataclass(frozen=True)
+class KeptImports:
+    """The imports kept in the workspace: how many, their total size, and the quota."""
+
+    count: int
+    size_bytes: int
+    max_count: int
+    max_bytes: int
+
+
+def _imports_dir() -> Path:
+    return workspace_dir() / IMPORTS_FOLDER
+
+
+def _env_limit(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InputError(
+            f"环境变量 {name} 应为正整数，现为「{text}」。请改正或删除该变量（默认 {default}）。",
+            f"{name} must be a positive whole number, not '{text}'. Correct it or unset it "
+            f"(default {default}).",
+        )
+    return value
+
+
+def import_quota() -> tuple[int, int]:
+    """(most files, most bytes) the kept imports may take: ``$LANDPLAN_IMPORTS_MAX_COUNT``
+    (default 20) and ``$LANDPLAN_IMPORTS_MAX_MB`` (default 1024 MB)."""
+    count = _env_limit(IMPORTS_MAX_COUNT_ENV, DEFAULT_IMPORTS_MAX_COUNT)
+    megabytes = _env_limit(IMPORTS_MAX_MB_ENV, DEFAULT_IMPORTS_MAX_MB)
+    return count, megabytes * 1024**2
+
+
+def _kept_files() -> list[tuple[str, Path, int, float]]:
+    """(id, path, size in bytes, last use as a POSIX time) of every kept import, least
+    recently used first."""
+    folder = _imports_dir()
+    if not folder.is_dir():
+        return []
+    kept = []
+    for path in folder.glob("*.gpkg"):
+        if not _IMPORT_ID.fullmatch(path.stem):
+            continue  # temporary files of a save in progress
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue  # pruned by another session meanwhile
+        kept.append((path.stem, path, info.st_size, info.st_mtime))
+    return sorted(kept, key=lambda item: (item[3], item[0]))
+
+
+def kept_imports() -> KeptImports:
+    """How many imports are kept, their size and the quota."""
+    files = _kept_files()
+    max_count, max_bytes = import_quota()
+    return KeptImports(len(files), sum(f[2] for f in files), max_count, max_bytes)
+
+
+def prune_kept_imports(in_use: Iterable[str] = ()) -> list[str]:
+    """Delete the least recently used kept imports until the quota holds; never those
+    ``in_use``. Returns the ids deleted. A file that cannot be deleted is left (and the
+    quota stays exceeded until a later save)."""
+    max_count, max_bytes = import_quota()
+    keep = set(in_use)
+    files = _kept_files()
+    count, size = len(files), sum(f[2] for f in files)
+    removed = []
+    for import_id, path, nbytes, _ in files:
+        if count <= max_count and size <= max_bytes:
+            break
+        if import_id in keep:
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass  # pruned by another session meanwhile: it no longer counts either
+        except OSError:
+            continue
+        count, size = count - 1, size - nbytes
+        removed.append(import_id)
+    return removed
+
+
+def _touch(path: Path) -> None:
+    """Mark a kept import as used now (its modification time is its last use)."""
+    try:
+        os.utime(path)
+    except OSError:
+        return  # a read-only workspace: the file is still usable, only its age is stale
+
+
 def save_imported_layers(layers: LayerSet) -> str:
     """Keep ``layers`` in the workspace under their content id and return the id (a set
-    already kept is not written again)."""
+    already kept is not written again, only marked as used), then prune the kept imports
+    to the quota, sparing this one (what the session now shows).
+
+    Raises
+    ------
+    InputError
+        The workspace or the file cannot be written (no partial file is left), or a quota
+        variable is malformed.
+    """
+    import_quota()  # a malformed variable is said before anything is written
     import_id = layers.content_id
-    path = workspace_dir() / IMPORTS_FOLDER / f"{import_id}.gpkg"
-    if not path.exists():
-        save_layerset(layers, path)
+    path = _imports_dir() / f"{import_id}.gpkg"
+    if path.exists():
+        _touch(path)
+    else:
+        try:
+            save_layerset(layers, path)
+        except (OSError, DataSourceError, DataLayerError) as exc:
+            raise _write_error(exc) from exc
+    prune_kept_imports({import_id})
     return import_id
+
+
+def _write_error(exc: Exception) -> InputError:
+    full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or (
+        "No space" in str(exc)
+    )
+    if full:
+        return InputError(
+            "磁盘空间已满，无法在工作区保存导入的数据。请清理磁盘空间，或把环境变量 "
+            f"{IMPORTS_MAX_MB_ENV} 调小以少保留旧的导入。",
+            "The disk is full: the imported data cannot be kept in the workspace. Free disk "
+            f"space, or lower {IMPORTS_MAX_MB_ENV} to keep fewer old imports.",
+        )
+    return InputError(
+        "无法在工作区保存导入的数据（文件夹不可写或写入失败）。请检查工作区文件夹，或设置环境变量 "
+        f"{WORKSPACE_ENV} 指向可写的文件夹。",
+        "The imported data cannot be kept in the workspace (the folder cannot be written or "
+        f"the write failed). Check the workspace folder, or set {WORKSPACE_ENV} to a "
+        "writable folder.",
+    )
 
 
 def load_imported_layers(import_id: str, dem_path: Path | None = None) -> LayerSet:
@@ -256,7 +407,7 @@ def load_imported_layers(import_id: str, dem_path: Path | None = None) -> LayerS
             "链接中的数据编号无效，已显示默认数据。",
             "The data id in the address is not valid; the default data is shown.",
         )
-    path = workspace_dir() / IMPORTS_FOLDER / f"{import_id}.gpkg"
+    path = _imports_dir() / f"{import_id}.gpkg"
     if not path.exists():
         raise InputError(
             f"链接中的导入数据（{import_id}）在工作区中已不存在，已显示默认数据。请重新导入。",
@@ -264,13 +415,15 @@ def load_imported_layers(import_id: str, dem_path: Path | None = None) -> LayerS
             "the default data is shown. Import it again.",
         )
     try:
-        return load_layerset(path, dem_path)
-    except (DataSourceError, OSError) as exc:
+        layers = load_layerset(path, dem_path)
+    except (DataSourceError, DataLayerError, OSError) as exc:
         raise InputError(
             f"链接中的导入数据（{import_id}）已损坏，无法打开，已显示默认数据。请重新导入。",
             f"The imported data of this address ({import_id}) is damaged and cannot be opened; "
             "the default data is shown. Import it again.",
         ) from exc
+    _touch(path)
+    return layers
 
 
 # --------------------------------------------------------------------------- export

@@ -72,7 +72,11 @@ def park_breakdown(wide: pd.DataFrame, codes, palette: dict, unit: str, part_tit
     shown = wide[present]
     shown.columns = [codes.label(c, lang()) for c in present]
     shown.index.name = t("园区", "park")
-    st.table(shown.style.format("{:,.1f}" if (shown % 1).to_numpy().any() else "{:,.0f}"))
+    # st.dataframe, not st.table: st.table renders cell text (park names) as Markdown.
+    st.dataframe(
+        shown.style.format("{:,.1f}" if (shown % 1).to_numpy().any() else "{:,.0f}"),
+        width="stretch",
+    )
     chart = stacked_bars(
         shown,
         unit=unit,

@@ -4,6 +4,12 @@ A scenario is the baseline plus an ordered list of edits (``layers.scenario``); 
 keeps a working copy in the session and saves it to the workspace GeoPackage
 (``layers.store``) on request. Saving checks the version the copy was opened at, so a
 second tab that saved in between is never silently overwritten.
+
+Failures are messages: a workspace that cannot be created or a damaged store file stops
+the page with what to do; a store that cannot be written is opened read-only (scenarios
+are listed and opened, writes refused with a message). When the open scenario is deleted
+in another tab or session, the working copy and its unsaved edits stay: the page says
+so and offers to save them as a new scenario.
 """
 
 from __future__ import annotations
@@ -135,24 +141,49 @@ def new_event(payload: object) -> bool:
     return True
 
 
+def open_scenario(scenario_id: str) -> bool:
+    """Open a stored scenario as the working copy; False (and a message) when it cannot be
+    read (deleted meanwhile, damaged edits)."""
+    try:
+        set_draft(store.open(scenario_id), saved=True)
+    except InputError as exc:
+        show_input_error(exc)
+        return False
+    return True
+
+
 layers = current_layers()
-store = the_store()
 st.title(t("情景规划", "Scenario planning"))
 demo_banner(layers)
 if layers.parcels is None:
     st.warning(t("没有地块图层，请先导入。", "No parcel layer: import one first."))
     st.stop()
+try:
+    store = the_store()
+    infos = store.list()
+except InputError as exc:
+    show_input_error(exc)
+    st.stop()
+if store.read_only:
+    st.info(
+        t(
+            "情景文件只能读取：可以查看、打开和对比情景，但不能保存、新建或删除。"
+            "请让管理员把工作区设为可写的文件夹（环境变量 LANDPLAN_WORKSPACE）。",
+            "The scenario file is read-only: scenarios can be viewed, opened and compared, "
+            "not saved, created or deleted. Ask for a writable workspace folder "
+            "(LANDPLAN_WORKSPACE).",
+        )
+    )
 
 # --------------------------------------------------------------------------- choose / create
-infos = store.list()
 by_id = {info.id: info for info in infos}
 draft: Scenario | None = st.session_state.get(DRAFT)
 if draft is None and st.query_params.get(QUERY_KEY) in by_id:
-    set_draft(store.open(st.query_params[QUERY_KEY]), saved=True)
-    draft = st.session_state[DRAFT]
-if draft is not None and draft.version > 0 and draft.id not in by_id:
-    set_draft(None, saved=False)  # deleted in another tab
-    draft = None
+    open_scenario(st.query_params[QUERY_KEY])
+    draft = st.session_state.get(DRAFT)
+#: Deleted in another tab or session since it was opened or saved here: the working copy
+#: (with any unsaved edits) stays, and can be saved as a new scenario.
+deleted = draft is not None and draft.version > 0 and draft.id not in by_id
 
 left, right = st.columns([2, 1])
 with left:
@@ -174,8 +205,7 @@ with left:
             }.get,
             key="scenario_choice",
         )
-        if chosen is not None and (draft is None or draft.id != chosen):
-            set_draft(store.open(chosen), saved=True)
+        if chosen is not None and (draft is None or draft.id != chosen) and open_scenario(chosen):
             st.rerun()
     else:
         st.info(
@@ -231,11 +261,35 @@ if draft is None:
 
 # --------------------------------------------------------------------------- scenario header
 dirty = is_dirty(draft)
+if deleted:
+    st.warning(
+        t(
+            "此情景已在其他窗口或由其他人删除。本页的工作副本"
+            + ("（含未保存的修改）" if draft.edits else "")
+            + "仍然保留：可「另存为新情景」保存，离开本情景前请先保存。",
+            "This scenario was deleted in another tab or by someone else. The working copy here"
+            + (" (with its unsaved changes)" if draft.edits else "")
+            + " is kept: save it as a new scenario before leaving it.",
+        )
+    )
+    if st.button(
+        t("另存为新情景", "Save as a new scenario"), type="primary", key="scenario_save_as_new"
+    ):
+        try:
+            saved_copy = store.save_as_new(draft)
+        except InputError as exc:
+            show_input_error(exc)
+        else:
+            set_draft(saved_copy, saved=True)
+            st.toast(t("已另存为新情景。", "Saved as a new scenario."))
+            st.rerun()
 head = st.columns([3, 1, 1, 1])
 head[0].subheader(md_escape(draft.name))
 if draft.description:
     head[0].caption(md_escape(draft.description))
-if head[1].button(t("保存", "Save"), type="primary", disabled=not dirty, key="scenario_save"):
+if head[1].button(
+    t("保存", "Save"), type="primary", disabled=not dirty or deleted, key="scenario_save"
+):
     try:
         saved = store.save(draft, expected_version=draft.version)
     except InputError as exc:
@@ -248,17 +302,19 @@ if head[2].button(t("撤销上一步", "Undo"), disabled=not draft.edits, key="s
     st.session_state[DRAFT] = draft.undo()
     st.rerun()
 if head[3].button(
-    t("放弃修改", "Revert"), disabled=not dirty or draft.version == 0, key="scenario_revert"
-):
-    set_draft(store.open(draft.id), saved=True)
+    t("放弃修改", "Revert"),
+    disabled=not dirty or draft.version == 0 or deleted,
+    key="scenario_revert",
+) and open_scenario(draft.id):
     st.rerun()
-if dirty:
+if dirty and not deleted:
     st.warning(t("有未保存的修改。", "There are unsaved changes."))
-else:
+elif not deleted:
     st.caption(t(f"已保存 · 版本 {draft.version}", f"Saved · version {draft.version}"))
 
 try:
-    result = applied(layers.fingerprint(), chain_key(draft, store), draft, layers)
+    draft_key = chain_key(draft, store)
+    result = applied(layers.fingerprint(), draft_key, draft, layers)
 except InputError as exc:
     show_input_error(exc)
     st.stop()
@@ -293,7 +349,7 @@ with tab_edit:
     gcj02_notice()
     m = new_map(layers)
     status_url = scenario_parcels_url(
-        layers.fingerprint(), chain_key(draft, store), lang(), display_system(), result, layers
+        layers.fingerprint(), draft_key, lang(), display_system(), result, layers
     )
     maps.add_geojson(
         m,
@@ -520,7 +576,7 @@ with tab_edit:
         for i, edit in enumerate(draft.edits):
             st.write(
                 md_escape(
-                    f"{i + 1}. {edit.describe(lang())}" + (f" — {edit.note}" if edit.note else "")
+                    f"{i + 1}. {edit.describe(lang())}"  # the description ends with the note
                 )
             )
     else:
@@ -534,10 +590,10 @@ with tab_edit:
 
 # --------------------------------------------------------------------------- compare
 with tab_compare:
-    choices = [BASELINE, *[info.id for info in store.list()]]
+    choices = [BASELINE, *[info.id for info in infos]]
     names = {
         BASELINE: t("现状（基础数据）", "baseline"),
-        **{info.id: info.name for info in store.list()},
+        **{info.id: info.name for info in infos},
     }
     names[draft.id] = draft.name + (
         t("（含未保存修改）", " (with unsaved changes)") if dirty else ""
@@ -559,7 +615,9 @@ with tab_compare:
     def resolve(sid: str) -> tuple[LayerSet, str, AppliedScenario | None]:
         if sid == BASELINE:
             return layers, "baseline", None
-        scenario = draft if sid == draft.id else store.open(sid)
+        if sid == draft.id:
+            return result.layers, draft_key, result
+        scenario = store.open(sid)
         key = chain_key(scenario, store)
         res = applied(layers.fingerprint(), key, scenario, layers)
         return res.layers, key, res
@@ -683,7 +741,7 @@ with tab_manage:
                 st.rerun()
     if st.button(
         t("复制为新情景", "Duplicate as a new scenario"),
-        disabled=draft.version == 0,
+        disabled=draft.version == 0 or deleted,
         key="scenario_duplicate",
     ):
         try:
@@ -697,7 +755,9 @@ with tab_manage:
         t("我确认要删除此情景（不可恢复）", "I confirm deleting this scenario (cannot be undone)"),
         key="scenario_confirm_delete",
     )
-    if st.button(t("删除情景", "Delete the scenario"), disabled=not confirm, key="scenario_delete"):
+    if st.button(
+        t("删除情景", "Delete the scenario"), disabled=not confirm or deleted, key="scenario_delete"
+    ):
         try:
             store.delete(draft.id, confirm=True)
         except InputError as exc:
