@@ -829,7 +829,7 @@ def normalise_value(field: Field, value: object) -> object:
 
 
 def validate_layer(
-    kind: str, gdf: gpd.GeoDataFrame, *, source: str | None = None
+    kind: str, gdf: gpd.GeoDataFrame, *, source: str | None = None, use_aliases: bool = True
 ) -> gpd.GeoDataFrame:
     """Check a layer against its schema and return it normalised.
 
@@ -848,6 +848,9 @@ def validate_layer(
         The layer as read; must carry a CRS.
     source : str, optional
         File or layer name used in messages.
+    use_aliases : bool, default True
+        Rename alternative headers to field names; False after a confirmed field mapping
+        (:mod:`layers.mapping`), which has named the fields already.
 
     Returns
     -------
@@ -885,7 +888,10 @@ def validate_layer(
             f"The {kind} layer has no features.",
             source=source,
         )
-    gdf = _apply_aliases(spec, gdf.reset_index(drop=True)).copy()
+    gdf = gdf.reset_index(drop=True)
+    # After a confirmed field mapping the fields carry their names already; a column the
+    # planner left unmapped must not be picked up again by its header.
+    gdf = (_apply_aliases(spec, gdf) if use_aliases else gdf).copy()
     problems: list[str] = []
 
     missing = [f for f in spec.fields if f.required and f.name not in gdf.columns]

@@ -14,10 +14,28 @@ from tests.app_harness import app
 PAGE = "ui/data_page.py"
 
 
+READ = "读取文件"
+APPLY = "应用字段对应并校验"
+
+
+def click(at, label: str) -> bool:
+    """Click the button labelled ``label`` if the page shows one; whether it did."""
+    found = [b for b in at.button if b.label == label and not b.disabled]
+    if found:
+        found[0].click().run()
+    return bool(found)
+
+
+def read_and_apply(at):
+    """Read the file, then accept the proposed field mapping (when the file was readable)."""
+    click(at, READ)
+    click(at, APPLY)
+    return at
+
+
 def upload(at, name: str, data: bytes, mime: str = "application/octet-stream"):
     at.file_uploader[0].set_value((name, data, mime)).run()
-    at.button[0].click().run()  # 读取并校验
-    return at
+    return read_and_apply(at)
 
 
 def active(at):
@@ -40,9 +58,12 @@ def test_bad_file_shows_chinese_error_and_keeps_layers():
         before = active(at)
         upload(at, "broken.geojson", broken.to_json().encode())
         assert not at.exception
-        message = at.error[0].value
-        assert message.splitlines()[0].startswith("文件/图层「broken")
-        assert "缺少字段" in message
+        # The read report is shown, the mapping step names every required field the file
+        # lacks, and the import cannot be applied until they are given.
+        assert any("broken" in c.value for c in at.caption)
+        message = next(i.value for i in at.info if "还缺必填字段" in i.value)
+        assert "还缺必填字段" in message and "parcel\\_id" in message  # Markdown-escaped
+        assert next(b for b in at.button if b.label == APPLY).disabled
         assert active(at) is before
         assert active(at).counts()["parcels"] == len(load_demo().parcels)
 
@@ -133,7 +154,7 @@ def test_unknown_park_codes_warn_and_can_be_rederived():
         upload(at, "parcels.geojson", data)
         assert any("老园区" in w.value and "不在当前园区图层中" in w.value for w in at.warning)
         at.checkbox(key="import_rederive_parks").check().run()
-        at.button[0].click().run()
+        read_and_apply(at)
         assert not at.warning
         confirm_import(at)
         assert "老园区" not in set(active(at).parcels.park_id.dropna())

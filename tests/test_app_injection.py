@@ -106,11 +106,11 @@ def test_hostile_file_and_column_names_render_literally(own_workspace):
         assert any(md_escape(PAYLOADS[1]) in s.value for s in at.success)
         table = at.dataframe[0].value
         assert PAYLOADS[0] in table.columns and hostile(0) in set(table.name)
-        # a file that fails names the file and its columns in the error box, escaped
+        # a file that lacks a field names it in the mapping step, escaped
         broken = gdf.drop(columns=["parcel_id"])
         upload(at, f"{PAYLOADS[2]}.geojson", broken.to_json().encode())
         assert_no_raw_markdown(at, "data page, refused import")
-        assert at.error
+        assert any("还缺必填字段" in i.value and "parcel" in i.value for i in at.info)
 
 
 def test_hostile_scenario_names_in_a_failing_store_message(own_workspace):

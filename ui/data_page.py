@@ -34,22 +34,28 @@ from ui.common import (
     set_layers,
     show_input_error,
 )
-from ui.i18n import labeller, lang, t
+from ui.i18n import labeller, t
+from ui.import_step import render_mapping_step
 from ui.imports import (
     AUTO,
     EXPORT_FORMATS,
     PendingImport,
+    RawImport,
     ReadOptions,
     confirm_import,
     export_bytes,
     kept_imports,
     park_changes,
-    read_import,
+    read_raw,
     rezone_key,
     rezones,
 )
 
 PENDING_KEY = "pending_import"
+#: The file as read, waiting for its field mapping.
+RAW_KEY = "raw_import"
+#: (file name, kind, options) of a file whose longitude and latitude look swapped.
+SWAP_KEY = "import_swap_offer"
 #: Generation of the file uploader's key: a new one after a confirm or discard empties it.
 UPLOADER_GEN_KEY = "import_file_generation"
 MB = 1024**2
@@ -58,7 +64,8 @@ MB = 1024**2
 def finish_import() -> None:
     """Drop the pending import and the uploaded file (a fresh, empty uploader); the memory
     is released at the start of the next run."""
-    st.session_state.pop(PENDING_KEY, None)
+    for key in (PENDING_KEY, RAW_KEY, SWAP_KEY):
+        st.session_state.pop(key, None)
     st.session_state[UPLOADER_GEN_KEY] = st.session_state.get(UPLOADER_GEN_KEY, 0) + 1
     st.session_state[RELEASE_KEY] = True
 
@@ -152,10 +159,9 @@ if too_big:
             )
         )
     )
-if st.button(
-    t("读取并校验", "Read and validate"), type="primary", disabled=upload is None or too_big
-):
-    st.session_state.pop(PENDING_KEY, None)
+if st.button(t("读取文件", "Read the file"), type="primary", disabled=upload is None or too_big):
+    for key in (PENDING_KEY, RAW_KEY, SWAP_KEY):
+        st.session_state.pop(key, None)
     options = ReadOptions(
         coord_system=system,
         custom_crs=custom_crs,
@@ -167,14 +173,37 @@ if st.button(
     )
     try:
         with st.spinner(t("正在读取…", "Reading…")):
-            read = read_import(
-                upload.getvalue(), upload.name, kind, options, current_layers().parks, lang=lang()
-            )
+            st.session_state[RAW_KEY] = read_raw(upload.getvalue(), upload.name, kind, options)
     except InputError as exc:
         show_input_error(exc)
         st.caption(t("当前图层未改变。", "The active layers are unchanged."))
+        if exc.code == "swapped_axes":
+            st.session_state[SWAP_KEY] = (upload.name, kind, options)
+
+swap = st.session_state.get(SWAP_KEY)
+offer_swap = swap is not None and upload is not None and upload.name == swap[0]
+if offer_swap and st.button(
+    t("交换经纬度后重新读取", "Swap longitude and latitude and read again")
+):
+    try:
+        st.session_state[RAW_KEY] = read_raw(
+            upload.getvalue(), upload.name, swap[1], swap[2], swap_xy=True
+        )
+    except InputError as exc:
+        show_input_error(exc)
     else:
-        st.session_state[PENDING_KEY] = read
+        st.session_state.pop(SWAP_KEY, None)
+        st.rerun()
+
+raw: RawImport | None = st.session_state.get(RAW_KEY)
+if raw is not None and st.session_state.get(PENDING_KEY) is None:
+    made = render_mapping_step(raw, current_layers())
+    if made is not None:
+        st.session_state[PENDING_KEY] = made
+        st.rerun()
+    if st.button(t("放弃这个文件", "Discard this file"), key="import_discard_raw"):
+        finish_import()
+        st.rerun()
 
 pending: PendingImport | None = st.session_state.get(PENDING_KEY)
 if pending is not None:

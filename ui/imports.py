@@ -23,7 +23,9 @@ No Streamlit here: functions take plain data and the language of the messages.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import hashlib
 import os
 import re
 import tempfile
@@ -32,13 +34,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import InputError
-from geo.io import read_layer_with_report, write_csv, write_geojson, write_gpkg, write_xlsx
+from geo.io import (
+    ReadReport,
+    drop_rows,
+    read_layer_with_report,
+    write_csv,
+    write_geojson,
+    write_gpkg,
+    write_xlsx,
+)
+from geo.values import is_blank
 from layers.catalog import LayerSet, layer_fingerprint, load_layerset, save_layerset
+from layers.mapping import FieldMapping, apply_mapping, propose_mapping, require_complete
 from layers.schema import validate_layer
 from layers.workspace import WORKSPACE_ENV, workspace_dir
 from layers.zoning import assign_parks, has_park_ids, unknown_park_ids
@@ -53,21 +67,28 @@ __all__ = [
     "ZONED_KINDS",
     "KeptImports",
     "PendingImport",
+    "RawImport",
     "ReadOptions",
     "confirm_import",
     "export_bytes",
     "fill_park_ids",
+    "finish_import",
     "import_quota",
     "kept_imports",
     "load_imported_layers",
+    "outside_district",
     "park_changes",
     "prune_kept_imports",
     "read_import",
+    "read_raw",
     "rezone",
     "rezone_key",
     "rezones",
+    "sample_values",
     "save_imported_layers",
+    "value_counts",
     "with_park_ids",
+    "without_rows",
 ]
 
 #: Coordinate-system choice meaning "the file's own CRS".
@@ -159,21 +180,38 @@ def fill_park_ids(
     return gdf, [line], [line]
 
 
-def read_import(
-    data: bytes,
-    filename: str,
-    kind: str,
-    options: ReadOptions,
-    parks: gpd.GeoDataFrame | None,
-    *,
-    lang: str = "zh",
-) -> PendingImport:
-    """Read, validate and (parcels, firms) zone an upload against ``parks``.
+@dataclass(frozen=True)
+class RawImport:
+    """A file read but not yet mapped: the frame as read, its report, and what was asked.
+
+    ``token`` identifies the upload (name, size and a content hash), so widgets of the
+    mapping step start afresh for a new file.
+    """
+
+    kind: str
+    filename: str
+    gdf: gpd.GeoDataFrame
+    report: ReadReport
+    options: ReadOptions
+    token: str
+    swap_xy: bool = False
+
+    @property
+    def columns(self) -> list[str]:
+        """The file's attribute columns, in file order (the geometry left out)."""
+        return [str(c) for c in self.gdf.columns if c != self.gdf.geometry.name]
+
+
+def read_raw(
+    data: bytes, filename: str, kind: str, options: ReadOptions, *, swap_xy: bool = False
+) -> RawImport:
+    """Read an upload without validating it; the first step of an import.
 
     Raises
     ------
     InputError
-        The file cannot be read or is not a valid layer of ``kind``.
+        The file cannot be read. ``code == "swapped_axes"`` when its longitude and
+        latitude look swapped (the page offers to read it again with ``swap_xy=True``).
     """
     raw, report = read_layer_with_report(
         data,
@@ -183,18 +221,110 @@ def read_import(
         x_col=options.x_col.strip() or None,
         y_col=options.y_col.strip() or None,
         encoding=options.encoding.strip() or None,
+        swap_xy=swap_xy,
     )
-    validated = validate_layer(kind, raw, source=filename)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    return RawImport(kind, filename, raw, report, options, f"{digest}-{kind}", swap_xy)
+
+
+def outside_district(raw: RawImport, boundary: gpd.GeoDataFrame | None) -> list[int]:
+    """Report row numbers of features inside Shenzhen's box but not touching the district
+    (``boundary``'s outline); those outside Shenzhen altogether are ``report.outside_rows``."""
+    if boundary is None or len(boundary) == 0 or len(raw.gdf) == 0:
+        return []
+    outline = shapely.union_all(np.asarray(boundary.to_crs(raw.gdf.crs).geometry.array))
+    geoms = np.asarray(raw.gdf.geometry.array)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    away = present & ~shapely.intersects(outline, geoms)
+    far = set(raw.report.outside_rows)
+    rows = [raw.report.row_numbers[i] for i in np.flatnonzero(away)]
+    return [r for r in rows if r not in far]
+
+
+def without_rows(raw: RawImport, rows: Iterable[int]) -> RawImport:
+    """``raw`` with the given report rows dropped; the report says which."""
+    gdf, report = drop_rows(raw.gdf, raw.report, list(rows))
+    return dataclasses.replace(raw, gdf=gdf, report=report)
+
+
+def sample_values(gdf: pd.DataFrame, column: str, count: int = 3) -> list[str]:
+    """The first ``count`` distinct non-blank values of a column, as text."""
+    seen: list[str] = []
+    for value in gdf[column].tolist():
+        text = "" if is_blank(value) else str(value).strip()
+        if text and text not in seen:
+            seen.append(text)
+            if len(seen) == count:
+                break
+    return seen
+
+
+def value_counts(gdf: pd.DataFrame, column: str) -> list[tuple[str, int]]:
+    """Distinct non-blank values of a column as text, with their counts, most common first."""
+    texts = [str(v).strip() for v in gdf[column].tolist() if not is_blank(v)]
+    counts = pd.Series(texts, dtype=object).value_counts(sort=True)
+    return [(str(k), int(v)) for k, v in counts.items()]
+
+
+def finish_import(
+    raw: RawImport,
+    mapping: FieldMapping,
+    parks: gpd.GeoDataFrame | None,
+    *,
+    taken_ids: Iterable[object] = (),
+    lang: str = "zh",
+) -> PendingImport:
+    """Apply the planner's field mapping, validate, and (parcels, firms) zone the layer.
+
+    The report of the read, every mapping note and the park lines are the pending import's
+    messages, in that order.
+
+    Raises
+    ------
+    InputError
+        A required field is left empty by the mapping, or the mapped layer fails validation.
+    """
+    try:
+        require_complete(raw.gdf, mapping)
+    except InputError as exc:
+        raise InputError(exc.zh, exc.en, source=raw.filename, details=exc.details) from exc
+    mapped, notes = apply_mapping(raw.gdf, mapping, taken_ids=taken_ids)
+    validated = validate_layer(raw.kind, mapped, source=raw.filename, use_aliases=False)
     validated, park_lines, park_warnings = fill_park_ids(
-        kind, validated, parks, rederive=options.rederive_parks, lang=lang
+        raw.kind, validated, parks, rederive=raw.options.rederive_parks, lang=lang
     )
+    note_lines = [pick((n.zh, n.en), lang) for n in notes]
+    unit_warnings = [pick((n.zh, n.en), lang) for n in notes if n.action in ("unit", "unmapped")]
     return PendingImport(
-        kind=kind,
+        kind=raw.kind,
         gdf=validated,
-        filename=filename,
-        messages=report.messages(lang) + park_lines,
-        warnings=report.warning_messages(lang) + park_warnings,
+        filename=raw.filename,
+        messages=raw.report.messages(lang) + note_lines + park_lines,
+        warnings=raw.report.warning_messages(lang) + unit_warnings + park_warnings,
     )
+
+
+def read_import(
+    data: bytes,
+    filename: str,
+    kind: str,
+    options: ReadOptions,
+    parks: gpd.GeoDataFrame | None,
+    *,
+    lang: str = "zh",
+) -> PendingImport:
+    """Read an upload and import it with the proposed mapping accepted as it is.
+
+    The one-step path (:func:`read_raw`, :func:`layers.mapping.propose_mapping`,
+    :func:`finish_import`): the page shows the proposal for the planner to change instead.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, or is not a valid layer of ``kind`` under the proposal.
+    """
+    raw = read_raw(data, filename, kind, options)
+    return finish_import(raw, propose_mapping(raw.gdf, kind), parks, lang=lang)
 
 
 # --------------------------------------------------------------------------- re-zoning
