@@ -1,70 +1,29 @@
-"""Saving scenarios: a small store interface and its embedded GeoPackage implementation.
+"""The embedded store: every scenario of a workspace in one GeoPackage file.
 
-The UI talks to a :class:`ScenarioStore` only (list, open, save, duplicate, rename,
-delete), so a server-backed store for many users can stand beside the embedded one later.
-
-:class:`GpkgScenarioStore` keeps every scenario of a workspace in one GeoPackage file
-(default ``<workspace>/scenarios.gpkg``; the workspace folder is ``$LANDPLAN_WORKSPACE`` or
-``./workspace``). A GeoPackage is an SQLite database with a few system tables, so the store
-writes it with :mod:`sqlite3` directly, and QGIS or GDAL open it as two layers:
-
-``scenarios`` (attribute table)
-    One row per scenario: ``scenario_id``, ``name``, ``description``, ``author``,
-    ``created_at``, ``updated_at``, ``base_id``, ``version``, ``edit_count``.
-``scenario_edits`` (features, EPSG:4326)
-    One row per edit: ``scenario_id``, ``seq`` (0-based order), ``kind``, ``parcel_ids``
-    and ``attributes`` (JSON text), ``author``, ``created_at``, ``note``, and ``geom`` —
-    the drawn polygon or cutting line, empty for other edits — as GeoPackage binary
-    geometry (:func:`gpkg_geometry_blob`).
-
-Safety
-------
-* **One transaction per save.** A save takes the write lock first (``BEGIN IMMEDIATE``),
-  checks the version, replaces the scenario's row and all its edit rows and commits; any
-  error rolls it all back. A reader never sees half a scenario: reads run in one read
-  transaction too.
-* **Optimistic versions.** Every scenario carries the version it was read at; a save
-  whose expected version is not the stored one is refused (another tab or colleague
-  saved in between), so nothing is overwritten silently.
-* **Journal: WAL.** With write-ahead logging a writer appends to ``scenarios.gpkg-wal``
-  and readers keep reading the last committed state, so listing and opening scenarios
-  never waits for a save, and a save waits only for another save (busy timeout, default
-  10 s). A writer killed mid-save leaves uncommitted frames that the next connection
-  ignores, so the last good version is what everyone sees. ``synchronous=FULL`` makes a
-  committed save survive a power cut too. WAL needs shared memory between the processes
-  using the file, so the workspace must be on a local disk, not a network share; several
-  users on several machines are what a server-backed store is for.
-
-Failures
---------
-Every failure is a bilingual :class:`InputError` saying what to do, never a raw
-``sqlite3`` error: a busy file (another save holds the lock longer than the busy
-timeout), a full disk, a damaged file, a file or folder that cannot be written.
-A store that exists but cannot be written (read-only folder or file system, or a write
-probe at start refused) is opened **read-only**: :attr:`GpkgScenarioStore.read_only` is
-True, every connection is a ``mode=ro`` SQLite connection (``immutable=1`` when even
-that cannot open the write-ahead log), listing and opening scenarios work, and every
-write is refused with a message before it starts.
+Method: :class:`GpkgScenarioStore` writes the file with :mod:`sqlite3` directly, one short
+connection per call. A save is one ``BEGIN IMMEDIATE`` transaction that checks the stored
+version (optimistic versions: a stale copy is refused), replaces the scenario row and all
+its edit rows, and commits; reads run in one read transaction. The journal is WAL with
+``synchronous=FULL``. A file that exists but cannot be written (write probe refused) is
+opened read-only (``mode=ro``, else ``immutable=1``) and every write is refused before it
+starts. Failures become bilingual messages (:mod:`layers.store._errors`); geometries and
+tables follow :mod:`layers.store._gpkg_format`.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import sqlite3
-import struct
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 from urllib.parse import quote
 
 import shapely
-from pyproj import CRS
-from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InputError
 from geo.values import json_value
@@ -77,230 +36,36 @@ from layers.scenario import (
     parse_time,
     scenario_name,
 )
+from layers.store._errors import _failure, _is_unwritable, _read_only_failure
+from layers.store._gpkg_format import (
+    _SCHEMA,
+    EDITS_TABLE,
+    GEOMETRY_COLUMN,
+    GPKG_APPLICATION_ID,
+    GPKG_USER_VERSION,
+    SCENARIOS_TABLE,
+    SRS_ID,
+    _srs_rows,
+    gpkg_geometry_blob,
+    parse_gpkg_geometry,
+)
+from layers.store._interface import ScenarioInfo
 from layers.workspace import WORKSPACE_ENV, workspace_dir
 
 __all__ = [
-    "EDITS_TABLE",
-    "GEOMETRY_COLUMN",
-    "GPKG_APPLICATION_ID",
-    "GPKG_USER_VERSION",
-    "SCENARIOS_TABLE",
-    "SRS_ID",
     "STORE_FILE_NAME",
     "GpkgScenarioStore",
-    "ScenarioInfo",
-    "ScenarioStore",
     "default_store",
-    "gpkg_geometry_blob",
-    "parse_gpkg_geometry",
 ]
+
 
 #: File name of the embedded store inside the workspace.
 STORE_FILE_NAME = "scenarios.gpkg"
-
-SCENARIOS_TABLE = "scenarios"
-EDITS_TABLE = "scenario_edits"
-GEOMETRY_COLUMN = "geom"
-SRS_ID = 4326
-#: SQLite ``application_id`` of a GeoPackage ('GPKG').
-GPKG_APPLICATION_ID = 0x47504B47
-#: SQLite ``user_version`` of GeoPackage 1.3.
-GPKG_USER_VERSION = 10300
-
-_ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-
-
-# --- interface --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScenarioInfo:
-    """What the scenario list shows: everything but the edits."""
-
-    id: str
-    name: str
-    description: str
-    author: str
-    created_at: str
-    updated_at: str
-    base_id: str | None
-    version: int
-    edit_count: int
-
-
-@runtime_checkable
-class ScenarioStore(Protocol):
-    """Where scenarios are kept. Every method raises :class:`InputError` on bad input."""
-
-    def list(self) -> list[ScenarioInfo]:
-        """Every scenario, most recently saved first."""
-        ...
-
-    def open(self, scenario_id: str) -> Scenario:
-        """The stored scenario; its ``version`` is the stored version."""
-        ...
-
-    def save(self, scenario: Scenario, expected_version: int | None = None) -> Scenario:
-        """Store ``scenario`` if the stored version is ``expected_version`` (default:
-        ``scenario.version``; 0 = not stored yet); return it with the new version."""
-        ...
-
-    def delete(self, scenario_id: str, *, confirm: bool = False) -> None:
-        """Delete a scenario; refused unless ``confirm`` is True."""
-        ...
-
-    def duplicate(
-        self, scenario_id: str, *, name: str | None = None, author: str | None = None
-    ) -> Scenario:
-        """Save a copy under a new id and return it."""
-        ...
-
-    def rename(
-        self, scenario_id: str, name: str, *, expected_version: int, description: str | None = None
-    ) -> Scenario:
-        """Change the name (and description) of a stored scenario."""
-        ...
 
 
 def default_store() -> GpkgScenarioStore:
     """The embedded store of the workspace: ``<workspace>/scenarios.gpkg``."""
     return GpkgScenarioStore(workspace_dir() / STORE_FILE_NAME)
-
-
-# --- GeoPackage geometry encoding ---------------------------------------------------------
-
-
-def gpkg_geometry_blob(geometry: BaseGeometry | None, srs_id: int = SRS_ID) -> bytes | None:
-    """Encode a geometry as GeoPackage binary: ``GP`` header, envelope, then ISO WKB.
-
-    The header (GeoPackage 1.3, §2.1.3) is the magic ``GP``, version 0, a flags byte
-    (bit 0 little-endian, bits 1–3 envelope kind, bit 4 empty), the ``srs_id`` as int32,
-    and the envelope ``[minx, maxx, miny, maxy]`` as doubles; empty geometries carry no
-    envelope. None stays None (SQL NULL).
-    """
-    if geometry is None:
-        return None
-    wkb = shapely.to_wkb(geometry, byte_order=1, flavor="iso", output_dimension=2)
-    if geometry.is_empty:
-        return b"GP" + bytes([0, 0b0001_0001]) + struct.pack("<i", srs_id) + wkb
-    minx, miny, maxx, maxy = geometry.bounds
-    header = b"GP" + bytes([0, 0b0000_0011])
-    return header + struct.pack("<i4d", srs_id, minx, maxx, miny, maxy) + wkb
-
-
-def parse_gpkg_geometry(blob: bytes | None) -> BaseGeometry | None:
-    """Decode GeoPackage binary geometry (any byte order and envelope kind)."""
-    if blob is None:
-        return None
-    data = bytes(blob)
-    if len(data) < 8 or data[:2] != b"GP":
-        raise InputError(
-            "几何数据不是 GeoPackage 格式。", "Geometry blob is not GeoPackage binary."
-        )
-    flags = data[3]
-    if flags & 0b0010_0000:
-        raise InputError(
-            "不支持扩展 GeoPackage 几何。", "Extended GeoPackage geometries are not supported."
-        )
-    envelope = (flags >> 1) & 0b111
-    if envelope not in _ENVELOPE_BYTES:
-        raise InputError("GeoPackage 几何头无效。", "Invalid GeoPackage geometry header.")
-    return shapely.from_wkb(data[8 + _ENVELOPE_BYTES[envelope] :])
-
-
-# --- the GeoPackage store -----------------------------------------------------------------
-
-
-def _srs_rows() -> list[tuple]:
-    wkt = CRS.from_epsg(4326).to_wkt("WKT1_GDAL")
-    return [
-        (
-            "WGS 84 geodetic",
-            4326,
-            "EPSG",
-            4326,
-            wkt,
-            "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
-        ),
-        (
-            "Undefined cartesian SRS",
-            -1,
-            "NONE",
-            -1,
-            "undefined",
-            "undefined cartesian coordinate reference system",
-        ),
-        (
-            "Undefined geographic SRS",
-            0,
-            "NONE",
-            0,
-            "undefined",
-            "undefined geographic coordinate reference system",
-        ),
-    ]
-
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
-    srs_name TEXT NOT NULL,
-    srs_id INTEGER NOT NULL PRIMARY KEY,
-    organization TEXT NOT NULL,
-    organization_coordsys_id INTEGER NOT NULL,
-    definition TEXT NOT NULL,
-    description TEXT
-);
-CREATE TABLE IF NOT EXISTS gpkg_contents (
-    table_name TEXT NOT NULL PRIMARY KEY,
-    data_type TEXT NOT NULL,
-    identifier TEXT UNIQUE,
-    description TEXT DEFAULT '',
-    last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-    min_x DOUBLE,
-    min_y DOUBLE,
-    max_x DOUBLE,
-    max_y DOUBLE,
-    srs_id INTEGER,
-    CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id)
-);
-CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
-    table_name TEXT NOT NULL,
-    column_name TEXT NOT NULL,
-    geometry_type_name TEXT NOT NULL,
-    srs_id INTEGER NOT NULL,
-    z TINYINT NOT NULL,
-    m TINYINT NOT NULL,
-    CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
-    CONSTRAINT uk_gc_table_name UNIQUE (table_name),
-    CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
-    CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id)
-);
-CREATE TABLE IF NOT EXISTS {SCENARIOS_TABLE} (
-    fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
-    scenario_id TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    description TEXT,
-    author TEXT,
-    created_at DATETIME,
-    updated_at DATETIME,
-    base_id TEXT,
-    version INTEGER NOT NULL,
-    edit_count INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS {EDITS_TABLE} (
-    fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
-    {GEOMETRY_COLUMN} GEOMETRY,
-    scenario_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    parcel_ids TEXT NOT NULL,
-    attributes TEXT NOT NULL,
-    author TEXT,
-    created_at DATETIME,
-    note TEXT,
-    UNIQUE (scenario_id, seq)
-);
-"""
 
 
 class GpkgScenarioStore:
@@ -372,46 +137,11 @@ class GpkgScenarioStore:
 
     def _error(self, exc: sqlite3.Error | OSError) -> InputError:
         """A bilingual message for a failure of SQLite or of the disk: what happened and
-        what to do. The exception's own text names no server path, so it may be shown."""
-        text = exc.strerror if isinstance(exc, OSError) else str(exc)
-        if _is_disk_full(exc):
-            return InputError(
-                "磁盘空间已满，情景未保存。请清理工作区所在磁盘的空间后再保存；已保存的情景不受影响。",
-                "The disk is full; the scenario was not saved. Free space on the workspace's "
-                "disk and save again; scenarios saved before are unaffected.",
-                source=self.path.name,
-            )
-        if "locked" in text or "busy" in text:
-            return InputError(
-                "情景文件正被另一个保存占用，请稍后再试。",
-                "The scenario file is busy with another save; try again in a moment.",
-                source=self.path.name,
-            )
-        if "not a database" in text or "malformed" in text:
-            return InputError(
-                "情景文件不是有效的 GeoPackage/SQLite 文件，或已损坏。请换一个工作区文件。",
-                "The scenario file is not a valid GeoPackage/SQLite file or is damaged; use "
-                "another workspace file.",
-                source=self.path.name,
-            )
-        if _is_unwritable(exc):
-            return self._read_only_error()
-        return InputError(
-            f"读写情景文件失败：{text}。请稍后再试；问题持续时请检查工作区所在磁盘。",
-            f"Reading/writing the scenario file failed: {text}. Try again; if it keeps "
-            "failing, check the workspace's disk.",
-            source=self.path.name,
-        )
+        what to do (:func:`~layers.store._errors._failure`)."""
+        return _failure(exc, self.path.name)
 
     def _read_only_error(self) -> InputError:
-        return InputError(
-            f"情景文件只能读取、不能写入：可以查看和打开情景，但不能保存、重命名或删除。"
-            f"请把环境变量 {WORKSPACE_ENV} 设为可写的文件夹，或检查文件权限。",
-            "The scenario file can be read but not written: scenarios can be listed and "
-            f"opened, not saved, renamed or deleted. Set {WORKSPACE_ENV} to a writable "
-            "folder, or check the file's permissions.",
-            source=self.path.name,
-        )
+        return _read_only_failure(self.path.name)
 
     def _check_writable(self) -> None:
         """Refuse a write before it starts when the store is read-only."""
@@ -860,23 +590,6 @@ class GpkgScenarioStore:
         self._check_writable()
         current = self.open(scenario_id)
         return self.save(current.with_details(name=name, description=description), expected_version)
-
-
-def _is_disk_full(exc: BaseException) -> bool:
-    """A full disk: ``ENOSPC``, or SQLite's "database or disk is full"."""
-    if isinstance(exc, OSError):
-        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    return "disk is full" in str(exc) or "SQLITE_FULL" in str(exc)
-
-
-def _is_unwritable(exc: BaseException) -> bool:
-    """The file or its folder cannot be written (permissions, read-only file system)."""
-    if isinstance(exc, OSError):
-        return exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
-    text = str(exc)
-    return any(
-        part in text for part in ("readonly database", "read-only", "unable to open database file")
-    )
 
 
 def _edit_row(scenario_id: str, seq: int, edit: Edit) -> tuple:

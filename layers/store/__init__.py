@@ -1,0 +1,77 @@
+"""Saving scenarios: a small store interface and its embedded GeoPackage implementation.
+
+The UI talks to a :class:`ScenarioStore` only (list, open, save, duplicate, rename,
+delete), so a server-backed store for many users can stand beside the embedded one later.
+
+:class:`GpkgScenarioStore` keeps every scenario of a workspace in one GeoPackage file
+(default ``<workspace>/scenarios.gpkg``; the workspace folder is ``$LANDPLAN_WORKSPACE`` or
+``./workspace``). A GeoPackage is an SQLite database with a few system tables, so the store
+writes it with :mod:`sqlite3` directly, and QGIS or GDAL open it as two layers:
+
+``scenarios`` (attribute table)
+    One row per scenario: ``scenario_id``, ``name``, ``description``, ``author``,
+    ``created_at``, ``updated_at``, ``base_id``, ``version``, ``edit_count``.
+``scenario_edits`` (features, EPSG:4326)
+    One row per edit: ``scenario_id``, ``seq`` (0-based order), ``kind``, ``parcel_ids``
+    and ``attributes`` (JSON text), ``author``, ``created_at``, ``note``, and ``geom`` —
+    the drawn polygon or cutting line, empty for other edits — as GeoPackage binary
+    geometry (:func:`gpkg_geometry_blob`).
+
+Safety
+------
+* **One transaction per save.** A save takes the write lock first (``BEGIN IMMEDIATE``),
+  checks the version, replaces the scenario's row and all its edit rows and commits; any
+  error rolls it all back. A reader never sees half a scenario: reads run in one read
+  transaction too.
+* **Optimistic versions.** Every scenario carries the version it was read at; a save
+  whose expected version is not the stored one is refused (another tab or colleague
+  saved in between), so nothing is overwritten silently.
+* **Journal: WAL.** With write-ahead logging a writer appends to ``scenarios.gpkg-wal``
+  and readers keep reading the last committed state, so listing and opening scenarios
+  never waits for a save, and a save waits only for another save (busy timeout, default
+  10 s). A writer killed mid-save leaves uncommitted frames that the next connection
+  ignores, so the last good version is what everyone sees. ``synchronous=FULL`` makes a
+  committed save survive a power cut too. WAL needs shared memory between the processes
+  using the file, so the workspace must be on a local disk, not a network share; several
+  users on several machines are what a server-backed store is for.
+
+Failures
+--------
+Every failure is a bilingual :class:`InputError` saying what to do, never a raw
+``sqlite3`` error: a busy file (another save holds the lock longer than the busy
+timeout), a full disk, a damaged file, a file or folder that cannot be written.
+A store that exists but cannot be written (read-only folder or file system, or a write
+probe at start refused) is opened **read-only**: :attr:`GpkgScenarioStore.read_only` is
+True, every connection is a ``mode=ro`` SQLite connection (``immutable=1`` when even
+that cannot open the write-ahead log), listing and opening scenarios work, and every
+write is refused with a message before it starts.
+"""
+
+from layers.store._gpkg import STORE_FILE_NAME, GpkgScenarioStore, default_store
+from layers.store._gpkg_format import (
+    EDITS_TABLE,
+    GEOMETRY_COLUMN,
+    GPKG_APPLICATION_ID,
+    GPKG_USER_VERSION,
+    SCENARIOS_TABLE,
+    SRS_ID,
+    gpkg_geometry_blob,
+    parse_gpkg_geometry,
+)
+from layers.store._interface import ScenarioInfo, ScenarioStore
+
+__all__ = [
+    "EDITS_TABLE",
+    "GEOMETRY_COLUMN",
+    "GPKG_APPLICATION_ID",
+    "GPKG_USER_VERSION",
+    "SCENARIOS_TABLE",
+    "SRS_ID",
+    "STORE_FILE_NAME",
+    "GpkgScenarioStore",
+    "ScenarioInfo",
+    "ScenarioStore",
+    "default_store",
+    "gpkg_geometry_blob",
+    "parse_gpkg_geometry",
+]
