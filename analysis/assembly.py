@@ -64,6 +64,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from analysis._params import number_param
 from analysis.contiguity import parcel_links
 from geo.crs import require_crs
 from geo.errors import InputError
@@ -466,8 +467,8 @@ def assemble_block(
         largest reachable area).
     """
     started = time.perf_counter()
-    target_ha = _positive(target_ha, "target_ha", "目标面积")
-    time_limit_s = _positive(time_limit_s, "time_limit_s", "求解时限")
+    target_ha = number_param(target_ha, "target_ha", "目标面积", strict=True)
+    time_limit_s = number_param(time_limit_s, "time_limit_s", "求解时限", strict=True)
     if method not in ("auto", "exact", "heuristic"):
         raise InputError(
             f"求解方法「{method}」无效，可选 auto、exact、heuristic。",
@@ -534,22 +535,6 @@ def _largest_reachable_m2(graph: _Graph) -> float:
         return 0.0
     _, label = connected_components(graph.adjacency(), directed=False)
     return float(np.bincount(label, graph.area_m2).max())
-
-
-def _positive(value: float, name: str, zh: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"参数「{zh}」({name}) 应为数字，收到 {value!r}。",
-            f"Parameter {name} must be a number; got {value!r}.",
-        ) from exc
-    if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
-        raise InputError(
-            f"参数「{zh}」({name}) 应为大于 0 的有限数值，收到 {value!r}。",
-            f"Parameter {name} must be a finite number > 0; got {value!r}.",
-        )
-    return number
 
 
 def _status_codes(values: Iterable[str]) -> list[str]:

@@ -48,7 +48,6 @@ expected size of the block a randomly chosen hectare of selected land belongs to
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -61,6 +60,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from analysis._outlines import _block_outlines
+from analysis._params import number_param
 from geo.crs import (
     WGS84,
     require_crs,
@@ -237,9 +237,9 @@ def contiguous_blocks(
         have no CRS or hold geometries other than polygons and lines. A selection that
         matches no parcel is not an error: it gives an empty result with zero totals.
     """
-    tolerance_m = _non_negative(tolerance_m, "tolerance_m", "连片容差")
-    min_block_area_ha = _non_negative(min_block_area_ha, "min_block_area_ha", "最小连片面积")
-    snap_m = _non_negative(snap_m, "snap_m", "屏障捕捉容差")
+    tolerance_m = number_param(tolerance_m, "tolerance_m", "连片容差")
+    min_block_area_ha = number_param(min_block_area_ha, "min_block_area_ha", "最小连片面积")
+    snap_m = number_param(snap_m, "snap_m", "屏障捕捉容差")
     if outline not in ("union", "closed"):
         raise InputError(
             f"轮廓类型「{outline}」无效，可选 union（地块合并）或 closed（闭合轮廓）。",
@@ -339,8 +339,8 @@ def parcel_links(
         Row positions (``i < j``) of each linked pair, and each parcel's area (m²: the
         recorded ``area_m2`` where valid, else measured in EPSG:4547).
     """
-    tolerance_m = _non_negative(tolerance_m, "tolerance_m", "连片容差")
-    snap_m = _non_negative(snap_m, "snap_m", "屏障捕捉容差")
+    tolerance_m = number_param(tolerance_m, "tolerance_m", "连片容差")
+    snap_m = number_param(snap_m, "snap_m", "屏障捕捉容差")
     _check_parcels(parcels)
     bar = _prepare_barriers(barriers, snap_m)
     geoms = to_metric_geometries(shapely.force_2d(np.asarray(parcels.geometry.array)), parcels.crs)
@@ -349,22 +349,6 @@ def parcel_links(
 
 
 # --- input checks ---------------------------------------------------------------------
-
-
-def _non_negative(value: float, name: str, zh: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"参数「{zh}」({name}) 应为数字，收到 {value!r}。",
-            f"Parameter {name} must be a number; got {value!r}.",
-        ) from exc
-    if isinstance(value, bool) or not math.isfinite(number) or number < 0:
-        raise InputError(
-            f"参数「{zh}」({name}) 应为不小于 0 的有限数值，收到 {value!r}。",
-            f"Parameter {name} must be a finite number ≥ 0; got {value!r}.",
-        )
-    return number
 
 
 def _check_parcels(parcels: gpd.GeoDataFrame) -> None:
