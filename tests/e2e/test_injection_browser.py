@@ -116,7 +116,7 @@ def test_hostile_scenario_and_layer_names_show_as_text(hostile_page):
     nothing_rendered(page)
     screenshot(page, "11_hostile_contiguity")
 
-    page.goto(f"{url}/overview?data={import_id}")
+    page.goto(f"{url}/?data={import_id}")  # the default page lives at the root
     wait_for_features(page, 3)
     page.wait_for_timeout(1500)
     no_exception(page)
