@@ -10,7 +10,17 @@ Keeping the edits rather than their result means that
 * when the baseline data is updated, the scenario is replayed on the new data, and every
   edit that no longer fits (its parcel is gone, its new id is taken) is reported in
   :attr:`AppliedScenario.problems` instead of being dropped silently;
-* undo is dropping the last edit (:meth:`Scenario.undo`).
+* undo is dropping the last edit (:meth:`Scenario.undo`);
+* a save refused because someone saved first loses nothing: :func:`rebase` replays the
+  unsaved edits (:attr:`Scenario.unsaved_edits`) on the newest stored version and lists
+  those that no longer apply;
+* every edit records who made it and when (``Edit.author``, ``Edit.created_at``), kept by
+  :meth:`Scenario.with_edit`, the store and the GeoJSON exchange — independent of the
+  scenario's own author.
+
+:func:`edit_warnings` gives feedback at the moment of an edit (an unknown parcel id, a
+target FAR above the cap, industrial land in the ecological control line or outside the
+工业区块线) as structured warnings, before the edit is added.
 
 Everything here is immutable: editing returns a new object, so a UI can keep the previous
 state for undo and never half-changes a scenario.
@@ -79,13 +89,29 @@ from layers.scenario._edits import (
     split_parcel,
 )
 from layers.scenario._model import Scenario, new_scenario, scenario_name
+from layers.scenario._rebase import Rebase, RebaseConflict, rebase
+from layers.scenario._warnings import (
+    CONSTRAINT_WARNING_M2,
+    FAR_ABOVE_CAP,
+    INDUSTRIAL_IN_ECO_LINE,
+    INDUSTRIAL_OUTSIDE_BLOCK_LINE,
+    UNKNOWN_PARCELS,
+    WARNING_KINDS,
+    EditWarning,
+    edit_warnings,
+    unknown_ids,
+)
 
 __all__ = [
     "ADD_PARCEL",
     "CHANGE_LABELS",
+    "CONSTRAINT_WARNING_M2",
     "DEFAULT_DENSITY_ZONE",
     "EDITABLE_ATTRIBUTES",
     "EDIT_KINDS",
+    "FAR_ABOVE_CAP",
+    "INDUSTRIAL_IN_ECO_LINE",
+    "INDUSTRIAL_OUTSIDE_BLOCK_LINE",
     "MERGE_PARCELS",
     "MIN_PARCEL_AREA_M2",
     "NEW_PARCEL_ATTRIBUTES",
@@ -96,14 +122,20 @@ __all__ = [
     "SCENARIO_SOURCE",
     "SET_ATTRIBUTES",
     "SPLIT_PARCEL",
+    "UNKNOWN_PARCELS",
+    "WARNING_KINDS",
     "AppliedScenario",
     "Edit",
+    "EditWarning",
     "Problem",
+    "Rebase",
+    "RebaseConflict",
     "Scenario",
     "add_parcel",
     "apply",
     "district_outline",
     "edit_from_parts",
+    "edit_warnings",
     "format_time",
     "merge_parcels",
     "metric_area_m2",
@@ -111,9 +143,11 @@ __all__ = [
     "normalise_attributes",
     "now_iso",
     "parse_time",
+    "rebase",
     "remove_parcel",
     "scenario_name",
     "select_parcels",
     "set_attributes",
     "split_parcel",
+    "unknown_ids",
 ]

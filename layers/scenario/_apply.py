@@ -50,11 +50,15 @@ class Problem(NamedTuple):
 
     ``index`` is the edit's position (0-based) in the scenario ``scenario_id`` (the one
     applied, or one of its bases); ``message`` is Chinese, then `` / `` and English.
+    ``applied`` is False when the edit changed nothing at all (every parcel it names is
+    gone, its new id is taken, the line misses the parcel), True when it applied in part
+    or applied with a warning (a drawn parcel overlapping others).
     """
 
     index: int
     message: str
     scenario_id: str
+    applied: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,13 @@ def apply(
     for owner in chain:
         prefix = "" if owner.id == scenario.id else f"[基础情景 base「{owner.name}」] "
         for index, edit in enumerate(owner.edits):
-            frame, messages = _HANDLERS[edit.kind](frame, edit, context, touched)
-            problems.extend(Problem(index, prefix + m, owner.id) for m in messages)
+            before = frame.index
+            touched_now: set[str] = set()
+            frame, messages = _HANDLERS[edit.kind](frame, edit, context, touched_now)
+            # An edit had an effect when it touched a parcel or removed one.
+            effective = bool(touched_now) or not frame.index.equals(before)
+            touched |= touched_now
+            problems.extend(Problem(index, prefix + m, owner.id, effective) for m in messages)
 
     base_ids = pd.Index(base.parcels["parcel_id"].astype(str))
     added = sorted(set(frame.index) - set(base_ids))

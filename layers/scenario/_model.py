@@ -1,4 +1,10 @@
-"""The scenario record: a named, versioned, immutable list of edits with ``with_*`` copies."""
+"""The scenario record: a named, versioned, immutable list of edits with ``with_*`` copies.
+
+Method: a frozen dataclass; every change returns a copy. Besides its stored ``version`` a
+scenario records ``saved_edit_count``, how many of its leading edits are those of that
+stored version, so the edits after them are the planner's unsaved ones: what
+:func:`layers.scenario.rebase` replays when a save is refused because someone saved first.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +40,12 @@ class Scenario:
         The stored version this object was read or saved as; 0 = never saved. The store
         refuses a save whose version is not the stored one (another tab saved first).
     edits : tuple of Edit
+        In order; each keeps its own ``author`` and ``created_at`` (who made it and when),
+        which may differ from the scenario's ``author`` (who created the scenario).
+    saved_edit_count : int
+        How many leading edits are those of the stored ``version`` (the store sets it on
+        open and save; 0 for a scenario never saved); ``edits[saved_edit_count:]`` are
+        unsaved (:attr:`unsaved_edits`).
     """
 
     id: str
@@ -45,31 +57,54 @@ class Scenario:
     base_id: str | None = None
     version: int = 0
     edits: tuple[Edit, ...] = ()
+    saved_edit_count: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "edits", tuple(self.edits))
         if not self.updated_at:
             object.__setattr__(self, "updated_at", self.created_at)
+        count = int(self.saved_edit_count)
+        if not 0 <= count <= len(self.edits):
+            raise InputError(
+                f"已保存的编辑数 {count} 应在 0 与编辑总数 {len(self.edits)} 之间。",
+                f"saved_edit_count {count} must lie between 0 and the {len(self.edits)} edits.",
+            )
+        object.__setattr__(self, "saved_edit_count", count)
+
+    @property
+    def unsaved_edits(self) -> tuple[Edit, ...]:
+        """The edits made since the stored version was read or saved, in order."""
+        return self.edits[self.saved_edit_count :]
 
     def with_edit(self, edit: Edit) -> Scenario:
-        """A copy with ``edit`` appended."""
+        """A copy with ``edit`` appended as it is: its own author and time are kept (the
+        edit records who made it, not who created the scenario)."""
         if not isinstance(edit, Edit):
             raise InputError("只能追加 Edit 编辑。", "Only Edit objects can be appended.")
         return replace(self, edits=(*self.edits, edit))
+
+    def with_saved(self, version: int) -> Scenario:
+        """A copy marked as stored version ``version`` with every edit saved (what the
+        store returns after a save and on open)."""
+        return replace(self, version=int(version), saved_edit_count=len(self.edits))
 
     def undo(self) -> Scenario:
         """A copy without the last edit; :class:`InputError` when there is none."""
         if not self.edits:
             raise InputError("没有可撤销的编辑。", "There is no edit to undo.")
-        return replace(self, edits=self.edits[:-1])
+        return self.without_edit(len(self.edits) - 1)
 
     def without_edit(self, index: int) -> Scenario:
-        """A copy without edit number ``index`` (0-based), to drop an edit mid-list."""
+        """A copy without edit number ``index`` (0-based), to drop an edit mid-list.
+
+        Dropping a saved edit shortens the saved part (``saved_edit_count``)."""
         if not -len(self.edits) <= index < len(self.edits):
             raise InputError(f"没有第 {index + 1} 项编辑。", f"There is no edit #{index + 1}.")
+        index %= len(self.edits)
         edits = list(self.edits)
         del edits[index]
-        return replace(self, edits=tuple(edits))
+        saved = self.saved_edit_count - (1 if index < self.saved_edit_count else 0)
+        return replace(self, edits=tuple(edits), saved_edit_count=saved)
 
     def fingerprint(self) -> str:
         """A short hash of what :func:`apply` depends on (base id and edits, not names or

@@ -25,7 +25,16 @@ Safety
   transaction too.
 * **Optimistic versions.** Every scenario carries the version it was read at; a save
   whose expected version is not the stored one is refused (another tab or colleague
-  saved in between), so nothing is overwritten silently.
+  saved in between; ``InputError.code`` :data:`VERSION_CONFLICT`), so nothing is
+  overwritten silently. The refused copy keeps the planner's work: recipe —
+  ``newest = store.open(mine.id)``; ``r = rebase(mine, newest, mine.version, base)``
+  (:func:`layers.scenario.rebase`) replays the unsaved edits on the newest version and
+  lists those that no longer apply; ``store.save(r.scenario)`` is then accepted. Or
+  ``store.save_as_new(mine)`` keeps the copy as a scenario of its own.
+* **Unique names.** A scenario saved new (created, duplicated, imported) or renamed to a
+  name another scenario has is named ``名称 (2)``, ``名称 (3)`` … in the same transaction
+  (:func:`unique_scenario_name`); :meth:`GpkgScenarioStore.list` shows each scenario's
+  stored ``version`` and ``edit_count``.
 * **Journal: WAL.** With write-ahead logging a writer appends to ``scenarios.gpkg-wal``
   and readers keep reading the last committed state, so listing and opening scenarios
   never waits for a save, and a save waits only for another save (busy timeout, default
@@ -59,6 +68,7 @@ from layers.store._gpkg_format import (
     parse_gpkg_geometry,
 )
 from layers.store._interface import ScenarioInfo, ScenarioStore
+from layers.store._names import SCENARIO_DELETED, VERSION_CONFLICT, unique_scenario_name
 
 __all__ = [
     "EDITS_TABLE",
@@ -66,12 +76,15 @@ __all__ = [
     "GPKG_APPLICATION_ID",
     "GPKG_USER_VERSION",
     "SCENARIOS_TABLE",
+    "SCENARIO_DELETED",
     "SRS_ID",
     "STORE_FILE_NAME",
+    "VERSION_CONFLICT",
     "GpkgScenarioStore",
     "ScenarioInfo",
     "ScenarioStore",
     "default_store",
     "gpkg_geometry_blob",
     "parse_gpkg_geometry",
+    "unique_scenario_name",
 ]

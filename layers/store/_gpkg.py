@@ -50,6 +50,7 @@ from layers.store._gpkg_format import (
     parse_gpkg_geometry,
 )
 from layers.store._interface import ScenarioInfo
+from layers.store._names import SCENARIO_DELETED, VERSION_CONFLICT, unique_scenario_name
 from layers.workspace import WORKSPACE_ENV, workspace_dir
 
 __all__ = [
@@ -341,7 +342,7 @@ class GpkgScenarioStore:
             base_id=row[6],
             version=int(row[7]),
             edits=tuple(self._edit(row[1], e) for e in edits),
-        )
+        ).with_saved(int(row[7]))
 
     def _edit(self, name: str, record: tuple) -> Edit:
         seq, kind, ids, attrs, blob, author, created_at, note = record
@@ -397,15 +398,21 @@ class GpkgScenarioStore:
         Returns
         -------
         Scenario
-            The scenario as stored: ``version`` = expected + 1, ``updated_at`` = now.
+            The scenario as stored: ``version`` = expected + 1, ``updated_at`` = now,
+            every edit saved (``saved_edit_count``), each with its own author and time.
+            Its ``name`` is made unique in the store (:func:`unique_scenario_name`,
+            ``名称 (2)``) when the scenario is new or renamed to a name another scenario
+            has; read the name from the result.
 
         Raises
         ------
         InputError
-            ``情景已被其他人修改（当前版本 N）…`` when the stored version differs; when
-            the scenario was deleted meanwhile; when its base scenario is not in this
-            store or the bases would form a cycle; when the file is busy for longer than
-            the busy timeout.
+            ``情景已被其他人修改（当前版本 N）…`` (``code`` :data:`VERSION_CONFLICT`) when
+            the stored version differs: keep the copy, :func:`layers.scenario.rebase` it
+            on :meth:`open`'s newest version and save the result, or :meth:`save_as_new`;
+            when the scenario was deleted meanwhile (``code`` :data:`SCENARIO_DELETED`);
+            when its base scenario is not in this store or the bases would form a cycle;
+            when the file is busy for longer than the busy timeout.
         """
         if not isinstance(scenario, Scenario):
             raise InputError("只能保存 Scenario 情景。", "Only Scenario objects can be saved.")
@@ -422,6 +429,7 @@ class GpkgScenarioStore:
                     f"情景「{name}」已被删除，无法按版本 {expected} 保存。可用“另存为”保存为新情景。",
                     f"Scenario '{name}' was deleted; it cannot be saved as version {expected}. "
                     "Save it as a new scenario instead.",
+                    code=SCENARIO_DELETED,
                 )
             if current is not None and expected == 0:
                 raise InputError(
@@ -433,12 +441,26 @@ class GpkgScenarioStore:
             if (current or 0) != expected:
                 raise InputError(
                     f"情景已被其他人修改（当前版本 {current}），未保存：你的修改基于版本 "
-                    f"{expected}。请重新打开情景，再做修改。",
+                    f"{expected}。可把你的修改合并到最新版本后再保存，或另存为新情景。",
                     f"The scenario was changed by someone else (stored version {current}); not "
-                    f"saved: your changes are based on version {expected}. Reopen it and make "
-                    "your changes again.",
+                    f"saved: your changes are based on version {expected}. Replay your "
+                    "changes on the newest version and save again, or save them as a new "
+                    "scenario.",
+                    code=VERSION_CONFLICT,
                 )
             self._check_base(con, scenario)
+            stored_name = con.execute(
+                f"SELECT name FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (scenario.id,)
+            ).fetchone()
+            if stored_name is None or stored_name[0] != name:
+                taken = [
+                    r[0]
+                    for r in con.execute(
+                        f"SELECT name FROM {SCENARIOS_TABLE} WHERE scenario_id != ?",
+                        (scenario.id,),
+                    )
+                ]
+                name = unique_scenario_name(name, taken)
             version = expected + 1
             created = parse_time(scenario.created_at) if scenario.created_at else stamp
             if current is None:
@@ -483,7 +505,9 @@ class GpkgScenarioStore:
             self._touch(con, stamp)
             if self.before_commit is not None:
                 self.before_commit()
-        return replace(scenario, name=name, version=version, updated_at=stamp, created_at=created)
+        return replace(scenario, name=name, updated_at=stamp, created_at=created).with_saved(
+            version
+        )
 
     def _check_base(self, con: sqlite3.Connection, scenario: Scenario) -> None:
         base_id = scenario.base_id
@@ -568,9 +592,11 @@ class GpkgScenarioStore:
     def save_as_new(
         self, scenario: Scenario, *, name: str | None = None, author: str | None = None
     ) -> Scenario:
-        """Save ``scenario`` (its base and edits) under a new id as version 1 and return it:
-        "save as", e.g. for a working copy whose stored scenario was deleted meanwhile.
-        ``name`` and ``author`` default to the scenario's."""
+        """Save ``scenario`` (its base and the edits it holds, not those of any stored
+        copy) under a new id as version 1 and return it: "save as", e.g. for a working
+        copy whose save was refused (someone saved first) or whose stored scenario was
+        deleted meanwhile. ``name`` and ``author`` default to the scenario's; a name
+        another scenario has becomes ``名称 (2)``. Each edit keeps its own author."""
         stamp = now_iso()
         copy = replace(
             scenario,
