@@ -102,8 +102,7 @@ MAP_HEIGHT_PX = 620
 VIEW_TOKEN_KEY = "map_view_token"
 VIEWS_KEY = "map_views"
 GOTO_KEY = "map_goto"
-#: (lat, lng) where the GCJ-02 offset of kept views is taken: it varies by a few metres
-#: across Shenzhen.
+#: (lat, lng) around which the GCJ-02 offset of kept views is modelled (ui.maps._view).
 DISTRICT_CENTER = (22.70, 114.35)
 #: Highlight of a search result, drawn above every other layer.
 FOUND_STYLE = {"weight": 4, "color": "#00e5ff", "opacity": 1.0, "fillOpacity": 0.15}
@@ -382,15 +381,21 @@ def show_map(
     maps.add_layer_control(m)
     if VIEW_TOKEN_KEY not in st.session_state:
         st.session_state[VIEW_TOKEN_KEY] = secrets.token_hex(8)
-    shift = maps.view_shift(*DISTRICT_CENTER, display_system())
-    m.add_child(maps.KeepView(f"landplan-view:{st.session_state[VIEW_TOKEN_KEY]}:{key}", shift))
+    m.add_child(
+        maps.KeepView(
+            f"landplan-view:{st.session_state[VIEW_TOKEN_KEY]}:{key}",
+            display_system(),
+            DISTRICT_CENTER,
+        )
+    )
     center = zoom = None
     goto = st.session_state.get(GOTO_KEY, {}).pop(key, None)
     if goto is not None:
         (lat, lng), zoom, serial = goto
         # A different centre each time (by nanodegrees), so the component moves the map
         # again for the same feature asked twice.
-        center = [lat + shift[0] + serial * 1e-9, lng + shift[1]]
+        dlat, dlng = maps.view_shift(lat, lng, display_system())  # to the display system
+        center = [lat + dlat + serial * 1e-9, lng + dlng]
     value = (
         st_folium(
             m,

@@ -159,3 +159,28 @@ def test_contiguity_map_keeps_its_place_after_a_new_run(page):
     assert same_view(before, after), (before, after)
     screenshot(page, "21_contiguity_view_kept")
     no_exception(page)
+
+
+def test_basemap_change_keeps_the_place(page):
+    """A basemap change rebuilds the map; the zoom is kept and the place too, shifted to
+    GCJ-02 for Gaode — by a linear model of the offset (ui.maps._view), so within ~10 m
+    (1e-4 degrees), not to the pixel."""
+    from ui.maps import BASEMAPS, view_shift
+
+    page.goto(f"{page.base_url}/")
+    wait_for_features(page, 3)
+    frame = map_frame(page)
+    frame.evaluate("() => { window.map.setView([22.688, 114.404], 16); }")
+    before = settled_view(page)
+    old_frame = map_frames(page)[0]
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name=BASEMAPS["gaode"][0]).click()
+    wait_for(lambda: map_frames(page) and map_frames(page)[0] != old_frame, what="a new map")
+    after = settled_view(page)
+    dlat, dlng = view_shift(before["lat"], before["lng"], BASEMAPS["gaode"][2])
+    print(f"basemap view before {before}, after (GCJ-02) {after}, shift {dlat:.5f} {dlng:.5f}")
+    shifted = {"lat": before["lat"] + dlat, "lng": before["lng"] + dlng, "zoom": before["zoom"]}
+    assert after["zoom"] == before["zoom"], (before, after)
+    assert abs(shifted["lat"] - after["lat"]) < 1e-4, (shifted, after)
+    assert abs(shifted["lng"] - after["lng"]) < 1e-4, (shifted, after)
+    no_exception(page)

@@ -84,6 +84,7 @@ from ui.maps._view import (
     FRAME_ZOOM_MIN,
     KeepView,
     frame_view,
+    shift_model,
     view_shift,
 )
 
@@ -145,6 +146,7 @@ __all__ = [
     "parcels_payload",
     "park_names",
     "payload_json",
+    "shift_model",
     "tooltip_pairs",
     "tr",
     "value_colors",

@@ -10,7 +10,9 @@ the same slot starts from it instead of the district fit. A new session (a reloa
 tab) has a new token, so its first map still fits the district.
 
 Views are stored in WGS84: for a display in GCJ-02 (Gaode) the map's view is shifted back
-by ``shift`` (the GCJ-02 offset at the district, the same within a metre across it).
+by the GCJ-02 offset, taken as a linear model around the district (the offset and its
+change per degree, by finite differences), within about ten metres across the district (a basemap change to or from Gaode keeps the
+zoom exactly and the place to that precision).
 Every value the component sends to Python (a click, a drawing) also carries the view at
 that moment (``value["view"]``), so the page knows where the planner was at the last map
 event. A view that Python imposes (a search result) goes through streamlit-folium's
@@ -43,12 +45,17 @@ class KeepView(MacroElement):
         {% macro script(this, kwargs) %}
         (function(map) {
             var key = {{ this.storage_key|tojson }};
-            var shift = {{ this.shift|tojson }};
+            var model = {{ this.model|tojson }};
+            function offset(lat, lng) {
+                var a = lat - model.at[0], b = lng - model.at[1];
+                return [model.d[0] + model.j[0][0] * a + model.j[0][1] * b,
+                        model.d[1] + model.j[1][0] * a + model.j[1][1] * b];
+            }
             var store = null;
             try { store = window.sessionStorage; } catch (error) { console.warn(error); }
             function current() {
-                var c = map.getCenter();
-                return {lat: c.lat - shift[0], lng: c.lng - shift[1], zoom: map.getZoom()};
+                var c = map.getCenter(), o = offset(c.lat, c.lng);
+                return {lat: c.lat - o[0], lng: c.lng - o[1], zoom: map.getZoom()};
             }
             var saved = null;
             if (store) {
@@ -56,8 +63,8 @@ class KeepView(MacroElement):
                 catch (error) { console.warn(error); saved = null; }
             }
             if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom)) {
-                map.setView([saved.lat + shift[0], saved.lng + shift[1]], saved.zoom,
-                            {animate: false});
+                var o = offset(saved.lat, saved.lng);
+                map.setView([saved.lat + o[0], saved.lng + o[1]], saved.zoom, {animate: false});
                 map._psViewKept = true;
             }
             map.on("moveend", function() {
@@ -80,11 +87,13 @@ class KeepView(MacroElement):
         """
     )
 
-    def __init__(self, storage_key: str, shift: tuple[float, float] = (0.0, 0.0)):
+    def __init__(
+        self, storage_key: str, system: str = WGS84, at: tuple[float, float] = (22.70, 114.35)
+    ):
         super().__init__()
         self._name = "KeepView"
         self.storage_key = storage_key
-        self.shift = [float(shift[0]), float(shift[1])]
+        self.model = shift_model(at[0], at[1], system)
 
 
 def view_shift(lat: float, lng: float, system: str) -> tuple[float, float]:
@@ -93,6 +102,19 @@ def view_shift(lat: float, lng: float, system: str) -> tuple[float, float]:
         return (0.0, 0.0)
     moved = shift_geometries(np.array([shapely.Point(lng, lat)]), WGS84, system)[0]
     return (moved.y - lat, moved.x - lng)
+
+
+def shift_model(lat: float, lng: float, system: str, step: float = 0.01) -> dict:
+    """The offset WGS84 → ``system`` near (lat, lng) as a linear model: ``d`` the offset
+    there, ``j`` its change per degree (rows Δlat, Δlng; columns per lat, per lng)."""
+    d = view_shift(lat, lng, system)
+    north = view_shift(lat + step, lng, system)
+    east = view_shift(lat, lng + step, system)
+    j = [
+        [(north[0] - d[0]) / step, (east[0] - d[0]) / step],
+        [(north[1] - d[1]) / step, (east[1] - d[1]) / step],
+    ]
+    return {"at": [lat, lng], "d": list(d), "j": j}
 
 
 def frame_view(
