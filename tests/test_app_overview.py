@@ -74,3 +74,39 @@ def test_switching_language_keeps_choices():
         assert at.radio(key="overview_color_by").value == "land_use"
         assert at.selectbox(key="basemap").value == "osm"
         assert at.title[0].value == "坪山产业空间总览"
+
+
+def test_search_frames_a_firm_and_draws_it_on_top():
+    with app() as (at, maps):
+        first = maps.calls[-1]
+        assert first["center"] is None and first["zoom"] is None  # the district fit
+        at.text_input(key="overview_map_search").input("比亚迪").run()
+        assert not at.exception
+        call = maps.calls[-1]
+        assert call["zoom"] == 17.0
+        assert 22.6 < call["center"][0] < 22.8 and 114.2 < call["center"][1] < 114.5
+        layers = list(maps.data_layers("overview_map"))
+        assert layers[-1] == "查找结果"  # added last: drawn above every other layer
+        # the next rerun does not move the map again (the planner may have panned since)
+        at.radio(key="overview_color_by").set_value("land_use").run()
+        assert maps.calls[-1]["center"] is None and maps.calls[-1]["zoom"] is None
+        assert "查找结果" in maps.data_layers("overview_map")
+        # "zoom to it" frames it again
+        next(b for b in at.button if b.key == "overview_map_search_go").click().run()
+        assert maps.calls[-1]["zoom"] == 17.0
+        assert maps.calls[-1]["center"] != call["center"]  # nudged, so the map moves again
+
+
+def test_search_without_matches_says_so():
+    with app() as (at, maps):
+        at.text_input(key="overview_map_search").input("没有这个名字").run()
+        assert not at.exception
+        assert any("没有找到" in c.value for c in at.caption)
+        assert "查找结果" not in maps.data_layers("overview_map")
+
+
+def test_each_map_slot_keeps_its_view_under_its_own_session_key():
+    with app() as (at, maps):
+        overview = maps.maps["overview_map"].get_root().render()
+        token = at.session_state["map_view_token"]
+        assert f"landplan-view:{token}:overview_map" in overview

@@ -1,6 +1,7 @@
 """The 情景规划 page under AppTest: create, edit through the forms and the map, save, compare."""
 
 import os
+from unittest import mock
 
 import pytest
 import shapely
@@ -148,3 +149,24 @@ def test_language_switch_on_the_scenario_page():
         at.radio(key="lang").set_value("zh").run()
         assert not at.exception
         assert at.radio(key="scenario_mode").value == "draw"
+
+
+def test_search_on_the_scenario_map_and_a_click_keep_the_view():
+    with app(PAGE) as (at, maps):
+        create(at)
+        at.text_input(key="scenario_map_search").input("高新南").run()
+        assert not at.exception
+        pick = at.selectbox(key="scenario_map_search_pick")
+        assert len(pick.options) == 50
+        assert maps.calls[-1]["zoom"] is not None
+        assert list(maps.data_layers("scenario_map"))[-1] == "查找结果"
+        # another match from the list is framed in turn
+        pick.set_value("parcels:PS02573").run()
+        assert maps.calls[-1]["zoom"] is not None
+        # a map event brings the view; the page remembers it and does not impose it back
+        view = {"lat": 22.6874, "lng": 114.4025, "zoom": 16.5}
+        reply = {"last_object_clicked": None, "view": view}
+        with mock.patch("ui.common.st_folium", lambda fig, **kw: (maps(fig, **kw), reply)[1]):
+            at.run()
+        assert at.session_state["map_views"]["scenario_map"] == view
+        assert maps.calls[-1]["center"] is None and maps.calls[-1]["zoom"] is None

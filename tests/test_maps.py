@@ -269,3 +269,39 @@ def test_fetched_layers_add_their_features_in_the_order_they_were_added():
     assert page.count("fetch(") == 2
     assert page.count("_psQueue = (") == 2
     assert page.index('"/app/static/cache/a.json"') < page.index('"/app/static/cache/b.json"')
+
+
+# --------------------------------------------------------------------------- kept views
+
+
+def test_frame_view_centres_and_zooms_on_the_feature():
+    parcel = (114.4017, 22.6869, 114.4034, 22.6879)
+    (lat, lng), zoom = maps.frame_view(parcel)
+    assert lat == pytest.approx(22.6874) and lng == pytest.approx(114.40255)
+    assert zoom == maps.FRAME_ZOOM_MAX or (zoom * 4).is_integer()
+    # a point: the closest zoom; a whole park: farther out, never below the minimum
+    assert maps.frame_view((114.37, 22.72, 114.37, 22.72))[1] == maps.FRAME_ZOOM_MAX
+    big = maps.frame_view((114.38, 22.66, 114.43, 22.70))[1]
+    assert maps.FRAME_ZOOM_MIN <= big < zoom
+    assert maps.frame_view((113.0, 22.0, 115.0, 23.0))[1] == maps.FRAME_ZOOM_MIN
+
+
+def test_view_shift_is_zero_in_wgs84_and_the_gcj02_offset_otherwise():
+    assert maps.view_shift(22.7, 114.35, "EPSG:4326") == (0.0, 0.0)
+    system = maps.BASEMAPS["gaode"][2]
+    dlat, dlng = maps.view_shift(22.7, 114.35, system)
+    # GCJ-02 lies a few hundred metres from WGS84 around Shenzhen
+    assert 0.001 < abs(dlat) < 0.01 and 0.001 < abs(dlng) < 0.01
+
+
+def test_kept_view_script_restores_saves_and_reports_the_view():
+    m = maps.base_map((114.25, 22.61, 114.45, 22.79))
+    m.add_child(maps.KeepView("landplan-view:abc:overview_map", maps.BASEMAPS["gaode"][2]))
+    page = m.get_root().render()
+    assert '"landplan-view:abc:overview_map"' in page
+    assert "sessionStorage" in page and 'map.on("moveend"' in page
+    assert "setComponentValue" in page and "view: current()" in page
+    assert '"at": [22.7, 114.35]' in page
+    # the hidden-tab refit leaves a kept view alone
+    refit = page[page.index("new ResizeObserver") :]
+    assert refit.index("if (map._psViewKept) { return; }") < refit.index("map.fitBounds")

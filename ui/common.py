@@ -7,6 +7,14 @@ from the Streamlit-free builder (``ui.maps``) with payloads from the caches (``u
 labels and the language come from ``ui.i18n``. Text from users' files is always shown
 literally (:func:`md_escape`), never as Markdown or HTML.
 
+Map views: every map keeps the place the planner left it at across reruns (a click, a
+form, an undo, an option, a basemap change) — kept in the browser per session and map
+slot (``ui.maps._view`` explains why the browser and not a rerun per pan); the view the
+map reported with its last event is in ``st.session_state[VIEWS_KEY][slot]``, and a view
+the page imposes (a search result, :func:`map_search`) is handed to streamlit-folium's
+``center``/``zoom`` once, which moves the live map without rebuilding it. The first map
+of a session still fits the district.
+
 Memory: when the session's layers are replaced, the analysis results published for the
 old layers are dropped (they no longer match what is shown), and at the start of the
 next run — when no page holds the old layers any more — :func:`release_memory` collects
@@ -19,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import re
+import secrets
 import sys
 from collections.abc import Callable, Iterable, Sequence
 
@@ -42,6 +51,7 @@ from ui.cache import (
 )
 from ui.i18n import lang, t
 from ui.imports import load_imported_layers, save_imported_layers
+from ui.search import Match, find_features
 
 __all__ = [
     "BASEMAP_KEY",
@@ -49,6 +59,7 @@ __all__ = [
     "MAP_HEIGHT_PX",
     "RELEASE_KEY",
     "TIANDITU_KEY",
+    "VIEWS_KEY",
     "add_enterprises",
     "add_parcels",
     "basemap",
@@ -57,6 +68,8 @@ __all__ = [
     "demo_banner",
     "display_system",
     "gcj02_notice",
+    "go_to",
+    "map_search",
     "md_escape",
     "new_map",
     "park_label",
@@ -84,6 +97,15 @@ DATA_QUERY = "data"
 BASEMAP_KEY = "basemap"
 TIANDITU_KEY = "tianditu_key"
 MAP_HEIGHT_PX = 620
+#: Session keys of the maps' views: the token naming this session's kept views in the
+#: browser, the view each map slot reported last, the views to impose at the next draw.
+VIEW_TOKEN_KEY = "map_view_token"
+VIEWS_KEY = "map_views"
+GOTO_KEY = "map_goto"
+#: (lat, lng) around which the GCJ-02 offset of kept views is modelled (ui.maps._view).
+DISTRICT_CENTER = (22.70, 114.35)
+#: Highlight of a search result, drawn above every other layer.
+FOUND_STYLE = {"weight": 4, "color": "#00e5ff", "opacity": 1.0, "fillOpacity": 0.15}
 
 
 def current_layers() -> LayerSet:
@@ -278,21 +300,118 @@ def cluster_legend(layers: LayerSet) -> tuple[str, list[tuple[str, str]]]:
     return t("产业集群", "Clusters"), items
 
 
+def go_to(key: str, bounds: tuple[float, float, float, float]) -> None:
+    """Frame ``bounds`` (WGS84) on the map of slot ``key`` at its next draw."""
+    center, zoom = maps.frame_view(bounds)
+    goto = st.session_state.setdefault(GOTO_KEY, {})
+    serial = st.session_state.get(f"{GOTO_KEY}_serial", 0) + 1
+    st.session_state[f"{GOTO_KEY}_serial"] = serial
+    goto[key] = (center, zoom, serial)
+
+
+def map_search(key: str, parcels, enterprises=None) -> Match | None:
+    """A search box for the map of slot ``key``: parcel id or name, or firm name (substring,
+    any case); several matches are listed to pick from. A newly chosen match is framed on
+    the map (:func:`go_to`); the chosen match is returned, for :func:`show_map` to draw on
+    top."""
+    query = st.text_input(
+        t("查找地块或企业（编号或名称）", "Find a parcel or firm (id or name)"),
+        key=f"{key}_search",
+        placeholder=t("例如 PS00012、高新南、比亚迪", "e.g. PS00012, 高新南, BYD"),
+    )
+    found = find_features(query, parcels, enterprises)
+    if not found:
+        if query.strip():
+            st.caption(t("没有找到匹配的地块或企业。", "No parcel or firm matches."))
+        st.session_state.pop(f"{key}_search_shown", None)
+        return None
+    kinds = {"parcels": t("地块", "parcel"), "enterprises": t("企业", "firm")}
+    by_option = {f"{m.kind}:{m.feature_id}": m for m in found}
+    left, right = st.columns([4, 1])
+    option = left.selectbox(
+        t(f"匹配结果（{len(found)} 个）", f"Matches ({len(found)})"),
+        options=list(by_option),
+        format_func=lambda o: f"{kinds[by_option[o].kind]} · {by_option[o].label}",
+        key=f"{key}_search_pick",
+    )
+    match = by_option[option]
+    shown_key = f"{key}_search_shown"
+    again = right.button(t("定位", "Zoom to it"), key=f"{key}_search_go")
+    if again or st.session_state.get(shown_key) != option:
+        st.session_state[shown_key] = option
+        go_to(key, match.bounds)
+    return match
+
+
+def _add_found(m: folium.Map, match: Match, parcels, enterprises) -> None:
+    gdf = parcels if match.kind == "parcels" else enterprises
+    id_field = "parcel_id" if match.kind == "parcels" else "ent_id"
+    if gdf is None or id_field not in gdf.columns:
+        return
+    rows = gdf[gdf[id_field].astype(str) == match.feature_id]
+    if not len(rows):
+        return
+    fields = [f for f in (id_field, "name") if f in rows.columns]
+    payload = maps.geojson_payload(rows, fields, display_system=display_system())
+    point = match.kind == "enterprises"
+    maps.add_geojson(
+        m,
+        payload,
+        t("查找结果", "Search result"),
+        tooltip_fields=[(id_field, t("编号", "Id")), ("name", t("名称", "Name"))],
+        style=FOUND_STYLE,
+        point_radius=11 if point else None,
+    )
+
+
 def show_map(
-    m: folium.Map, key: str, *, returned_objects: Sequence[str] = (), height: int = MAP_HEIGHT_PX
+    m: folium.Map,
+    key: str,
+    *,
+    returned_objects: Sequence[str] = (),
+    height: int = MAP_HEIGHT_PX,
+    found: Match | None = None,
+    found_in: tuple = (None, None),
 ) -> dict:
-    """Render a map; only ``returned_objects`` trigger a rerun (so panning does not)."""
+    """Render a map in slot ``key``; only ``returned_objects`` trigger a rerun (so panning
+    does not). The map keeps its view across reruns (module docstring); ``found`` (a
+    search result, looked up in ``found_in`` = (parcels, firms)) is drawn on top."""
+    if found is not None:
+        _add_found(m, found, *found_in)
     maps.add_layer_control(m)
-    return (
+    if VIEW_TOKEN_KEY not in st.session_state:
+        st.session_state[VIEW_TOKEN_KEY] = secrets.token_hex(8)
+    m.add_child(
+        maps.KeepView(
+            f"landplan-view:{st.session_state[VIEW_TOKEN_KEY]}:{key}",
+            display_system(),
+            DISTRICT_CENTER,
+        )
+    )
+    center = zoom = None
+    goto = st.session_state.get(GOTO_KEY, {}).pop(key, None)
+    if goto is not None:
+        (lat, lng), zoom, serial = goto
+        # A different centre each time (by nanodegrees), so the component moves the map
+        # again for the same feature asked twice.
+        dlat, dlng = maps.view_shift(lat, lng, display_system())  # to the display system
+        center = [lat + dlat + serial * 1e-9, lng + dlng]
+    value = (
         st_folium(
             m,
             key=key,
             height=height,
             use_container_width=True,
             returned_objects=list(returned_objects),
+            center=center,
+            zoom=zoom,
         )
         or {}
     )
+    view = value.get("view") if isinstance(value, dict) else None
+    if isinstance(view, dict):
+        st.session_state.setdefault(VIEWS_KEY, {})[key] = view
+    return value
 
 
 RESULTS_KEY = "results"

@@ -13,6 +13,7 @@ from ui.common import (
     current_layers,
     demo_banner,
     gcj02_notice,
+    map_search,
     new_map,
     park_labels,
     show_map,
@@ -52,6 +53,7 @@ color_by = st.radio(
     key="overview_color_by",
 )
 gcj02_notice()
+found = map_search("overview_map", parcels, firms)
 m = new_map(layers)
 add_parcels(m, layers, color_by)
 add_enterprises(m, layers)
@@ -63,7 +65,7 @@ else:
         maps.code_legend(LAND_USE, maps.LAND_USE_COLORS, lang()),
     )
 maps.add_legends(m, [parcel_section, cluster_legend(layers)])
-show_map(m, key="overview_map")
+show_map(m, key="overview_map", found=found, found_in=(parcels, firms))
 
 
 def park_breakdown(wide: pd.DataFrame, codes, palette: dict, unit: str, part_title: str) -> None:

@@ -62,6 +62,7 @@ from ui.common import (
     demo_banner,
     display_system,
     gcj02_notice,
+    map_search,
     md_escape,
     new_map,
     park_label,
@@ -347,6 +348,7 @@ with tab_edit:
     present = set(parcels.parcel_id)
     selection: list[str] = [p for p in st.session_state.get(SELECTION, []) if p in present]
     gcj02_notice()
+    found = map_search("scenario_map", parcels, layers.enterprises)
     m = new_map(layers)
     status_url = scenario_parcels_url(
         layers.fingerprint(), draft_key, lang(), display_system(), result, layers
@@ -380,7 +382,11 @@ with tab_edit:
     ]
     maps.add_legends(m, legend)
     state = show_map(
-        m, key="scenario_map", returned_objects=["last_active_drawing", "last_object_clicked"]
+        m,
+        key="scenario_map",
+        returned_objects=["last_active_drawing", "last_object_clicked"],
+        found=found,
+        found_in=(parcels, layers.enterprises),
     )
 
     drawing = state.get("last_active_drawing")

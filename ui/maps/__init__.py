@@ -8,7 +8,9 @@ rebuild the cheap folium wrapper on every rerun.
 - ``_styles``: palettes, colour rules, legends and the map's own layer names;
 - ``_payloads``: GeoJSON payloads with HTML-escaped tooltip text, tooltip fields;
 - ``_basemaps``: the empty map, offline Leaflet assets, basemap tiles, the hillshade;
-- ``_layers``: the browser-styled data layer, context outlines, drawing, layer order.
+- ``_layers``: the browser-styled data layer, context outlines, drawing, layer order;
+- ``_view``: the view kept across reruns (browser ``sessionStorage``), views framing a
+  feature.
 
 Import from here; the private modules may be reorganised.
 """
@@ -77,6 +79,14 @@ from ui.maps._styles import (
     tr,
     value_colors,
 )
+from ui.maps._view import (
+    FRAME_ZOOM_MAX,
+    FRAME_ZOOM_MIN,
+    KeepView,
+    frame_view,
+    shift_model,
+    view_shift,
+)
 
 __all__ = [
     "BASEMAPS",
@@ -91,6 +101,8 @@ __all__ = [
     "DRAW_JS",
     "DRAW_ORDER",
     "ENTERPRISE_TOOLTIP",
+    "FRAME_ZOOM_MAX",
+    "FRAME_ZOOM_MIN",
     "LAND_USE_COLORS",
     "LEAFLET_CSS",
     "LEAFLET_JS",
@@ -107,6 +119,7 @@ __all__ = [
     "UNTESTED_COLOR",
     "VENDOR_URL",
     "DataLayer",
+    "KeepView",
     "add_constraints",
     "add_context",
     "add_draw_control",
@@ -124,6 +137,7 @@ __all__ = [
     "constraints_payload",
     "context_payloads",
     "enterprises_payload",
+    "frame_view",
     "geojson_payload",
     "legend_html",
     "local_colocation_payloads",
@@ -132,7 +146,9 @@ __all__ = [
     "parcels_payload",
     "park_names",
     "payload_json",
+    "shift_model",
     "tooltip_pairs",
     "tr",
     "value_colors",
+    "view_shift",
 ]

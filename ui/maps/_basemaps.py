@@ -140,6 +140,7 @@ def base_map(
 class _FitWhenShown(MacroElement):
     """Refit the map once its container gets a size: a map first drawn in a hidden tab has
     none, and Leaflet would otherwise fit the bounds into 0 pixels (zooming out to the world).
+    A view kept from before (:class:`ui.maps._view.KeepView`) is not refitted.
     """
 
     _template = Template(
@@ -154,6 +155,7 @@ class _FitWhenShown(MacroElement):
                 map.invalidateSize();
                 if (!fitted && el.clientWidth > 0 && el.clientHeight > 0) {
                     fitted = true;
+                    if (map._psViewKept) { return; }  {# a kept view (ui.maps._view) #}
                     map.fitBounds({{ this.bounds|tojson }});
                 }
             }).observe(el);
