@@ -170,3 +170,70 @@ def test_search_on_the_scenario_map_and_a_click_keep_the_view():
             at.run()
         assert at.session_state["map_views"]["scenario_map"] == view
         assert maps.calls[-1]["center"] is None and maps.calls[-1]["zoom"] is None
+
+
+def test_each_edit_records_who_made_it(workspace):
+    ids = pocket_ids()[:3]
+    with app(PAGE) as (at, _):
+        create(at)
+        at.text_input(key="scenario_editor").input("李规划").run()
+        mark_highrise(at, ids)
+        [edit] = at.session_state["scenario_draft"].edits
+        assert edit.author == "李规划"
+
+
+def test_a_target_far_above_the_cap_is_said_at_once(workspace):
+    ids = pocket_ids()[:2]
+    with app(PAGE) as (at, _):
+        create(at)
+        at.session_state["scenario_selection"] = ids
+        at.run()
+        at.number_input(key="scenario_far").set_value(25.0)
+        next(b for b in at.button if b.label == "应用到所选地块").click().run()
+        assert not at.exception
+        assert any("高于" in w.value and "上限" in w.value for w in at.warning), [
+            w.value for w in at.warning
+        ]
+
+
+def test_a_refused_save_can_be_rebased_keeping_both_sets_of_edits(workspace):
+    ids = pocket_ids()
+    store = GpkgScenarioStore(workspace / "scenarios.gpkg")
+    with app(PAGE) as (at, _):
+        create(at)
+        scenario_id = at.session_state["scenario_draft"].id
+        mark_highrise(at, ids[:3])
+        # A colleague saves first, in another session.
+        theirs = store.open(scenario_id)
+        from layers.scenario import set_attributes
+
+        store.save(theirs.with_edit(set_attributes(ids[3:5], status="available", author="王")))
+        at.button(key="scenario_save").click().run()
+        assert any("已被" in e.value or "先" in e.value for e in at.error)
+        at.button(key="scenario_rebase").click().run()
+        assert not at.exception
+        at.button(key="scenario_save").click().run()
+        assert not at.exception and not at.error
+    saved = store.open(scenario_id)
+    assert saved.edits[0].author == "王"  # the colleague's edit keeps its author
+    assert [e.attributes for e in saved.edits] == [{"status": "available"}, {"highrise": True}]
+
+
+def test_a_refused_save_can_go_to_a_new_scenario_with_my_edits(workspace):
+    ids = pocket_ids()
+    store = GpkgScenarioStore(workspace / "scenarios.gpkg")
+    with app(PAGE) as (at, _):
+        create(at)
+        scenario_id = at.session_state["scenario_draft"].id
+        mark_highrise(at, ids[:3])
+        theirs = store.open(scenario_id)
+        from layers.scenario import remove_parcel
+
+        store.save(theirs.with_edit(remove_parcel(ids[:1], author="王")))
+        at.button(key="scenario_save").click().run()
+        at.button(key="scenario_conflict_save_as_new").click().run()
+        assert not at.exception
+    infos = store.list()
+    assert len(infos) == 2
+    copy = next(i for i in infos if i.id != scenario_id)
+    assert [e.attributes for e in store.open(copy.id).edits] == [{"highrise": True}]

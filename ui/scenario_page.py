@@ -26,6 +26,7 @@ import shapely
 import streamlit as st
 from shapely.geometry import shape
 
+from analysis.capacity import floor_capacity
 from analysis.indicators import (
     ALL_CLUSTERS,
     DISTRICT,
@@ -40,19 +41,25 @@ from layers.exchange import scenario_from_geojson, scenario_to_geojson
 from layers.scenario import (
     CHANGE_LABELS,
     AppliedScenario,
+    Edit,
     Scenario,
     add_parcel,
+    apply,
+    edit_warnings,
     merge_parcels,
     new_scenario,
+    rebase,
     remove_parcel,
     select_parcels,
     set_attributes,
 )
 from layers.schema import CLUSTER, FAR_MAX, LAND_USE, STATUS
+from layers.store import VERSION_CONFLICT
 from ui import maps
 from ui.cache import (
     applied,
     chain_key,
+    default_standards,
     scenario_indicators_of,
     scenario_parcels_url,
     the_store,
@@ -75,6 +82,14 @@ from ui.static_cache import publish_payload
 
 DRAFT = "scenario_draft"
 SAVED_FP = "scenario_saved_fingerprint"
+#: The name of whoever edits in this session (until sign-in exists).
+EDITOR_KEY = "scenario_editor"
+#: Warnings about the last edit, shown after the rerun.
+EDIT_WARNINGS = "scenario_edit_warnings"
+#: Id of the scenario whose save was refused because someone saved first.
+CONFLICT = "scenario_conflict"
+#: What a rebase could not replay, shown until the next save.
+REBASE_REPORT = "scenario_rebase_report"
 SELECTION = "scenario_selection"
 PENDING_SHAPE = "scenario_pending_shape"
 SEEN_EVENT = "scenario_seen_event"
@@ -101,6 +116,43 @@ def is_dirty(scenario: Scenario) -> bool:
         scenario.name,
         scenario.version,
     )
+
+
+def editor(scenario: Scenario) -> str:
+    """Who makes the edits in this session: the name given on the page, else the author."""
+    return str(st.session_state.get(EDITOR_KEY) or "").strip() or scenario.author
+
+
+def far_caps(edit: Edit, after: LayerSet) -> dict[str, float]:
+    """FAR cap of each parcel the edit touches, as the standards allow it (the upper FAR
+    of its land use and density zone, capped by height and coverage)."""
+    ids = {*edit.parcel_ids, str(edit.attributes.get("parcel_id") or "")}
+    frame = after.parcels[after.parcels["parcel_id"].astype(str).isin(ids)]
+    if frame.empty:
+        return {}
+    try:
+        capacity = floor_capacity(
+            frame.assign(far_target=FAR_MAX), default_standards(), redevelop="all"
+        )
+    except InputError:  # a parcel the standards cannot size: no cap to compare with
+        return {}
+    return dict(zip(frame["parcel_id"].astype(str), capacity["far_allowed"], strict=True))
+
+
+def add_edit(scenario: Scenario, edit: Edit, before: LayerSet, base: LayerSet) -> None:
+    """Add an edit to the working copy and keep what the planner should know about it
+    (unknown parcels, FAR above the cap, industrial land in the eco line or outside the
+    工业区块线) to show after the rerun. ``before`` are the working copy's layers,
+    ``base`` the baseline the scenario is applied to."""
+    changed = scenario.with_edit(edit)
+    try:
+        after = apply(changed, base, resolve_base=store.open).layers
+        warnings = edit_warnings(edit, before, far_caps=far_caps(edit, after))
+    except InputError as exc:
+        warnings = []
+        show_input_error(exc)
+    st.session_state[DRAFT] = changed
+    st.session_state[EDIT_WARNINGS] = [w.message for w in warnings]
 
 
 def to_wgs84(geometry):
@@ -295,7 +347,11 @@ if head[1].button(
         saved = store.save(draft, expected_version=draft.version)
     except InputError as exc:
         show_input_error(exc)
+        if exc.code == VERSION_CONFLICT:
+            st.session_state[CONFLICT] = draft.id
     else:
+        st.session_state.pop(CONFLICT, None)
+        st.session_state.pop(REBASE_REPORT, None)
         set_draft(saved, saved=True)
         st.toast(t(f"已保存（版本 {saved.version}）", f"Saved (version {saved.version})"))
         st.rerun()
@@ -308,6 +364,48 @@ if head[3].button(
     key="scenario_revert",
 ) and open_scenario(draft.id):
     st.rerun()
+if st.session_state.get(CONFLICT) == draft.id and not deleted:
+    st.info(
+        t(
+            "其他人已先保存了这个情景。你的修改没有丢失：可以在最新版本上重放你的修改（不再适用的会列出），"
+            "或把你的修改另存为新情景。",
+            "Someone saved this scenario first. Your changes are not lost: replay them on the "
+            "newest version (those that no longer apply are listed), or save them as a new "
+            "scenario.",
+        )
+    )
+    r1, r2 = st.columns(2)
+    if r1.button(
+        t("在最新版本上重放我的修改", "Replay my changes on the newest version"),
+        type="primary",
+        key="scenario_rebase",
+    ):
+        try:
+            stored = store.open(draft.id)
+            outcome = rebase(draft, stored, draft.version, layers, resolve_base=store.open)
+        except InputError as exc:
+            show_input_error(exc)
+        else:
+            st.session_state[DRAFT] = outcome.scenario
+            st.session_state[SAVED_FP] = (stored.fingerprint(), stored.name, stored.version)
+            st.session_state[REBASE_REPORT] = [c.message for c in outcome.conflicts]
+            st.session_state.pop(CONFLICT, None)
+            st.rerun()
+    if r2.button(
+        t("把我的修改另存为新情景", "Save my changes as a new scenario"),
+        key="scenario_conflict_save_as_new",
+    ):
+        try:
+            saved_copy = store.save_as_new(draft)
+        except InputError as exc:
+            show_input_error(exc)
+        else:
+            st.session_state.pop(CONFLICT, None)
+            set_draft(saved_copy, saved=True)
+            st.toast(t("已另存为新情景。", "Saved as a new scenario."))
+            st.rerun()
+for line in st.session_state.get(REBASE_REPORT, []):
+    st.warning(md_escape(t("重放时：", "Replaying: ") + line))
 if dirty and not deleted:
     st.warning(t("有未保存的修改。", "There are unsaved changes."))
 elif not deleted:
@@ -319,6 +417,8 @@ try:
 except InputError as exc:
     show_input_error(exc)
     st.stop()
+for line in st.session_state.pop(EDIT_WARNINGS, []):
+    st.warning(md_escape(t("刚才的编辑：", "The last edit: ") + line))
 for problem in result.problems:
     st.warning(
         md_escape(
@@ -332,6 +432,15 @@ tab_edit, tab_compare, tab_manage = st.tabs(
 )
 
 with tab_edit:
+    st.text_input(
+        t("编辑人（本次会话）", "Editing as (this session)"),
+        key=EDITOR_KEY,
+        placeholder=draft.author,
+        help=t(
+            "每项编辑都记下编辑人和时间；留空时记为情景的编制人。",
+            "Every edit records who made it and when; left empty, the scenario's author.",
+        ),
+    )
     mode = st.radio(
         t("地图操作", "On the map"),
         options=["select", "draw"],
@@ -495,11 +604,11 @@ with tab_edit:
                     st.error(t("请至少修改一项属性。", "Change at least one attribute."))
                 else:
                     try:
-                        edit = set_attributes(selection, author=draft.author, **attrs)
+                        edit = set_attributes(selection, author=editor(draft), **attrs)
                     except InputError as exc:
                         show_input_error(exc)
                     else:
-                        st.session_state[DRAFT] = draft.with_edit(edit)
+                        add_edit(draft, edit, result.layers, layers)
                         st.rerun()
         b1, b2 = st.columns(2)
         if b1.button(
@@ -507,7 +616,7 @@ with tab_edit:
             key="scenario_merge",
             disabled=len(selection) < 2,
         ):
-            st.session_state[DRAFT] = draft.with_edit(merge_parcels(selection, author=draft.author))
+            add_edit(draft, merge_parcels(selection, author=editor(draft)), result.layers, layers)
             st.session_state[SELECTION] = []
             st.rerun()
         if b2.button(
@@ -515,7 +624,7 @@ with tab_edit:
             key="scenario_remove",
             disabled=not selection,
         ):
-            st.session_state[DRAFT] = draft.with_edit(remove_parcel(selection, author=draft.author))
+            add_edit(draft, remove_parcel(selection, author=editor(draft)), result.layers, layers)
             st.session_state[SELECTION] = []
             st.rerun()
     else:
@@ -568,12 +677,12 @@ with tab_edit:
                         shapely.from_wkt(pending),
                         attrs,
                         district=layers.boundary,
-                        author=draft.author,
+                        author=editor(draft),
                     )
                 except InputError as exc:
                     show_input_error(exc)
                 else:
-                    st.session_state[DRAFT] = draft.with_edit(edit)
+                    add_edit(draft, edit, result.layers, layers)
                     st.session_state.pop(PENDING_SHAPE, None)
                     st.rerun()
 
