@@ -75,3 +75,35 @@ def test_block_table_names_blocks_outside_every_park():
         parks_column = at.dataframe[0].value["涉及园区"]
         assert parks_column.notna().all()
         assert (parks_column == "园区外").sum() >= 2  # the 碧岭北 and 龙田北 pockets
+
+
+def test_assembly_proposes_a_block_names_the_firms_and_makes_a_scenario(own_workspace):
+    from layers.store import GpkgScenarioStore
+
+    with app(PAGE) as (at, _):
+        at.selectbox(key="assembly_park").set_value("gaoxin_north")
+        at.number_input(key="assembly_target_ha").set_value(40.0)
+        next(b for b in at.button if b.label == "计算整备建议").click().run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+        area = next(m for m in at.metric if m.label == "片区面积（公顷）")
+        assert float(area.value.replace(",", "")) >= 40.0
+        added = int(next(m for m in at.metric if m.label == "需整备地块").value)
+        assert added > 0
+        assert any("涉及企业" in m.value for m in at.markdown)
+        at.button(key="assembly_to_scenario").click().run()
+    store = GpkgScenarioStore(own_workspace / "scenarios.gpkg")
+    [info] = store.list()
+    scenario = store.open(info.id)
+    assert "整备建议" in scenario.name
+    assert scenario.edits[0].attributes == {"status": "reserve"}
+    assert len(scenario.edits[0].parcel_ids) == added
+
+
+def test_an_unreachable_assembly_target_names_the_largest_reachable_area():
+    with app(PAGE) as (at, _):
+        at.selectbox(key="assembly_park").set_value("gaoxin_north")
+        at.number_input(key="assembly_target_ha").set_value(500.0)
+        next(b for b in at.button if b.label == "计算整备建议").click().run()
+        assert not at.exception
+        assert any("最多只能连成" in e.value for e in at.error)

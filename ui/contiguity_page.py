@@ -7,6 +7,7 @@ from analysis.contiguity import SIZE_CLASS
 from geo.errors import InputError
 from layers.schema import INDUSTRIAL_LAND_USES, LAND_USE, STATUS
 from ui import maps
+from ui.assembly_section import render_assembly
 from ui.cache import blocks_url, run_contiguity
 from ui.common import (
     add_parcels,
@@ -223,3 +224,6 @@ if len(by_park):
         "m_eff (ha)",
     ]
     st.dataframe(shown.round(1), width="stretch")
+
+st.divider()
+render_assembly(layers)

@@ -1,0 +1,34 @@
+"""整备建议 in Chromium: a proposal for 高新北 drawn on the map, with the firms affected."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from benchmarks.browser import map_counts
+from tests.e2e.conftest import record_timing, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_assembly_proposal_is_drawn_with_its_firms(page):
+    page.goto(f"{page.base_url}/contiguity")
+    page.get_by_role("heading", name="整备建议").wait_for(timeout=60000)
+    page.get_by_label("目标连片面积（公顷）").fill("40")
+    page.get_by_label("目标连片面积（公顷）").press("Tab")
+    started = time.perf_counter()
+    page.get_by_role("button", name="计算整备建议").click()
+    page.get_by_text("涉及企业").first.wait_for(timeout=60000)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # the proposal map is the second map of the page
+        if any(n > 0 for n in map_counts(page, 1).values()):
+            break
+        page.wait_for_timeout(200)
+    record_timing(
+        "整备建议 高新北 40 ha, click → proposal on the map", time.perf_counter() - started
+    )
+    assert any(n > 0 for n in map_counts(page, 1).values())
+    page.get_by_text("整备建议").first.scroll_into_view_if_needed()
+    screenshot(page, "30_assembly_proposal")
+    assert page.requests.outside() == []

@@ -1,0 +1,234 @@
+"""整备建议 on the 连片分析 page: which parcels to assemble so land joins into one block.
+
+The planner picks a park (or the whole district), a target area and the cost weights; the
+proposal comes from :func:`analysis.assembly.assemble_block` with costs from
+:func:`analysis.assembly.assembly_cost` (existing floor space, firms and their 产值, 规上
+firms, a base cost per status — the default weights are assumptions and say so). The page
+shows the block on the map (free land and the parcels to assemble, coloured apart), the
+firms affected by name, the totals, whether the cost is proven minimal, and turns the
+proposal into a scenario with one click: the added parcels set to 储备/待整备 with a note,
+opened on the 情景规划 page so the comparison shows what it gains.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import shapely
+import streamlit as st
+
+from analysis.assembly import DEFAULT_COST_WEIGHTS, Assembly, assemble_block, assembly_cost
+from geo.errors import InputError
+from layers.catalog import LayerSet
+from layers.scenario import new_scenario, set_attributes
+from layers.schema import CLUSTER
+from ui import maps
+from ui.cache import the_store
+from ui.common import (
+    display_system,
+    go_to,
+    md_escape,
+    new_map,
+    park_label,
+    show_input_error,
+    show_map,
+)
+from ui.i18n import lang, t
+
+__all__ = ["render_assembly"]
+
+_RESULT = "assembly_result"
+_WEIGHT_LABELS: dict[str, tuple[str, str]] = {
+    "per_10k_m2_gfa": ("每万 m² 现状建筑面积", "per 10,000 m² of existing floor space"),
+    "per_firm": ("每家企业", "per firm"),
+    "per_100m_cny_output": ("每亿元产值", "per 100 million CNY of output"),
+    "per_above_scale_firm": ("每家规上企业（另加）", "per above-scale firm (extra)"),
+    "status:built": ("已建成地块（基础成本）", "built parcel (base cost)"),
+    "status:granted_unbuilt": ("已出让未建地块（基础成本）", "granted, unbuilt parcel (base)"),
+}
+_FREE_COLOR, _ADDED_COLOR = "#1f77b4", "#d62728"
+
+
+def _firms_on(layers: LayerSet, parcel_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Firms standing on the given parcels, with the parcel they stand on."""
+    if layers.enterprises is None or not parcel_ids:
+        return pd.DataFrame()
+    parcels = layers.parcels[layers.parcels["parcel_id"].astype(str).isin(parcel_ids)]
+    firms = layers.enterprises.to_crs(parcels.crs)
+    tree = shapely.STRtree(parcels.geometry.to_numpy())
+    firm_pos, parcel_pos = tree.query(firms.geometry.to_numpy(), predicate="within")
+    table = pd.DataFrame(
+        {
+            t("企业", "firm"): firms["name"].to_numpy()[firm_pos],
+            t("集群", "cluster"): [
+                CLUSTER.label(c, lang()) for c in firms["cluster"].to_numpy()[firm_pos]
+            ],
+            t("规上", "above scale"): firms["is_above_scale"].to_numpy()[firm_pos],
+            t("产值（万元）", "output (10k CNY)"): firms["output_10k_cny"].to_numpy()[firm_pos],
+            t("所在地块", "parcel"): parcels["parcel_id"].to_numpy()[parcel_pos],
+        }
+    )
+    return table.sort_values(table.columns[3], ascending=False, ignore_index=True)
+
+
+def _show(result: Assembly, layers: LayerSet, cost: pd.Series) -> None:
+    cols = st.columns(4)
+    cols[0].metric(t("片区面积（公顷）", "Block (ha)"), f"{result.area_ha:,.1f}")
+    cols[1].metric(t("需整备地块", "Parcels to assemble"), len(result.added))
+    cols[2].metric(t("整备成本", "Cost"), f"{result.cost:,.1f}")
+    gap = "—" if math.isnan(result.gap) else f"{result.gap:.0%}"
+    cols[3].metric(
+        t("求解", "Solved"),
+        t("最优", "optimal") if result.optimal else t("启发式", "heuristic"),
+        help=t(
+            f"用时 {result.seconds:.1f} 秒；最优性差距 {gap}（0 为已证明最优）",
+            f"{result.seconds:.1f} s; optimality gap {gap} (0 = proven minimal)",
+        ),
+    )
+
+    parcels = layers.parcels
+    block = parcels[parcels["parcel_id"].astype(str).isin(result.parcel_ids)]
+    added = block["parcel_id"].astype(str).isin(result.added).to_numpy()
+    payload = maps.geojson_payload(
+        block.assign(cost=cost.reindex(block.index).round(1)),
+        ["parcel_id", "status", "cost"],
+        colors=[_ADDED_COLOR if a else _FREE_COLOR for a in added],
+        display_system=display_system(),
+    )
+    m = new_map(layers)
+    maps.add_geojson(
+        m,
+        payload,
+        t("整备片区", "Proposed block"),
+        tooltip_fields=[
+            ("parcel_id", t("地块", "parcel")),
+            ("status", t("状态", "status")),
+            ("cost", t("成本", "cost")),
+        ],
+        style={"weight": 1.0, "fillOpacity": 0.75},
+    )
+    maps.add_legends(
+        m,
+        [
+            (
+                t("整备建议", "Assembly"),
+                [
+                    (_FREE_COLOR, t("现有低效/储备/可供应", "free today")),
+                    (_ADDED_COLOR, t("需整备", "to assemble")),
+                ],
+            )
+        ],
+    )
+    show_map(m, key="assembly_map")
+
+    firms = _firms_on(layers, result.added)
+    st.markdown(
+        md_escape(
+            t(
+                f"涉及企业 {len(firms)} 家（位于需整备地块上）：",
+                f"{len(firms)} firms stand on the parcels to assemble:",
+            )
+        )
+    )
+    if len(firms):
+        st.dataframe(firms, hide_index=True, width="stretch", height=240)
+
+
+def _to_scenario(result: Assembly, park_name: str, target_ha: float) -> None:
+    store = the_store()
+    name = f"整备建议 · {park_name} · {target_ha:g} 公顷"
+    note = (
+        f"整备建议：{len(result.added)} 个地块纳入整备，连成 {result.area_ha:,.1f} 公顷片区，"
+        f"成本 {result.cost:,.1f}"
+    )
+    scenario = new_scenario(name, description=note).with_edit(
+        set_attributes(list(result.added), status="reserve", note=note)
+    )
+    saved = store.save(scenario, expected_version=0)
+    st.switch_page("ui/scenario_page.py", query_params={"scenario": saved.id})
+
+
+def render_assembly(layers: LayerSet) -> None:
+    """The 整备建议 section."""
+    st.header(t("整备建议", "Land assembly"))
+    st.caption(
+        t(
+            "哪些地块纳入土地整备，能以最小成本连成目标面积的连片用地？低效、储备、可供应地块不计成本，"
+            "在建和非工业地块不纳入；连片规则与上方分析相同（含屏障）。成本权重为假设值，可修改。",
+            "Which parcels to take into land assembly so that land joins into one block of the "
+            "target area at the least cost? Low-efficiency, reserve and available land is free; "
+            "parcels under construction and non-industrial land are never taken; the contiguity "
+            "rule is the one above (with barriers). The cost weights are assumptions; edit them.",
+        )
+    )
+    if layers.parks is None or layers.parcels is None:
+        st.info(t("需要地块和园区图层。", "Needs the parcel and park layers."))
+        return
+    park_ids = [None, *layers.parks["park_id"].astype(str)]
+    with st.form("assembly_params"):
+        c1, c2 = st.columns(2)
+        park = c1.selectbox(
+            t("范围", "Area"),
+            park_ids,
+            index=1 if len(park_ids) > 1 else 0,
+            format_func=lambda p: (
+                t("全区", "whole district") if p is None else park_label(p, layers)
+            ),
+            key="assembly_park",
+        )
+        target_ha = c2.number_input(
+            t("目标连片面积（公顷）", "Target block area (ha)"),
+            min_value=1.0,
+            value=60.0,
+            step=10.0,
+            key="assembly_target_ha",
+        )
+        st.caption(t("成本权重（假设值）", "Cost weights (assumptions)"))
+        wcols = st.columns(3)
+        weights = {
+            key: wcols[i % 3].number_input(
+                t(*_WEIGHT_LABELS[key]),
+                min_value=0.0,
+                value=float(value),
+                step=0.5,
+                key=f"assembly_w_{key}",
+            )
+            for i, (key, value) in enumerate(DEFAULT_COST_WEIGHTS.items())
+        }
+        run = st.form_submit_button(t("计算整备建议", "Propose an assembly"), type="primary")
+    cost = assembly_cost(layers.parcels, layers.enterprises, weights)
+    if run:
+        within = None if park is None else layers.parks[layers.parks["park_id"].astype(str) == park]
+        try:
+            with st.spinner(t("正在求解…", "Solving…")):
+                result = assemble_block(
+                    layers.parcels,
+                    target_ha=float(target_ha),
+                    cost=cost,
+                    barriers=layers.constraints,
+                    within=within,
+                    time_limit_s=5.0,
+                )
+        except InputError as exc:
+            st.session_state.pop(_RESULT, None)
+            show_input_error(exc, with_source=False)
+            return
+        st.session_state[_RESULT] = (layers.fingerprint("parcels"), park, float(target_ha), result)
+        block = layers.parcels[layers.parcels["parcel_id"].astype(str).isin(result.parcel_ids)]
+        go_to("assembly_map", tuple(block.to_crs("EPSG:4326").total_bounds))
+    kept = st.session_state.get(_RESULT)
+    if kept is None or kept[0] != layers.fingerprint("parcels"):
+        return
+    _, park_id, target, result = kept
+    _show(result, layers, cost)
+    park_name = t("全区", "district") if park_id is None else park_label(park_id, layers)
+    if st.button(
+        t("生成情景（所选地块设为储备/待整备）", "Make it a scenario (the parcels set to reserve)"),
+        key="assembly_to_scenario",
+        disabled=not result.added,
+    ):
+        try:
+            _to_scenario(result, park_name, target)
+        except InputError as exc:
+            show_input_error(exc)
