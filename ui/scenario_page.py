@@ -586,6 +586,7 @@ with tab_edit:
                     STATUS.codes,
                     format_func=code_labeller(STATUS),
                     key="scenario_box_status",
+                    placeholder=t("不限", "any"),
                 )
             ),
             land_uses=tuple(
@@ -594,6 +595,7 @@ with tab_edit:
                     LAND_USE.codes,
                     format_func=code_labeller(LAND_USE, show_code=True),
                     key="scenario_box_land_use",
+                    placeholder=t("不限", "any"),
                 )
             ),
             parks=tuple(
@@ -602,6 +604,7 @@ with tab_edit:
                     list(parks_of),
                     format_func=parks_of.get,
                     key="scenario_box_park",
+                    placeholder=t("不限", "any"),
                 )
             ),
         )
@@ -696,19 +699,25 @@ with tab_edit:
         with st.expander(t("按属性选择", "Select by attribute")), st.form("scenario_query"):
             q1, q2, q3 = st.columns(3)
             q_parks = q1.multiselect(
-                t("园区", "Park"), list(parks_of), format_func=parks_of.get, key="scenario_q_park"
+                t("园区", "Park"),
+                list(parks_of),
+                format_func=parks_of.get,
+                key="scenario_q_park",
+                placeholder=t("不限", "any"),
             )
             q_status = q2.multiselect(
                 t("地块状态", "Status"),
                 STATUS.codes,
                 format_func=code_labeller(STATUS),
                 key="scenario_q_status",
+                placeholder=t("不限", "any"),
             )
             q_use = q3.multiselect(
                 t("用地性质", "Land use"),
                 LAND_USE.codes,
                 format_func=code_labeller(LAND_USE, show_code=True),
                 key="scenario_q_land_use",
+                placeholder=t("不限", "any"),
             )
             r1, r2, r3, r4, r5 = st.columns(5)
             number = {"min_value": 0.0, "value": None, "step": 0.1}
