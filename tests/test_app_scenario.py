@@ -237,3 +237,75 @@ def test_a_refused_save_can_go_to_a_new_scenario_with_my_edits(workspace):
     assert len(infos) == 2
     copy = next(i for i in infos if i.id != scenario_id)
     assert [e.attributes for e in store.open(copy.id).edits] == [{"highrise": True}]
+
+
+def test_select_by_attribute_and_unknown_ids_are_listed():
+    parcels = load_demo().parcels
+    expected = sorted(
+        parcels.loc[
+            (parcels.status == "low_efficiency") & (parcels.park_id == "gaoxin_south"), "parcel_id"
+        ]
+    )
+    with app(PAGE) as (at, maps):
+        create(at, "按属性选择")
+        at.multiselect(key="scenario_q_status").set_value(["low_efficiency"])
+        at.multiselect(key="scenario_q_park").set_value(["gaoxin_south"])
+        next(b for b in at.button if b.label == "按属性选择").click().run()
+        assert not at.exception
+        assert at.session_state["scenario_selection"] == expected
+        assert any(f"已选 {len(expected)} 个地块" in m.value for m in at.markdown)
+        # drawn on top of the parcels; the table ticks exactly the selection, listed first
+        layers = maps.data_layers("scenario_map")
+        assert list(layers)[-1] == "已选地块"
+        assert at.session_state["scenario_table"]["selection"]["rows"] == list(range(len(expected)))
+        table = at.dataframe(key="scenario_table").value
+        assert table["地块编号"].tolist()[: len(expected)] == expected
+        assert table["已选"].sum() == len(expected)
+        # the table's ticks change the map selection: untick all but the first two rows
+        at.session_state["scenario_table"] = {"selection": {"rows": [0, 1]}}
+        at.run()
+        assert at.session_state["scenario_selection"] == expected[:2]
+        # add mode: typed ids are added; unknown ones are listed, not ignored
+        at.radio(key="scenario_select_mode").set_value("add").run()
+        at.text_input(key="scenario_manual_ids").input(f"{expected[5]}，PS99999, 不存在").run()
+        at.button(key="scenario_select_manual").click().run()
+        assert not at.exception
+        assert at.session_state["scenario_selection"] == sorted([*expected[:2], expected[5]])
+        warning = " ".join(w.value for w in at.warning)
+        assert "PS99999" in warning and "不存在" in warning and "2 个编号" in warning
+
+
+def test_a_click_replaces_or_adds_and_a_box_takes_the_filter():
+    parcels = load_demo().parcels
+    a, b = parcels.loc[parcels.park_id == "gaoxin_south"].iloc[[0, 1]].itertuples()
+
+    def event_at(geometry, **extra):
+        point = geometry.representative_point()
+        return {"last_object_clicked": {"lat": point.y, "lng": point.x}, **extra}
+
+    def reply_with(at, maps, reply):
+        with mock.patch("ui.common.st_folium", lambda fig, **kw: (maps(fig, **kw), reply)[1]):
+            at.run()
+
+    with app(PAGE) as (at, maps):
+        create(at, "点选")
+        reply_with(at, maps, event_at(a.geometry))
+        assert at.session_state["scenario_selection"] == [a.parcel_id]
+        reply_with(at, maps, event_at(b.geometry))  # replace: the other one alone
+        assert at.session_state["scenario_selection"] == [b.parcel_id]
+        at.radio(key="scenario_select_mode").set_value("add").run()
+        reply_with(at, maps, event_at(a.geometry, n=1))
+        assert at.session_state["scenario_selection"] == sorted([a.parcel_id, b.parcel_id])
+        reply_with(at, maps, event_at(b.geometry, n=2))  # toggled out
+        assert at.session_state["scenario_selection"] == [a.parcel_id]
+        # a box over 高新南 keeps only the 低效 parcels of the filter, in replace mode
+        at.radio(key="scenario_select_mode").set_value("replace").run()
+        at.multiselect(key="scenario_box_status").set_value(["low_efficiency"]).run()
+        box = shapely.box(114.395, 22.680, 114.410, 22.692)
+        drawing = {"type": "Feature", "geometry": shapely.geometry.mapping(box)}
+        reply_with(at, maps, {"last_active_drawing": drawing})
+        assert not at.exception
+        chosen = parcels[parcels.parcel_id.isin(at.session_state["scenario_selection"])]
+        touched = parcels[parcels.intersects(box)]
+        assert len(chosen) == (touched.status == "low_efficiency").sum() > 0
+        assert set(chosen.status) == {"low_efficiency"}

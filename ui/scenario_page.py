@@ -50,8 +50,8 @@ from layers.scenario import (
     new_scenario,
     rebase,
     remove_parcel,
-    select_parcels,
     set_attributes,
+    unknown_ids,
 )
 from layers.schema import CLUSTER, FAR_MAX, LAND_USE, STATUS
 from layers.store import VERSION_CONFLICT
@@ -73,11 +73,23 @@ from ui.common import (
     md_escape,
     new_map,
     park_label,
+    park_labels,
     publish_result,
     show_input_error,
     show_map,
 )
 from ui.i18n import code_labeller, labeller, lang, t
+from ui.selection import (
+    OUTSIDE_PARK,
+    ParcelFilter,
+    attribute_table,
+    box_hits,
+    combine,
+    from_table,
+    parse_ids,
+    query,
+)
+from ui.selection import click as click_selection
 from ui.static_cache import publish_payload
 
 DRAFT = "scenario_draft"
@@ -91,6 +103,14 @@ CONFLICT = "scenario_conflict"
 #: What a rebase could not replay, shown until the next save.
 REBASE_REPORT = "scenario_rebase_report"
 SELECTION = "scenario_selection"
+#: Ids typed in the id box that are not parcels of the scenario, shown after the rerun.
+UNKNOWN_IDS = "scenario_unknown_ids"
+#: What the last attribute query selected, shown after the rerun.
+QUERY_NOTE = "scenario_query_note"
+#: The attribute table (a dataframe with row selection) and the (selection, only selected)
+#: its ticked rows were last set from.
+TABLE_KEY = "scenario_table"
+TABLE_FOR = "scenario_table_for"
 PENDING_SHAPE = "scenario_pending_shape"
 SEEN_EVENT = "scenario_seen_event"
 BASELINE = "__baseline__"
@@ -192,6 +212,84 @@ def new_event(payload: object) -> bool:
         return False
     st.session_state[SEEN_EVENT] = digest
     return True
+
+
+def park_choices(parcels, layers: LayerSet) -> dict[str, str]:
+    """Park filter options → labels: the parks of the parcels, then 园区外 when some
+    parcels lie outside every park."""
+    ids = sorted({str(p) for p in parcels["park_id"].dropna() if str(p)})
+    options = ids + ([OUTSIDE_PARK] if parcels["park_id"].isna().any() else [])
+    labels = park_labels([None if p == OUTSIDE_PARK else p for p in options], layers)
+    return dict(zip(options, labels, strict=True))
+
+
+def attribute_table_section(parcels, selection: list[str]) -> None:
+    """The attribute table, linked both ways with the map selection.
+
+    The selected parcels are listed first and their rows are ticked (the table's selection
+    state is set through the session whenever the map selection changed since the table
+    last showed it); ticking or unticking rows makes exactly the ticked listed parcels the
+    selection (``ui.selection.from_table``). Sortable in the browser, exported as CSV.
+    """
+    st.markdown(t("**属性表**", "**Attribute table**"))
+    only = st.checkbox(
+        t("只列出已选地块", "List only the selected parcels"), key="scenario_table_only"
+    )
+    table = attribute_table(
+        parcels,
+        selection,
+        only_selected=only,
+        lang=lang(),
+        park_label=lambda ids: park_labels(ids, layers),
+    )
+    ids = table["parcel_id"].tolist()
+    synced = (tuple(selection), only)
+    if st.session_state.get(TABLE_FOR) != synced:
+        st.session_state[TABLE_KEY] = {
+            "selection": {"rows": [i for i, chosen in enumerate(table["selected"]) if chosen]}
+        }
+        st.session_state[TABLE_FOR] = synced
+    shown = table.rename(
+        columns={
+            "selected": t("已选", "selected"),
+            "parcel_id": t("地块编号", "parcel id"),
+            "name": t("名称", "name"),
+            "park": t("园区", "park"),
+            "status": t("地块状态", "status"),
+            "land_use": t("用地性质", "land use"),
+            "area_ha": t("面积（公顷）", "area (ha)"),
+            "far_current": t("现状容积率", "current FAR"),
+            "highrise": t("工业上楼", "high-rise"),
+        }
+    )
+    st.caption(
+        t(
+            f"表中 {len(shown)} 行，其中已选 {len(selection)} 行（排在前面并已勾选）。"
+            "勾选或取消勾选行即改变地图上的选择；点击列名排序。",
+            f"{len(shown)} rows, {len(selection)} selected (listed first and ticked). "
+            "Tick or untick rows to change the selection on the map; click a header to sort.",
+        )
+    )
+    event = st.dataframe(
+        shown,
+        key=TABLE_KEY,
+        on_select="rerun",
+        selection_mode="multi-row",
+        hide_index=True,
+        width="stretch",
+        height=320,
+    )
+    st.download_button(
+        t("下载属性表 CSV", "Download the table (CSV)"),
+        data=shown.to_csv(index=False).encode("utf-8-sig"),
+        file_name="parcels_selection.csv",
+        mime="text/csv",
+        key="scenario_table_csv",
+    )
+    changed = from_table(selection, ids, event.selection.rows)
+    if set(changed) != set(selection):
+        st.session_state[SELECTION] = changed
+        st.rerun()
 
 
 def open_scenario(scenario_id: str) -> bool:
@@ -456,6 +554,60 @@ with tab_edit:
     parcels = result.parcels
     present = set(parcels.parcel_id)
     selection: list[str] = [p for p in st.session_state.get(SELECTION, []) if p in present]
+    parks_of = park_choices(parcels, layers)
+    if mode == "select":
+        select_mode = st.radio(
+            t("选择方式", "Selecting"),
+            options=["replace", "add"],
+            format_func=labeller(
+                {
+                    "replace": ("替换所选", "replace the selection"),
+                    "add": ("累加到所选", "add to the selection"),
+                }
+            ),
+            horizontal=True,
+            key="scenario_select_mode",
+            help=t(
+                "点击地块：替换时只选这一个（再点一次取消），累加时加入或移出这一个。"
+                "画框、按属性选择和输入编号同样替换或累加。地图不能读取 Shift 键，请用此开关。",
+                "A click: replace selects that one parcel (click again to clear), add toggles "
+                "it in or out. Boxes, attribute queries and typed ids replace or add alike. "
+                "The map cannot read the Shift key: use this switch.",
+            ),
+        )
+        st.caption(
+            t("画框或多边形只选（留空表示不限）：", "A box or polygon selects only (empty = any):")
+        )
+        f1, f2, f3 = st.columns(3)
+        box_filter = ParcelFilter(
+            statuses=tuple(
+                f1.multiselect(
+                    t("地块状态", "Status"),
+                    STATUS.codes,
+                    format_func=code_labeller(STATUS),
+                    key="scenario_box_status",
+                    placeholder=t("不限", "any"),
+                )
+            ),
+            land_uses=tuple(
+                f2.multiselect(
+                    t("用地性质", "Land use"),
+                    LAND_USE.codes,
+                    format_func=code_labeller(LAND_USE, show_code=True),
+                    key="scenario_box_land_use",
+                    placeholder=t("不限", "any"),
+                )
+            ),
+            parks=tuple(
+                f3.multiselect(
+                    t("园区", "Park"),
+                    list(parks_of),
+                    format_func=parks_of.get,
+                    key="scenario_box_park",
+                    placeholder=t("不限", "any"),
+                )
+            ),
+        )
     gcj02_notice()
     found = map_search("scenario_map", parcels, layers.enterprises)
     m = new_map(layers)
@@ -470,7 +622,7 @@ with tab_edit:
         tooltip_fields=maps.tooltip_pairs(maps.PARCEL_TOOLTIP, lang()),
     )
     add_changes(m, result.changes)
-    if selection:
+    if selection:  # added last of the data layers: drawn above the parcels and changes
         chosen_parcels = parcels[parcels.parcel_id.isin(selection)]
         maps.add_geojson(
             m,
@@ -514,9 +666,8 @@ with tab_edit:
             )
         else:
             if mode == "select":
-                st.session_state[SELECTION] = sorted(
-                    set(selection) | set(select_parcels(parcels, geom))
-                )
+                hits = box_hits(parcels, geom, box_filter)
+                st.session_state[SELECTION] = combine(selection, hits, select_mode)
                 st.rerun()
             else:
                 st.session_state[PENDING_SHAPE] = shapely.to_wkt(geom)
@@ -524,8 +675,7 @@ with tab_edit:
         point = to_wgs84(shapely.Point(clicked["lng"], clicked["lat"]))
         hit = parcels.loc[parcels.contains(point), "parcel_id"].tolist()
         if hit:
-            toggled = set(selection) ^ set(hit[:1])
-            st.session_state[SELECTION] = sorted(toggled)
+            st.session_state[SELECTION] = click_selection(selection, str(hit[0]), select_mode)
             st.rerun()
 
     # ----------------------------------------------------------------- edit forms
@@ -533,19 +683,109 @@ with tab_edit:
         st.markdown(
             t(f"**已选 {len(selection)} 个地块**", f"**{len(selection)} parcels selected**")
         )
+        note = st.session_state.pop(QUERY_NOTE, None)
+        if note is not None:
+            st.caption(
+                t(
+                    f"按属性选择：符合条件的地块 {note} 个。",
+                    f"Attribute query: {note} parcels match.",
+                )
+            )
         if selection:
             st.caption(md_escape("、".join(selection[:30]) + (" …" if len(selection) > 30 else "")))
             if st.button(t("清除选择", "Clear selection"), key="scenario_clear"):
                 st.session_state[SELECTION] = []
                 st.rerun()
+        with st.expander(t("按属性选择", "Select by attribute")), st.form("scenario_query"):
+            q1, q2, q3 = st.columns(3)
+            q_parks = q1.multiselect(
+                t("园区", "Park"),
+                list(parks_of),
+                format_func=parks_of.get,
+                key="scenario_q_park",
+                placeholder=t("不限", "any"),
+            )
+            q_status = q2.multiselect(
+                t("地块状态", "Status"),
+                STATUS.codes,
+                format_func=code_labeller(STATUS),
+                key="scenario_q_status",
+                placeholder=t("不限", "any"),
+            )
+            q_use = q3.multiselect(
+                t("用地性质", "Land use"),
+                LAND_USE.codes,
+                format_func=code_labeller(LAND_USE, show_code=True),
+                key="scenario_q_land_use",
+                placeholder=t("不限", "any"),
+            )
+            r1, r2, r3, r4, r5 = st.columns(5)
+            number = {"min_value": 0.0, "value": None, "step": 0.1}
+            area_low = r1.number_input(
+                t("面积下限（公顷）", "Area from (ha)"), key="scenario_q_area_min", **number
+            )
+            area_high = r2.number_input(
+                t("面积上限（公顷）", "Area to (ha)"), key="scenario_q_area_max", **number
+            )
+            far_low = r3.number_input(
+                t("现状容积率下限", "Current FAR from"), key="scenario_q_far_min", **number
+            )
+            far_high = r4.number_input(
+                t("现状容积率上限", "Current FAR to"), key="scenario_q_far_max", **number
+            )
+            q_highrise = r5.selectbox(
+                t("工业上楼", "Industrial high-rise"),
+                [None, True, False],
+                format_func=labeller(
+                    {None: ("不限", "any"), True: ("是", "yes"), False: ("否", "no")}
+                ),
+                key="scenario_q_highrise",
+            )
+            st.caption(t("留空表示不限；范围含两端。", "Empty = any; ranges include both ends."))
+            if st.form_submit_button(t("按属性选择", "Select"), type="primary"):
+                if any(
+                    low is not None and high is not None and low > high
+                    for low, high in ((area_low, area_high), (far_low, far_high))
+                ):
+                    st.error(t("下限不能大于上限。", "A lower bound is above its upper bound."))
+                else:
+                    hits = query(
+                        parcels,
+                        ParcelFilter(
+                            statuses=tuple(q_status),
+                            land_uses=tuple(q_use),
+                            parks=tuple(q_parks),
+                            area_ha=(area_low, area_high),
+                            far_current=(far_low, far_high),
+                            highrise=q_highrise,
+                        ),
+                    )
+                    st.session_state[SELECTION] = combine(selection, hits, select_mode)
+                    st.session_state[QUERY_NOTE] = len(hits)
+                    st.rerun()
         manual = st.text_input(
             t("或输入地块编号（逗号分隔）", "Or type parcel ids (comma separated)"),
             key="scenario_manual_ids",
         )
         if manual and st.button(t("选中这些地块", "Select these"), key="scenario_select_manual"):
-            wanted = [p.strip() for p in manual.replace("，", ",").split(",") if p.strip()]
-            st.session_state[SELECTION] = sorted(set(selection) | set(wanted))
+            wanted = parse_ids(manual)
+            unknown = unknown_ids(wanted, parcels)
+            st.session_state[UNKNOWN_IDS] = (manual, list(unknown))
+            known = [p for p in wanted if p not in set(unknown)]
+            st.session_state[SELECTION] = combine(selection, known, select_mode)
             st.rerun()
+        typed, unknown = st.session_state.get(UNKNOWN_IDS, ("", []))
+        if unknown and typed == manual:  # said while the box holds the ids it is about
+            st.warning(
+                md_escape(
+                    t(
+                        f"以下 {len(unknown)} 个编号不是本情景的地块，未选中：",
+                        f"{len(unknown)} ids are not parcels of this scenario, not selected: ",
+                    )
+                    + "、".join(unknown)
+                )
+            )
+        attribute_table_section(parcels, selection)
         with st.form("scenario_set_attributes"):
             st.markdown(
                 t(
