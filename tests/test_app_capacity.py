@@ -124,6 +124,9 @@ def test_height_cap_and_scenario_change_the_results(recorder):
 
 def test_invalid_standards_edit_shows_chinese_error_and_keeps_last_valid(recorder):
     at = open_page()
+    # Every rebuilt parcel to the upper limit (the rule builds ordinary redevelopment to the
+    # base FAR, which the cap edited below does not reach).
+    at.radio(key="cap_far_mode_zh").set_value("upper").run()
     default = metrics(at)[MAX_GFA]
 
     # A valid edit: M1 upper-limit cap 6.0 → 4.0 lowers what rebuilt M1 parcels may reach.
@@ -170,7 +173,7 @@ def test_choices_survive_a_switch_of_language(recorder):
     assert not at.exception
     assert at.radio(key="cap_scenario_en").value == "all"
     assert at.radio(key="cap_scenario_en").options == [
-        "low-efficiency + flagged parcels",
+        "by the rule: low-efficiency + released + 工业上楼/target-FAR parcels",
         "all industrial parcels (theoretical)",
     ]
     assert metrics(at)["Parcels rebuilt"] == rebuilt
