@@ -763,7 +763,14 @@ def compare_table(
     }
     if unit != "share":  # a change of a share is read in points, not relative
         frame[columns["rel"]] = rows["relative_change"].to_numpy() * 100.0
-        config[columns["rel"]] = num(columns["rel"], format="%.1f%%")
+        config[columns["rel"]] = num(
+            columns["rel"],
+            format="%.1f%%",
+            help=t(
+                "差值占 A 的百分比；A 为 0 时没有变化率（None）。",
+                "The difference as a share of A; none where A is 0.",
+            ),
+        )
     return frame, config
 
 
