@@ -331,8 +331,9 @@ def rule_capacity_result(
 
     ``fingerprint`` stands for the parcels (and parks): for a scenario it must name the
     scenario too. ``scope`` "rule": the parcels :data:`~analysis.capacity.REDEVELOP_RULE`
-    rebuilds; "all": every industrial parcel (theoretical capacity). ``far_mode`` "rule":
-    the rule's FARs; "base" or "upper": every rebuilt parcel built to that FAR.
+    rebuilds; "all": every industrial parcel (theoretical capacity), at the same FARs.
+    ``far_mode`` "rule": the rule's FARs; "base" or "upper": every rebuilt parcel built to
+    that FAR.
     """
     rule = REDEVELOP_RULE if far_mode == "rule" else REDEVELOP_RULE.at_far(far_mode)
     if scope == "all":
