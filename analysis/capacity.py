@@ -33,11 +33,23 @@ and standard bands. With a 30 m cap only 4 floors fit (26 m; a fifth would reach
 their current GFA (``gfa_max_m2 = gfa_current_m2``, increment 0, template columns 0).
 Non-industrial parcels (land use ``other`` or status ``non_industrial``) get zeros in every
 computed column. See ``redevelop`` in :func:`floor_capacity`.
+
+**改造规则 · The redevelopment rule.** Which parcels are rebuilt, and to which FAR, is one
+named rule, :data:`REDEVELOP_RULE`, applied by :func:`rule_capacity`; the 工业上楼容量 page
+(by default) and the scenario indicators (:mod:`analysis.indicators`) both use it, so a
+baseline gives one increment on both. A parcel is rebuilt when it is industrial and its
+status is 低效用地 or 可供应 (old land rebuilt, released land built), or it is marked 工业上楼
+(``highrise``), or it has a ``far_target``. Ordinary redevelopment builds to the **base**
+FAR of its land use and density zone (plot-size corrected); a parcel marked 工业上楼 builds
+to the zone's **upper limit**; a ``far_target`` replaces either, capped at the upper limit.
+Under this rule marking low-efficiency land for 工业上楼 raises the capacity, and releasing
+a reserve (making it 可供应) adds the released land's new floor space.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import geopandas as gpd
@@ -60,14 +72,19 @@ __all__ = [
     "DEFAULT_REDEVELOP_STATUSES",
     "NO_GROUP",
     "REDEVELOP_ALL",
+    "REDEVELOP_RULE",
     "TOTAL",
+    "RedevelopRule",
     "capacity_summary",
     "cumulative_heights",
     "floor_capacity",
     "floor_table",
+    "rule_capacity",
 ]
 
-#: Statuses redeveloped under the default scenario, besides parcels flagged ``highrise``.
+#: Statuses :func:`floor_capacity` redevelops when called with ``redevelop=None`` (its own
+#: low-level default), besides parcels flagged ``highrise``; the app uses
+#: :data:`REDEVELOP_RULE` instead.
 DEFAULT_REDEVELOP_STATUSES: tuple[str, ...] = ("low_efficiency",)
 #: ``redevelop`` value giving every industrial parcel the template (theoretical capacity).
 REDEVELOP_ALL = "all"
@@ -79,6 +96,70 @@ TOTAL = "(total)"
 # Relative slack so that floors computed from exact products (40,000 / 5,000) are not
 # pushed up a floor by rounding noise.
 _EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class RedevelopRule:
+    """Which industrial parcels are rebuilt to the template, and to which FAR.
+
+    Attributes
+    ----------
+    statuses : tuple of str
+        Status codes rebuilt; parcels marked ``highrise`` or with a ``far_target`` are
+        rebuilt whatever their status.
+    far_mode : {"base", "upper"}
+        FAR ordinary redevelopment builds to.
+    highrise_far_mode : {"base", "upper"}
+        FAR a parcel marked 工业上楼 builds to.
+    name_zh, name_en : str
+        Short name of the rule.
+    description_zh, description_en : str
+        The rule in one or two sentences, for the pages.
+    """
+
+    statuses: tuple[str, ...]
+    far_mode: Literal["base", "upper"]
+    highrise_far_mode: Literal["base", "upper"]
+    name_zh: str = ""
+    name_en: str = ""
+    description_zh: str = ""
+    description_en: str = ""
+
+    def at_far(self, far_mode: Literal["base", "upper"]) -> RedevelopRule:
+        """The same parcels, every one of them built to ``far_mode`` (a sensitivity run;
+        the description no longer applies and is dropped)."""
+        return replace(
+            self,
+            far_mode=far_mode,
+            highrise_far_mode=far_mode,
+            name_zh="",
+            name_en="",
+            description_zh="",
+            description_en="",
+        )
+
+
+#: The redevelopment rule of the app (see the module notes): 低效用地 and 可供应 rebuilt to the
+#: base FAR, parcels marked 工业上楼 to the upper limit, a target FAR where one is set.
+REDEVELOP_RULE = RedevelopRule(
+    statuses=("low_efficiency", "available"),
+    far_mode="base",
+    highrise_far_mode="upper",
+    name_zh="改造规则：低效用地与可供应用地按基准容积率，工业上楼地块按上限",
+    name_en="Rule: low-efficiency and released land at the base FAR, 工业上楼 at the upper limit",
+    description_zh=(
+        "改造地块为低效用地、可供应用地、标记工业上楼的地块和设定了目标容积率的地块；"
+        "一般改造按基准容积率（经规模修正），工业上楼地块按容积率上限，目标容积率优先（不超过上限）；"
+        "其他地块保持现状建筑面积。工业上楼容量页（默认）与情景对比均按此规则计算。"
+    ),
+    description_en=(
+        "Rebuilt: low-efficiency land, released (available) land, parcels marked 工业上楼 and "
+        "parcels with a target FAR. Ordinary redevelopment builds to the base FAR (plot-size "
+        "corrected), 工业上楼 parcels to the upper limit, a target FAR first (capped at the "
+        "upper limit); other parcels keep their current GFA. The floor-capacity page (by "
+        "default) and the scenario comparison both use this rule."
+    ),
+)
 
 _RESULT_COLUMNS = (
     "redeveloped",
@@ -546,6 +627,59 @@ def _plot_size_correction(std: Standards, area_m2: np.ndarray) -> np.ndarray:
     corrections = np.array([b.correction for b in bands])
     idx = np.searchsorted(edges, area_m2 / 10_000.0, side="right") - 1
     return corrections[np.clip(idx, 0, len(bands) - 1)]
+
+
+def rule_capacity(
+    parcels: gpd.GeoDataFrame,
+    standards: Standards | None = None,
+    *,
+    rule: RedevelopRule = REDEVELOP_RULE,
+    coverage: float | None = None,
+    height_cap_m: float | None = None,
+) -> gpd.GeoDataFrame:
+    """Per-parcel :func:`floor_capacity` under a redevelopment rule (:data:`REDEVELOP_RULE`
+    by default).
+
+    Parcels are rebuilt when they are industrial and their status is in ``rule.statuses``,
+    they are marked ``highrise`` or they have a ``far_target``; those marked ``highrise``
+    are computed with ``rule.highrise_far_mode``, the others with ``rule.far_mode``.
+    ``coverage`` and ``height_cap_m`` as in :func:`floor_capacity`, whose columns the result
+    has.
+
+    Raises
+    ------
+    InputError
+        Unknown status codes or FAR modes in the rule; errors of :func:`floor_capacity`.
+    """
+    unknown = [s for s in rule.statuses if s not in STATUS.codes]
+    bad_modes = [m for m in (rule.far_mode, rule.highrise_far_mode) if m not in FAR_MODES]
+    if unknown or bad_modes:
+        raise InputError(
+            f"改造规则中的地块状态 {unknown} 或容积率取值 {bad_modes} 无法识别；"
+            f"状态可用：{', '.join(STATUS.codes)}，容积率取值可用：{', '.join(FAR_MODES)}。",
+            f"The redevelopment rule has unknown statuses {unknown} or FAR modes {bad_modes}; "
+            f"statuses: {', '.join(STATUS.codes)}; FAR modes: {', '.join(FAR_MODES)}.",
+        )
+    std = _standards(standards)
+    n = len(parcels)
+    highrise = (
+        parcels["highrise"].fillna(False).to_numpy(dtype=bool)
+        if "highrise" in parcels.columns
+        else np.zeros(n, dtype=bool)
+    )
+    target = (
+        pd.to_numeric(parcels["far_target"], errors="coerce").notna().to_numpy()
+        if "far_target" in parcels.columns
+        else np.zeros(n, dtype=bool)
+    )
+    rebuild = parcels["status"].isin(rule.statuses).to_numpy() | highrise | target
+    options = {"coverage": coverage, "height_cap_m": height_cap_m, "redevelop": rebuild}
+    result = floor_capacity(parcels, std, far_mode=rule.far_mode, **options)
+    if highrise.any() and rule.highrise_far_mode != rule.far_mode:
+        tall = floor_capacity(parcels, std, far_mode=rule.highrise_far_mode, **options)
+        for column in (c for c in tall.columns if c not in parcels.columns):
+            result[column] = np.where(highrise, tall[column].to_numpy(), result[column].to_numpy())
+    return result
 
 
 def capacity_summary(

@@ -19,8 +19,9 @@ block and the effective mesh size ``m_eff`` (ha). Per park, a block counts in th
 holding most of its area and ``m_eff`` is the cross-boundary form (see the contiguity
 module); land outside every park counts in the district figures only.
 
-**Floor capacity (工业上楼)** — :func:`analysis.capacity.floor_capacity` with an explicit
-redevelopment rule, so that both the status of land and the 工业上楼 mark count:
+**Floor capacity (工业上楼)** — :func:`analysis.capacity.rule_capacity` under the app's one
+redevelopment rule, :data:`analysis.capacity.REDEVELOP_RULE` (the 工业上楼容量 page uses
+it by default too, so the baseline increment is the same on both pages):
 
 * a parcel is built to the template when it is industrial and its status is one of
   ``redevelop_statuses`` (default 低效用地 and 可供应: old land rebuilt, released land
@@ -30,10 +31,10 @@ redevelopment rule, so that both the status of land and the 工业上楼 mark co
   (``highrise_far_mode``); a ``far_target`` replaces either, capped at the upper limit;
 * every other parcel keeps its current GFA.
 
-This departs from the capacity page's default (low-efficiency and 工业上楼 parcels all
-built to the upper limit, released land not built) on purpose: under that rule marking
-low-efficiency land for 工业上楼 would change nothing, and releasing a reserve would lower
-the capacity, because released land is not rebuilt.
+Under this rule marking low-efficiency land for 工业上楼 raises the capacity (base → upper
+FAR), and releasing a reserve adds the released land's floor space. (The capacity page
+used to rebuild low-efficiency and 工业上楼 parcels all to the upper limit and not to build
+released land; under that rule neither edit would have shown.)
 
 Figures per park (plus ``(none)`` for land outside the parks and ``(district)``): current
 GFA, maximum GFA, increment (m²), and the area built to the template (ha). Per cluster:
@@ -66,7 +67,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.capacity import NO_GROUP, capacity_summary, floor_capacity
+from analysis.capacity import (
+    NO_GROUP,
+    REDEVELOP_RULE,
+    RedevelopRule,
+    capacity_summary,
+    rule_capacity,
+)
 from analysis.colocation import park_guidance_fit
 from analysis.contiguity import contiguous_blocks
 from analysis.standards import (
@@ -104,8 +111,9 @@ ALL_CLUSTERS = "(all)"
 POTENTIAL_STATUSES: tuple[str, ...] = ("low_efficiency", "reserve", "available")
 #: Statuses of the ``supply`` contiguity selection (land released for industry).
 SUPPLY_STATUSES: tuple[str, ...] = ("available",)
-#: Statuses built to the template in the capacity rule (besides 工业上楼 and targets).
-REDEVELOP_STATUSES: tuple[str, ...] = ("low_efficiency", "available")
+#: Statuses built to the template in the capacity rule (besides 工业上楼 and targets): those
+#: of :data:`analysis.capacity.REDEVELOP_RULE`, the rule the capacity page uses too.
+REDEVELOP_STATUSES: tuple[str, ...] = REDEVELOP_RULE.statuses
 
 _M2_PER_HA = 10_000.0
 
@@ -252,8 +260,8 @@ def scenario_indicators(
     statuses: Iterable[str] = POTENTIAL_STATUSES,
     supply_statuses: Iterable[str] = SUPPLY_STATUSES,
     redevelop_statuses: Iterable[str] = REDEVELOP_STATUSES,
-    far_mode: Literal["base", "upper"] = "base",
-    highrise_far_mode: Literal["base", "upper"] = "upper",
+    far_mode: Literal["base", "upper"] = REDEVELOP_RULE.far_mode,
+    highrise_far_mode: Literal["base", "upper"] = REDEVELOP_RULE.highrise_far_mode,
 ) -> Indicators:
     """Contiguity, floor capacity and guidance fit of a LayerSet, by the fixed rules above.
 
@@ -396,35 +404,22 @@ def parcel_capacity(
     standards: Standards | None = None,
     *,
     redevelop_statuses: Iterable[str] = REDEVELOP_STATUSES,
-    far_mode: Literal["base", "upper"] = "base",
-    highrise_far_mode: Literal["base", "upper"] = "upper",
+    far_mode: Literal["base", "upper"] = REDEVELOP_RULE.far_mode,
+    highrise_far_mode: Literal["base", "upper"] = REDEVELOP_RULE.highrise_far_mode,
 ) -> gpd.GeoDataFrame:
-    """Per-parcel :func:`~analysis.capacity.floor_capacity` under the scenario rule.
+    """Per-parcel capacity under the scenario rule: :func:`analysis.capacity.rule_capacity`
+    with :data:`~analysis.capacity.REDEVELOP_RULE`, or the rule these arguments make.
 
     Parcels are rebuilt when their status is in ``redevelop_statuses``, they are marked
     ``highrise`` or they have a ``far_target``; those marked ``highrise`` are computed with
     ``highrise_far_mode``, the others with ``far_mode``. Columns as ``floor_capacity``.
     """
-    std = standards if standards is not None else load_standards()
-    codes = _status_codes(redevelop_statuses, "redevelop_statuses")
-    n = len(parcels)
-    highrise = (
-        parcels["highrise"].fillna(False).to_numpy(dtype=bool)
-        if "highrise" in parcels.columns
-        else np.zeros(n, dtype=bool)
+    rule = RedevelopRule(
+        statuses=_status_codes(redevelop_statuses, "redevelop_statuses"),
+        far_mode=far_mode,
+        highrise_far_mode=highrise_far_mode,
     )
-    target = (
-        pd.to_numeric(parcels["far_target"], errors="coerce").notna().to_numpy()
-        if "far_target" in parcels.columns
-        else np.zeros(n, dtype=bool)
-    )
-    rebuild = parcels["status"].isin(codes).to_numpy() | highrise | target
-    result = floor_capacity(parcels, std, far_mode=far_mode, redevelop=rebuild)
-    if highrise.any() and highrise_far_mode != far_mode:
-        tall = floor_capacity(parcels, std, far_mode=highrise_far_mode, redevelop=rebuild)
-        for column in (c for c in tall.columns if c not in parcels.columns):
-            result[column] = np.where(highrise, tall[column].to_numpy(), result[column].to_numpy())
-    return result
+    return rule_capacity(parcels, standards, rule=rule)
 
 
 def _capacity(result: gpd.GeoDataFrame, park_ids: list[str], std: Standards) -> pd.DataFrame:

@@ -124,6 +124,9 @@ def test_height_cap_and_scenario_change_the_results(recorder):
 
 def test_invalid_standards_edit_shows_chinese_error_and_keeps_last_valid(recorder):
     at = open_page()
+    # Every rebuilt parcel to the upper limit (the rule builds ordinary redevelopment to the
+    # base FAR, which the cap edited below does not reach).
+    at.radio(key="cap_far_mode_zh").set_value("upper").run()
     default = metrics(at)[MAX_GFA]
 
     # A valid edit: M1 upper-limit cap 6.0 → 4.0 lowers what rebuilt M1 parcels may reach.
@@ -170,7 +173,59 @@ def test_choices_survive_a_switch_of_language(recorder):
     assert not at.exception
     assert at.radio(key="cap_scenario_en").value == "all"
     assert at.radio(key="cap_scenario_en").options == [
-        "low-efficiency + flagged parcels",
+        "by the rule: low-efficiency + released + 工业上楼/target-FAR parcels",
         "all industrial parcels (theoretical)",
     ]
     assert metrics(at)["Parcels rebuilt"] == rebuilt
+
+
+# --------------------------------------------------------------------------- one rule, scenarios
+
+
+def district_increment_wan_m2(layers) -> float:
+    """The scenario comparison's baseline figure: its district GFA increment, 万 m²."""
+    from analysis.indicators import DISTRICT, scenario_indicators
+
+    capacity = scenario_indicators(layers).capacity.set_index("park_id")
+    return capacity.loc[DISTRICT, "gfa_increment_m2"] / 1e4
+
+
+def test_default_increment_is_the_scenario_comparisons(recorder, own_workspace):
+    at = open_page()
+    assert metrics(at)[INCREMENT] == pytest.approx(district_increment_wan_m2(load_demo()), abs=0.05)
+    captions = " ".join(c.value for c in at.caption)
+    assert "低效用地、可供应用地" in captions and "情景对比均按此规则" in captions
+    assert not any("不同于改造规则" in i.value for i in at.info)  # nothing departs from it
+    at.radio(key="cap_far_mode_zh").set_value("upper").run()
+    assert any("不同于改造规则" in i.value for i in at.info)
+
+
+def test_a_saved_scenario_is_computed_on_its_parcels(recorder, own_workspace):
+    from layers.scenario import apply, new_scenario, set_attributes
+    from layers.store import GpkgScenarioStore
+
+    demo = load_demo()
+    parcels = demo.parcels
+    pocket = parcels.loc[
+        (parcels.pocket == "gaoxin_south_pocket") & (parcels.status == "low_efficiency"),
+        "parcel_id",
+    ].tolist()
+    store = GpkgScenarioStore(own_workspace / "scenarios.gpkg")
+    scenario = new_scenario("高新南上楼").with_edit(set_attributes(pocket, highrise=True))
+    scenario = store.save(scenario, expected_version=0)
+
+    at = open_page()
+    baseline = metrics(at)[INCREMENT]
+    box = at.selectbox(key="cap_source_zh")
+    assert box.options == ["现状（基础数据）", "高新南上楼"]
+    box.set_value(scenario.id).run()
+    assert not at.exception
+    # 工业上楼 builds the pocket's low-efficiency land to the upper limit, not the base FAR.
+    after = metrics(at)[INCREMENT]
+    expected = district_increment_wan_m2(apply(scenario, demo).layers)
+    assert after == pytest.approx(expected, abs=0.05)
+    assert after > baseline
+    # The choice survives a switch of language.
+    at.session_state["lang"] = "en"
+    at.run()
+    assert at.selectbox(key="cap_source_en").value == scenario.id

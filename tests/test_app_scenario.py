@@ -309,3 +309,72 @@ def test_a_click_replaces_or_adds_and_a_box_takes_the_filter():
         touched = parcels[parcels.intersects(box)]
         assert len(chosen) == (touched.status == "low_efficiency").sum() > 0
         assert set(chosen.status) == {"low_efficiency"}
+
+
+# --------------------------------------------------------------------------- compare tab
+
+
+def compare_tables(at) -> list:
+    """The comparison tables of the 对比 tab (those with an A column), as (frame, config)."""
+    import json
+
+    found = []
+    for d in at.dataframe:
+        if any(str(c).startswith("A：") for c in d.value.columns):
+            found.append((d.value, json.loads(d.proto.columns or "{}")))
+    return found
+
+
+def test_compare_tab_shows_only_what_changed_in_readable_units():
+    from analysis.indicators import scenario_indicators
+
+    with app(PAGE) as (at, _):
+        create(at, "上楼")
+        mark_highrise(at, pocket_ids())
+        tables = compare_tables(at)
+        assert tables
+        diff_cols = ("差值 (B−A)", "差值（百分点）")
+        n_changed = 0
+        for frame, _config in tables:
+            diff = next(c for c in frame.columns if c in diff_cols)
+            assert (frame[diff].abs() > 0).all(), frame  # only rows that changed
+            n_changed += len(frame)
+        # The floor-area table is in 万 m² with thousands separators and one decimal.
+        gfa, config = next(
+            (f, c)
+            for f, c in tables
+            if "建筑面积增量" in set(f["指标"]) and "全区" in set(f["范围"])
+        )
+        row = gfa[(gfa["指标"] == "建筑面积增量") & (gfa["范围"] == "全区")].iloc[0]
+        baseline = scenario_indicators(load_demo()).capacity.set_index("park_id")
+        assert row["A：现状（基础数据）"] == pytest.approx(
+            baseline.loc["(district)", "gfa_increment_m2"] / 1e4
+        )
+        formats = {name: spec.get("type_config", {}).get("format") for name, spec in config.items()}
+        assert "%,.1f" in formats.values(), config
+        # The cluster table has readable names and no raw codes.
+        clusters = next(f for f, _ in tables if "产业集群" in f.columns)
+        assert "半导体与集成电路" in " ".join(clusters["产业集群"])
+        assert not any(":" in name for name in clusters["产业集群"])
+        # The switch shows the unchanged figures too.
+        at.toggle(key="scenario_compare_all").set_value(True).run()
+        assert not at.exception
+        assert sum(len(f) for f, _ in compare_tables(at)) > n_changed
+
+
+def test_compare_tab_in_english_has_translated_headers():
+    with app(PAGE) as (at, _):
+        create(at, "high-rise")
+        mark_highrise(at, pocket_ids())
+        at.session_state["lang"] = "en"
+        at.run()
+        assert not at.exception
+        tables = compare_tables(at)
+        headers = {c for f, _ in tables for c in f.columns}
+        assert {"Indicator", "Area", "Difference (B−A)", "Cluster"} <= headers
+        assert "A：baseline" in headers
+        labels = {v for f, _ in tables if "Indicator" in f.columns for v in f["Indicator"]}
+        assert "GFA increment" in labels
+        clusters = next(f for f, _ in tables if "Cluster" in f.columns)
+        assert "semiconductors and ICs" in set(clusters["Cluster"])
+        assert not {"cluster", "value_a", "(fab)", "share"} & headers

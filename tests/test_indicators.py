@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from analysis.capacity import NO_GROUP
+from analysis.capacity import NO_GROUP, REDEVELOP_RULE, capacity_summary, rule_capacity
 from analysis.indicators import (
     ALL_CLUSTERS,
     DISTRICT,
@@ -314,3 +314,20 @@ def test_demo_scenario_gains_floor_space_in_gaoxin_south_only(demo_comparison):
     assert gfa[DISTRICT] == pytest.approx(gfa.drop(DISTRICT).sum())
     fit = t[t["indicator"] == "fit_share_count"]
     assert (fit["difference"] == 0.0).all()  # no enterprise moved
+
+
+def test_capacity_page_and_scenario_indicators_use_one_rule(standards):
+    """The 工业上楼容量 page's default (rule_capacity with REDEVELOP_RULE) and the scenario
+    indicators give the same baseline increment, by one named rule."""
+    demo = load_demo()
+    indicators = scenario_indicators(demo, standards=standards)
+    assert indicators.settings["redevelop_statuses"] == REDEVELOP_RULE.statuses
+    assert indicators.settings["far_mode"] == REDEVELOP_RULE.far_mode
+    assert indicators.settings["highrise_far_mode"] == REDEVELOP_RULE.highrise_far_mode
+    page = capacity_summary(rule_capacity(demo.parcels, standards), standards=standards)
+    district = indicators.capacity.set_index("park_id").loc[DISTRICT]
+    assert page["gfa_increment_m2"].sum() == pytest.approx(district["gfa_increment_m2"])
+    assert page["gfa_max_m2"].sum() == pytest.approx(district["gfa_max_m2"])
+    # The rule reads: released land and low-efficiency land at the base FAR.
+    assert set(REDEVELOP_RULE.statuses) == {"low_efficiency", "available"}
+    assert REDEVELOP_RULE.description_zh and REDEVELOP_RULE.description_en

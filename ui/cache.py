@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -36,7 +37,7 @@ import streamlit as st
 from PIL import Image
 
 from analysis import colocation as co
-from analysis.capacity import REDEVELOP_ALL, floor_capacity
+from analysis.capacity import REDEVELOP_ALL, REDEVELOP_RULE, floor_capacity, rule_capacity
 from analysis.contiguity import ContiguityResult, contiguous_blocks
 from analysis.indicators import scenario_indicators
 from analysis.standards import ParkGuidance, Standards, load_park_guidance, load_standards
@@ -44,6 +45,7 @@ from geo.errors import InputError
 from geo.raster import Hillshade, hillshade_overlay
 from layers.catalog import LayerSet, load_demo, load_layerset
 from layers.scenario import AppliedScenario, Scenario, apply
+from layers.schema import STATUS
 from layers.store import GpkgScenarioStore, default_store
 from ui import maps
 from ui.imports import rezone
@@ -60,6 +62,7 @@ __all__ = [
     "DEM_ENV",
     "anchor_table",
     "applied",
+    "applied_saved",
     "blocks_url",
     "capacity_payload",
     "capacity_result",
@@ -77,6 +80,8 @@ __all__ = [
     "park_guidance",
     "prune_static_cache",
     "rezoned_park_ids",
+    "rule_capacity_payload",
+    "rule_capacity_result",
     "run_contiguity",
     "scenario_indicators_of",
     "scenario_parcels_url",
@@ -311,6 +316,53 @@ def capacity_payload(
     return payload, publish_payload(payload), bins
 
 
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
+def rule_capacity_result(
+    fingerprint: str,
+    std_key: str,
+    far_mode: str,
+    coverage: float | None,
+    height_cap_m: float | None,
+    scope: str,
+    _layers: LayerSet,
+    _standards: Standards,
+) -> gpd.GeoDataFrame:
+    """Capacity of ``_layers``' parcels under the app's redevelopment rule, cached.
+
+    ``fingerprint`` stands for the parcels (and parks): for a scenario it must name the
+    scenario too. ``scope`` "rule": the parcels :data:`~analysis.capacity.REDEVELOP_RULE`
+    rebuilds; "all": every industrial parcel (theoretical capacity), at the same FARs.
+    ``far_mode`` "rule": the rule's FARs; "base" or "upper": every rebuilt parcel built to
+    that FAR.
+    """
+    rule = REDEVELOP_RULE if far_mode == "rule" else REDEVELOP_RULE.at_far(far_mode)
+    if scope == "all":
+        rule = replace(rule, statuses=tuple(STATUS.codes))
+    return rule_capacity(
+        _layers.parcels, _standards, rule=rule, coverage=coverage, height_cap_m=height_cap_m
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
+def rule_capacity_payload(
+    fingerprint: str,
+    std_key: str,
+    params: tuple,
+    value_col: str,
+    lang_code: str,
+    system: str,
+    _layers: LayerSet,
+    _standards: Standards,
+) -> tuple[dict, str, list[float]]:
+    """:func:`rule_capacity_result`'s parcels coloured by a capacity column with capacity
+    tooltips, the URL it is served at, and the bins used."""
+    result = rule_capacity_result(fingerprint, std_key, *params, _layers, _standards)
+    payload, bins = maps.capacity_payload(
+        result, _layers.parks, value_col, lang=lang_code, display_system=system
+    )
+    return payload, publish_payload(payload), bins
+
+
 # --------------------------------------------------------------------------- colocation
 
 
@@ -416,6 +468,16 @@ def chain_key(scenario: Scenario, store: GpkgScenarioStore) -> str:
 def applied(layers_fp: str, key: str, _scenario: Scenario, _layers: LayerSet) -> AppliedScenario:
     """A scenario applied to the layers (``key``: :func:`chain_key`)."""
     return apply(_scenario, _layers, resolve_base=the_store().open)
+
+
+def applied_saved(scenario_id: str, layers: LayerSet) -> tuple[AppliedScenario, str]:
+    """A scenario of the store applied to the layers, and its :func:`chain_key`.
+
+    Raises InputError when the scenario cannot be read (deleted meanwhile, damaged)."""
+    store = the_store()
+    scenario = store.open(scenario_id)
+    key = chain_key(scenario, store)
+    return applied(layers.fingerprint(), key, scenario, layers), key
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -1,11 +1,20 @@
-"""工业上楼容量 · Floor capacity: editable standards, capacity per parcel, park and cluster."""
+"""工业上楼容量 · Floor capacity: editable standards, capacity per parcel, park and cluster.
+
+The page computes the capacity of the baseline (现状) or of any saved scenario (the
+scenario's edits applied to the baseline, as on 情景规划). By default it uses the app's one
+redevelopment rule, :data:`analysis.capacity.REDEVELOP_RULE` (低效用地 and 可供应 rebuilt
+to the base FAR, 工业上楼 parcels to the upper limit, target FARs first), the rule the
+scenario comparison uses, so both pages give the same increment for the same parcels and
+standards. The FAR and scope choices are sensitivity runs around that rule, and the page
+says when it departs from it.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from analysis.capacity import NO_GROUP, TOTAL, capacity_summary, floor_table
+from analysis.capacity import NO_GROUP, REDEVELOP_RULE, TOTAL, capacity_summary, floor_table
 from analysis.standards import (
     MAX_HEIGHT_CAP_M,
     Standards,
@@ -13,6 +22,7 @@ from analysis.standards import (
     standards_from_tables,
 )
 from geo.errors import InputError
+from layers.catalog import LayerSet
 from layers.schema import DENSITY_ZONES, LAND_USE
 from ui import cache, maps
 from ui.charts import stacked_bars
@@ -21,6 +31,7 @@ from ui.common import (
     demo_banner,
     display_system,
     gcj02_notice,
+    md_escape,
     new_map,
     park_name,
     publish_result,
@@ -38,6 +49,8 @@ BASE_KEY = "cap_std_base"  # what the editors start from
 GEN_KEY = "cap_std_gen"  # bumped on reset, so the editors start afresh
 HEIGHT_KEY = "cap_height_m"
 HEIGHT_SEEN_KEY = "cap_height_seen_m"
+SOURCE_KEY = "cap_source"  # the baseline or the id of a saved scenario
+BASELINE = "__baseline__"
 TABLES = ("far", "plot_size", "settings", "bands", "suitability")
 TABLE_TITLES = {
     "far": (
@@ -245,6 +258,47 @@ def _sync_height(standards: Standards) -> None:
         st.session_state[HEIGHT_KEY] = cap
 
 
+def scenario_source(box, layers: LayerSet) -> tuple[LayerSet, str]:
+    """The selector of the parcels computed on (现状 or a saved scenario) and the layers it
+    names, with a fingerprint standing for their parcels and parks."""
+    fingerprint = layers.fingerprint("parcels", "parks")
+    try:
+        infos = cache.the_store().list()
+    except InputError as exc:
+        with box:
+            show_input_error(exc)
+        infos = []
+    names = {BASELINE: t("现状（基础数据）", "baseline"), **{i.id: i.name for i in infos}}
+    chosen = choice(
+        box.selectbox,
+        t("计算对象", "Computed on"),
+        list(names),
+        SOURCE_KEY,
+        format_func=names.get,
+        help=t(
+            "现状，或在「情景规划」页保存的情景（其编辑应用于现状）。",
+            "The baseline, or a scenario saved on the Scenarios page (its edits applied to "
+            "the baseline).",
+        ),
+    )
+    if chosen == BASELINE:
+        return layers, fingerprint
+    try:
+        applied, key = cache.applied_saved(chosen, layers)
+    except InputError as exc:
+        with box:
+            show_input_error(exc)
+        return layers, fingerprint
+    for problem in applied.problems:
+        box.warning(
+            md_escape(
+                t(f"情景第 {problem.index + 1} 项编辑：", f"Scenario edit #{problem.index + 1}: ")
+                + problem.message
+            )
+        )
+    return applied.layers, f"{fingerprint}:{key}"
+
+
 # --------------------------------------------------------------------------- page
 
 layers = current_layers()
@@ -289,27 +343,39 @@ if layers.parcels is None:
     st.stop()
 
 with params_box:
+    source_col, _ = st.columns([1.5, 2.0])
+    parcels_layers, fingerprint = scenario_source(source_col, layers)
     c1, c2, c3 = st.columns([1.1, 1.2, 1.2])
     far_mode = choice(
         c1.radio,
         t("容积率取值", "FAR used"),
-        ["upper", "base"],
+        ["rule", "upper", "base"],
         "cap_far_mode",
         format_func=labeller(
             {
-                "upper": ("容积率上限", "upper limit"),
-                "base": ("基准容积率（经规模修正）", "base value (plot-size corrected)"),
+                "rule": (
+                    "按改造规则（一般改造取基准，工业上楼取上限）",
+                    "by the rule (base FAR; upper limit for 工业上楼)",
+                ),
+                "upper": ("全部取容积率上限", "upper limit for all"),
+                "base": (
+                    "全部取基准容积率（经规模修正）",
+                    "base value for all (plot-size corrected)",
+                ),
             }
         ),
     )
     scenario = choice(
         c2.radio,
-        t("改造范围（情景）", "Parcels rebuilt (scenario)"),
-        ["default", "all"],
+        t("改造范围", "Parcels rebuilt"),
+        ["rule", "all"],
         "cap_scenario",
         format_func=labeller(
             {
-                "default": ("低效用地 + 已标记上楼地块", "low-efficiency + flagged parcels"),
+                "rule": (
+                    "按改造规则：低效 + 可供应 + 工业上楼/目标容积率地块",
+                    "by the rule: low-efficiency + released + 工业上楼/target-FAR parcels",
+                ),
                 "all": ("全部工业用地（理论容量）", "all industrial parcels (theoretical)"),
             }
         ),
@@ -351,12 +417,42 @@ with params_box:
         horizontal=True,
     )
 
-fingerprint = layers.fingerprint("parcels", "parks")
+    st.caption(t(REDEVELOP_RULE.description_zh, REDEVELOP_RULE.description_en))
+    departures = [
+        text
+        for departs, text in (
+            (far_mode != "rule", t("容积率取值", "the FAR used")),
+            (scenario != "rule", t("改造范围", "the parcels rebuilt")),
+            (coverage is not None, t("建筑覆盖率", "the site coverage")),
+            (
+                float(height_cap_m) != float(cache.default_standards().far.height_cap_m.value),
+                t("建筑高度上限", "the height cap"),
+            ),
+            (
+                cache.standards_key(standards) != cache.standards_key(cache.default_standards()),
+                t("标准表", "the standards tables"),
+            ),
+        )
+        if departs
+    ]
+    if departures:
+        st.info(
+            t(
+                f"当前的{'、'.join(departures)}不同于改造规则的默认设置，"
+                "结果与「情景规划 · 对比」中的容量指标不同。",
+                f"{', '.join(departures)[:1].upper()}{', '.join(departures)[1:]} differ from the rule's defaults: the "
+                "results differ from the capacity figures of the scenario comparison.",
+            ),
+            icon=":material/info:",
+        )
+
 std_key = cache.standards_key(standards)
 params = (far_mode, coverage, float(height_cap_m), scenario)
 try:
     with st.spinner(t("正在计算工业上楼容量…", "Computing floor capacity…")):
-        result = cache.capacity_result(fingerprint, std_key, *params, layers, standards)
+        result = cache.rule_capacity_result(
+            fingerprint, std_key, *params, parcels_layers, standards
+        )
         summary = capacity_summary(result, standards=standards)
         by_cluster = capacity_summary(result, by_cluster=True, standards=standards)
 except InputError as exc:
@@ -401,8 +497,15 @@ with metrics_box:
 with map_box:
     gcj02_notice()
     with st.spinner(t("正在生成地图…", "Building the map…")):
-        payload, url, bins = cache.capacity_payload(
-            fingerprint, std_key, params, color_by, lang(), display_system(), layers, standards
+        payload, url, bins = cache.rule_capacity_payload(
+            fingerprint,
+            std_key,
+            params,
+            color_by,
+            lang(),
+            display_system(),
+            parcels_layers,
+            standards,
         )
     m = new_map(layers)
     maps.add_geojson(

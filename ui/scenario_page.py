@@ -26,13 +26,8 @@ import shapely
 import streamlit as st
 from shapely.geometry import shape
 
-from analysis.capacity import floor_capacity
-from analysis.indicators import (
-    ALL_CLUSTERS,
-    DISTRICT,
-    HEADLINE_INDICATORS,
-    compare_indicators,
-)
+from analysis.capacity import REDEVELOP_RULE, floor_capacity
+from analysis.indicators import ALL_CLUSTERS, DISTRICT, compare_indicators
 from geo.crs import WGS84, shift_geometries
 from geo.errors import InputError
 from geo.io import write_geojson, write_gpkg
@@ -58,6 +53,7 @@ from layers.store import VERSION_CONFLICT
 from ui import maps
 from ui.cache import (
     applied,
+    applied_saved,
     chain_key,
     default_standards,
     scenario_indicators_of,
@@ -78,7 +74,7 @@ from ui.common import (
     show_input_error,
     show_map,
 )
-from ui.i18n import code_labeller, labeller, lang, t
+from ui.i18n import code_labeller, fit_key_label, labeller, lang, t
 from ui.selection import (
     OUTSIDE_PARK,
     ParcelFilter,
@@ -944,6 +940,88 @@ with tab_edit:
     )
 
 # --------------------------------------------------------------------------- compare
+#: Unit of an indicator → (table title, factor to the unit shown, number format); GFA in
+#: 万 m², areas in hectares, counts as integers, shares in per cent.
+COMPARE_UNITS: dict[str, tuple[tuple[str, str], float, str]] = {
+    "m²": (("建筑面积（万 m²）", "Floor area (10⁴ m²)"), 1e-4, "%,.1f"),
+    "ha": (("用地面积（公顷）", "Land area (ha)"), 1.0, "%,.1f"),
+    "count": (("数量", "Counts"), 1.0, "%,d"),
+    "share": (("比例（%）", "Shares (%)"), 100.0, "%.1f%%"),
+}
+#: The unit of each kind in the headline metrics.
+METRIC_UNITS = {
+    "m²": ("万 m²", "10⁴ m²"),
+    "ha": ("公顷", "ha"),
+    "count": ("个", ""),
+    "share": ("%", "%"),
+}
+
+
+def changed_rows(table: pd.DataFrame) -> pd.Series:
+    """True where a figure differs between A and B (beyond rounding noise), or exists on
+    one side only."""
+    a, b = table["value_a"], table["value_b"]
+    scale = np.maximum(a.abs().fillna(0.0), b.abs().fillna(0.0))
+    differs = (b - a).abs() > 1e-9 * scale + 1e-9
+    return differs | (a.isna() != b.isna())
+
+
+def compare_table(
+    rows: pd.DataFrame, unit: str, a_name: str, b_name: str, layers: LayerSet
+) -> tuple[pd.DataFrame, dict]:
+    """One unit's rows of the comparison as shown: labels in the chosen language, numbers
+    in the unit shown (still numbers, so columns sort), and their column configuration."""
+    _title, factor, fmt = COMPARE_UNITS[unit]
+    num = st.column_config.NumberColumn
+    columns = {
+        "indicator": t("指标", "Indicator"),
+        "area": t("范围", "Area"),
+        "a": f"A：{a_name}",
+        "b": f"B：{b_name}",
+        "diff": t("差值（百分点）", "Difference (points)")
+        if unit == "share"
+        else t("差值 (B−A)", "Difference (B−A)"),
+        "rel": t("变化率", "Change"),
+    }
+    frame = pd.DataFrame(
+        {
+            columns["indicator"]: rows["label_zh"] if lang() == "zh" else rows["label_en"],
+            columns["area"]: [
+                t("全区", "district") if p == DISTRICT else park_label(p, layers)
+                for p in rows["park_id"]
+            ],
+            columns["a"]: rows["value_a"] * factor,
+            columns["b"]: rows["value_b"] * factor,
+            columns["diff"]: rows["difference"] * factor,
+        }
+    )
+    config = {
+        columns["indicator"]: st.column_config.TextColumn(columns["indicator"], pinned=True),
+        columns["a"]: num(columns["a"], format=fmt),
+        columns["b"]: num(columns["b"], format=fmt),
+        columns["diff"]: num(columns["diff"], format=fmt),
+    }
+    if unit != "share":  # a change of a share is read in points, not relative
+        frame[columns["rel"]] = rows["relative_change"].to_numpy() * 100.0
+        config[columns["rel"]] = num(
+            columns["rel"],
+            format="%.1f%%",
+            help=t(
+                "差值占 A 的百分比；A 为 0 时没有变化率（None）。",
+                "The difference as a share of A; none where A is 0.",
+            ),
+        )
+    return frame, config
+
+
+def metric_text(value: float, unit: str) -> str:
+    """A headline figure in the unit shown, with its unit."""
+    _title, factor, _fmt = COMPARE_UNITS.get(unit, (None, 1.0, ""))
+    decimals = 0 if unit == "count" else 1
+    suffix = t(*METRIC_UNITS.get(unit, (unit, unit)))
+    return f"{value * factor:,.{decimals}f} {suffix}".strip()
+
+
 with tab_compare:
     choices = [BASELINE, *[info.id for info in infos]]
     names = {
@@ -972,9 +1050,7 @@ with tab_compare:
             return layers, "baseline", None
         if sid == draft.id:
             return result.layers, draft_key, result
-        scenario = store.open(sid)
-        key = chain_key(scenario, store)
-        res = applied(layers.fingerprint(), key, scenario, layers)
+        res, key = applied_saved(sid, layers)
         return res.layers, key, res
 
     try:
@@ -987,10 +1063,8 @@ with tab_compare:
     except InputError as exc:
         show_input_error(exc)
     else:
-        head_rows = table[
-            table.indicator.isin(HEADLINE_INDICATORS) & (table.cluster == ALL_CLUSTERS)
-        ].copy()
-        district = head_rows[head_rows.park_id == DISTRICT]
+        overall = table[table.cluster == ALL_CLUSTERS]
+        district = overall[overall.park_id == DISTRICT]
         cols = st.columns(3)
         for col, code in zip(
             cols, ["supply_km2_area_ha", "potential_km2_area_ha", "gfa_increment_m2"], strict=True
@@ -998,42 +1072,86 @@ with tab_compare:
             row = district[district.indicator == code]
             if len(row):
                 r = row.iloc[0]
-                scale, unit = (1e4, t("万 m²", "10k m²")) if r.unit == "m²" else (1.0, r.unit)
+                factor = COMPARE_UNITS.get(r.unit, (None, 1.0, ""))[1]
                 col.metric(
                     r.label_zh if lang() == "zh" else r.label_en,
-                    f"{r.value_b / scale:,.1f} {unit}",
-                    f"{r.difference / scale:+,.1f}",
+                    metric_text(r.value_b, r.unit),
+                    f"{r.difference * factor:+,.1f}",
                 )
-        shown = head_rows.assign(
-            area=[
-                t("全区", "district") if p == DISTRICT else park_label(p, layers)
-                for p in head_rows.park_id
-            ],
-            label=head_rows.label_zh if lang() == "zh" else head_rows.label_en,
-        )[["label", "area", "unit", "value_a", "value_b", "difference"]]
-        shown.columns = [
-            t("指标", "indicator"),
-            t("范围", "area"),
-            t("单位", "unit"),
-            names[a_id],
-            names[b_id],
-            t("差值 (B−A)", "difference (B−A)"),
-        ]
-        st.dataframe(shown.round(2), hide_index=True, width="stretch")
-        with st.expander(t("按产业集群的容量（适合该集群的新增楼面）", "Capacity by cluster")):
-            by_cluster = table[
-                (table.indicator == "gfa_fit_m2") & (table.park_id == DISTRICT)
-            ].copy()
-            by_cluster["cluster"] = [
-                CLUSTER.label(c.split(":")[0], lang())
-                + (f" ({c.split(':')[1]})" if ":" in c else "")
-                for c in by_cluster.cluster
-            ]
-            st.dataframe(
-                by_cluster[["cluster", "value_a", "value_b", "difference"]].round(0),
-                hide_index=True,
-                width="stretch",
+        st.caption(
+            t(
+                f"容量指标的计算规则：{REDEVELOP_RULE.description_zh}",
+                f"Capacity rule: {REDEVELOP_RULE.description_en}",
             )
+        )
+        show_all = st.toggle(
+            t("也显示没有变化的指标", "Show unchanged figures too"),
+            key="scenario_compare_all",
+        )
+        a_name, b_name = names[a_id], names[b_id]
+        shown_rows = overall if show_all else overall[changed_rows(overall)]
+        if shown_rows.empty:
+            st.info(
+                t(
+                    "A 与 B 的指标没有差别。打开上面的开关可查看全部指标。",
+                    "A and B do not differ in any figure. Turn on the switch above to see all.",
+                )
+            )
+        else:
+            st.caption(
+                t(
+                    f"共 {len(overall)} 项指标，其中 {int(changed_rows(overall).sum())} 项有变化。",
+                    f"{len(overall)} figures, {int(changed_rows(overall).sum())} of which differ.",
+                )
+            )
+        for unit, (title, _factor, _fmt) in COMPARE_UNITS.items():
+            part = shown_rows[shown_rows.unit == unit]
+            if part.empty:
+                continue
+            st.markdown(f"**{t(*title)}**")
+            frame, config = compare_table(part, unit, a_name, b_name, layers)
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+        with st.expander(
+            t(
+                "按产业集群：适合该集群的新增楼面（万 m²，全区）",
+                "By cluster: new floor space suited to each cluster (10⁴ m², district)",
+            )
+        ):
+            fit = table[(table.indicator == "gfa_fit_m2") & (table.park_id == DISTRICT)]
+            if not show_all:
+                fit = fit[changed_rows(fit)]
+            if fit.empty:
+                st.caption(t("各集群没有变化。", "No cluster changes."))
+            else:
+                cluster_col = t("产业集群", "Cluster")
+                a_col, b_col = f"A：{a_name}", f"B：{b_name}"
+                diff_col = t("差值 (B−A)", "Difference (B−A)")
+                standards = default_standards()
+                clusters = pd.DataFrame(
+                    {
+                        cluster_col: [fit_key_label(k, standards) for k in fit["cluster"]],
+                        a_col: fit["value_a"].to_numpy() / 1e4,
+                        b_col: fit["value_b"].to_numpy() / 1e4,
+                        diff_col: fit["difference"].to_numpy() / 1e4,
+                    }
+                )
+                num = st.column_config.NumberColumn
+                st.dataframe(
+                    clusters,
+                    hide_index=True,
+                    width="stretch",
+                    column_config={
+                        a_col: num(a_col, format="%,.1f"),
+                        b_col: num(b_col, format="%,.1f"),
+                        diff_col: num(diff_col, format="%,.1f"),
+                    },
+                )
+                st.caption(
+                    t(
+                        "同一楼层可同时适合多个集群，各行不可相加。",
+                        "One floor can suit several clusters, so rows do not add up.",
+                    )
+                )
         if res_b is not None and len(res_b.changes):
             st.markdown(t("**B 相对现状的变化**", "**What B changes against the baseline**"))
             cm = new_map(layers)
