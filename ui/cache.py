@@ -37,7 +37,7 @@ import streamlit as st
 from PIL import Image
 
 from analysis import colocation as co
-from analysis.capacity import REDEVELOP_ALL, REDEVELOP_RULE, floor_capacity, rule_capacity
+from analysis.capacity import REDEVELOP_RULE, rule_capacity
 from analysis.contiguity import ContiguityResult, contiguous_blocks
 from analysis.indicators import scenario_indicators
 from analysis.standards import ParkGuidance, Standards, load_park_guidance, load_standards
@@ -64,8 +64,6 @@ __all__ = [
     "applied",
     "applied_saved",
     "blocks_url",
-    "capacity_payload",
-    "capacity_result",
     "chain_key",
     "colocation_table",
     "context_payloads",
@@ -272,48 +270,6 @@ def blocks_url(key: tuple, lang_code: str, system: str, _blocks, _layers: LayerS
 
 
 # --------------------------------------------------------------------------- capacity
-
-
-@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
-def capacity_result(
-    fingerprint: str,
-    std_key: str,
-    far_mode: str,
-    coverage: float | None,
-    height_cap_m: float,
-    scenario: str,
-    _layers: LayerSet,
-    _standards: Standards,
-) -> gpd.GeoDataFrame:
-    """:func:`analysis.capacity.floor_capacity` on the active parcels, cached."""
-    return floor_capacity(
-        _layers.parcels,
-        _standards,
-        far_mode=far_mode,
-        coverage=coverage,
-        height_cap_m=height_cap_m,
-        redevelop=REDEVELOP_ALL if scenario == "all" else None,
-    )
-
-
-@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
-def capacity_payload(
-    fingerprint: str,
-    std_key: str,
-    params: tuple,
-    value_col: str,
-    lang_code: str,
-    system: str,
-    _layers: LayerSet,
-    _standards: Standards,
-) -> tuple[dict, str, list[float]]:
-    """Parcels coloured by a capacity column with capacity tooltips, the URL it is served
-    at, and the bins used."""
-    result = capacity_result(fingerprint, std_key, *params, _layers, _standards)
-    payload, bins = maps.capacity_payload(
-        result, _layers.parks, value_col, lang=lang_code, display_system=system
-    )
-    return payload, publish_payload(payload), bins
 
 
 @st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
