@@ -1,4 +1,5 @@
-"""Checking the number parameters an analysis is called with (tolerances, targets, limits).
+"""Checking the parameters an analysis is called with: numbers (tolerances, targets, limits)
+and lists of codes (statuses, land uses).
 
 One rule for every analysis: a parameter must be a real number (not a bool), finite, and
 not below zero — or above zero where zero makes no sense (``strict``). A bad one is a
@@ -8,10 +9,12 @@ bilingual :class:`~geo.errors.InputError` naming the parameter in Chinese and En
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from geo.errors import InputError
+from layers.schema import CodeList
 
-__all__ = ["number_param"]
+__all__ = ["code_param", "number_param"]
 
 
 def number_param(value: object, name: str, zh: str, *, strict: bool = False) -> float:
@@ -31,3 +34,33 @@ def number_param(value: object, name: str, zh: str, *, strict: bool = False) -> 
             f"Parameter {name} must be a finite number {bound_en}; got {value!r}.",
         )
     return number
+
+
+def code_param(
+    values: Iterable[str] | str,
+    codes: CodeList,
+    name: str,
+    zh: str,
+    *,
+    allow_empty: bool = False,
+    in_code_order: bool = True,
+) -> list[str]:
+    """Codes, Chinese or English labels or aliases of ``codes`` as codes, each once — in
+    the code list's order, or as given (``in_code_order=False``); an unknown value (or
+    none, unless ``allow_empty``) is an InputError listing the allowed ones."""
+    given = [values] if isinstance(values, str) else list(values)
+    if not given and not allow_empty:
+        raise InputError(
+            f"没有选择任何{zh}，请至少选择一项。",
+            f"No {name} chosen; choose at least one.",
+        )
+    out = [codes.normalise(v) for v in given]
+    unknown = [v for v, c in zip(given, out, strict=True) if c is None]
+    if unknown:
+        raise InputError(
+            f"无法识别的{zh}：{unknown}，可选：{'、'.join(codes.labels('zh').values())}。",
+            f"Unknown {name} {unknown}; allowed codes: {', '.join(codes.codes)}.",
+        )
+    if not in_code_order:
+        return list(dict.fromkeys(out))
+    return [c for c in codes.codes if c in set(out)]

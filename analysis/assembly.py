@@ -64,7 +64,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from analysis._params import number_param
+from analysis._params import code_param, number_param
 from analysis.contiguity import parcel_links
 from geo.crs import require_crs
 from geo.errors import InputError
@@ -474,8 +474,12 @@ def assemble_block(
             f"求解方法「{method}」无效，可选 auto、exact、heuristic。",
             f"Unknown method '{method}'; use auto, exact or heuristic.",
         )
-    free_codes = _status_codes(free_statuses)
-    excluded_codes = _status_codes(excluded_statuses)
+    free_codes = code_param(
+        free_statuses, STATUS, "free_statuses", "无需成本的地块状态", allow_empty=True
+    )
+    excluded_codes = code_param(
+        excluded_statuses, STATUS, "excluded_statuses", "不纳入的地块状态", allow_empty=True
+    )
     i, j, area_m2 = parcel_links(parcels, tolerance_m=tolerance_m, barriers=barriers)
     costs = _costs(parcels, cost)
     status = parcels["status"].astype(object).to_numpy()
@@ -535,18 +539,6 @@ def _largest_reachable_m2(graph: _Graph) -> float:
         return 0.0
     _, label = connected_components(graph.adjacency(), directed=False)
     return float(np.bincount(label, graph.area_m2).max())
-
-
-def _status_codes(values: Iterable[str]) -> list[str]:
-    given = [values] if isinstance(values, str) else list(values)
-    codes = [STATUS.normalise(v) for v in given]
-    unknown = [v for v, c in zip(given, codes, strict=True) if c is None]
-    if unknown:
-        raise InputError(
-            f"无法识别的地块状态：{unknown}。",
-            f"Unknown statuses {unknown}; allowed codes: {', '.join(STATUS.codes)}.",
-        )
-    return [c for c in codes if c is not None]
 
 
 def _costs(parcels: gpd.GeoDataFrame, cost: pd.Series | str) -> np.ndarray:

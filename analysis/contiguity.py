@@ -60,7 +60,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from analysis._outlines import _block_outlines
-from analysis._params import number_param
+from analysis._params import code_param, number_param
 from geo.crs import (
     WGS84,
     require_crs,
@@ -247,10 +247,12 @@ def contiguous_blocks(
         )
     _check_parcels(parcels)
     status_codes = (
-        _codes(statuses, STATUS, "statuses", "地块状态") if statuses is not None else STATUS.codes
+        code_param(statuses, STATUS, "statuses", "地块状态")
+        if statuses is not None
+        else STATUS.codes
     )
     use_codes = (
-        _codes(land_uses, LAND_USE, "land_uses", "用地性质")
+        code_param(land_uses, LAND_USE, "land_uses", "用地性质")
         if land_uses is not None
         else list(INDUSTRIAL_LAND_USES)
     )
@@ -403,25 +405,6 @@ def _check_parcels(parcels: gpd.GeoDataFrame) -> None:
 def _row_list(positions: np.ndarray, limit: int = 10) -> str:
     shown = ", ".join(str(p + 1) for p in positions[:limit])
     return shown + (" …" if len(positions) > limit else "")
-
-
-def _codes(values: Iterable[str] | str, codes: CodeList, name: str, zh: str) -> list[str]:
-    if isinstance(values, str):
-        values = [values]
-    given = list(values)
-    if not given:
-        raise InputError(
-            f"没有选择任何{zh}，请至少选择一项。",
-            f"No {name} chosen; choose at least one.",
-        )
-    out = [codes.normalise(v) for v in given]
-    unknown = [v for v, c in zip(given, out, strict=True) if c is None]
-    if unknown:
-        raise InputError(
-            f"无法识别的{zh}：{unknown}，可选：{'、'.join(codes.labels('zh').values())}。",
-            f"Unknown {name} {unknown}; allowed codes: {', '.join(codes.codes)}.",
-        )
-    return [c for c in codes.codes if c in set(out)]
 
 
 def _prepare_barriers(

@@ -67,6 +67,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from analysis._params import code_param
 from analysis.capacity import (
     NO_GROUP,
     REDEVELOP_RULE,
@@ -346,17 +347,9 @@ def scenario_indicators(
 
 
 def _status_codes(statuses: Iterable[str], name: str) -> tuple[str, ...]:
-    values = [statuses] if isinstance(statuses, str) else list(statuses)
-    codes = []
-    for value in values:
-        code = STATUS.normalise(value)
-        if code is None:
-            raise InputError(
-                f"参数 {name} 中的地块状态「{value}」无法识别，可用：{', '.join(STATUS.codes)}。",
-                f"Unknown status '{value}' in {name}; allowed: {', '.join(STATUS.codes)}.",
-            )
-        codes.append(code)
-    return tuple(dict.fromkeys(codes))
+    return tuple(
+        code_param(statuses, STATUS, name, "地块状态", allow_empty=True, in_code_order=False)
+    )
 
 
 # --- contiguity ---------------------------------------------------------------------------

@@ -38,28 +38,6 @@ from ui.common import (
 from ui.i18n import fit_key_label, lang, t
 from ui.static_cache import publish_payload
 
-DRAFT = "scenario_draft"
-SAVED_FP = "scenario_saved_fingerprint"
-#: The name of whoever edits in this session (until sign-in exists).
-EDITOR_KEY = "scenario_editor"
-#: Warnings about the last edit, shown after the rerun.
-EDIT_WARNINGS = "scenario_edit_warnings"
-#: Id of the scenario whose save was refused because someone saved first.
-CONFLICT = "scenario_conflict"
-#: What a rebase could not replay, shown until the next save.
-REBASE_REPORT = "scenario_rebase_report"
-SELECTION = "scenario_selection"
-#: Ids typed in the id box that are not parcels of the scenario, shown after the rerun.
-UNKNOWN_IDS = "scenario_unknown_ids"
-#: What the last attribute query selected, shown after the rerun.
-QUERY_NOTE = "scenario_query_note"
-#: The attribute table (a dataframe with row selection) and the (selection, only selected)
-#: its ticked rows were last set from.
-TABLE_KEY = "scenario_table"
-TABLE_FOR = "scenario_table_for"
-PENDING_SHAPE = "scenario_pending_shape"
-SEEN_EVENT = "scenario_seen_event"
-
 __all__ = ["BASELINE", "add_changes", "changes_legend", "render_compare"]
 
 #: Choice meaning "the baseline layers, no scenario".
