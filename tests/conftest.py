@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -91,3 +93,31 @@ def private_tempdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL 15 + PostGIS server for this test session (one per worker).
+
+    Missing PostgreSQL fails the test under CI (``CI=true``) or with ``REQUIRE_POSTGRES=1``,
+    and skips it elsewhere, saying what to install.
+    """
+    from benchmarks.postgres import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("REQUIRE_POSTGRES") == "1" or os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required here: {exc}")
+        pytest.skip(f"{exc} (set REQUIRE_POSTGRES=1 to fail instead)")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request) -> str:
+    """A new, empty PostGIS database for one test; dropped afterwards."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    url = postgres_server.create_database(name)
+    yield url
+    postgres_server.drop_database(name)
