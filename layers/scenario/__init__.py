@@ -98,6 +98,7 @@ from layers.scenario._warnings import (
     UNKNOWN_PARCELS,
     WARNING_KINDS,
     EditWarning,
+    eco_line_overlap_m2,
     edit_warnings,
     unknown_ids,
 )
@@ -134,6 +135,7 @@ __all__ = [
     "add_parcel",
     "apply",
     "district_outline",
+    "eco_line_overlap_m2",
     "edit_from_parts",
     "edit_warnings",
     "format_time",

@@ -60,6 +60,7 @@ __all__ = [
     "UNKNOWN_PARCELS",
     "WARNING_KINDS",
     "EditWarning",
+    "eco_line_overlap_m2",
     "edit_warnings",
     "unknown_ids",
 ]
@@ -351,3 +352,21 @@ def _line_warnings(edit: Edit, targets: list[_Target], constraints: Any) -> list
                 )
             )
     return warnings
+
+
+def eco_line_overlap_m2(geoms_m: np.ndarray, constraints: Any) -> np.ndarray:
+    """Area (m²) of each EPSG:4547 polygon inside the basic ecological control line.
+
+    The measure of the ``industrial_in_eco_line`` warning, for callers that screen many
+    parcels at once (site matching): an overlap above :data:`CONSTRAINT_WARNING_M2` puts
+    industrial land inside the line. Zeros when the constraints hold no eco-line polygon.
+    """
+    geoms_m = np.asarray(geoms_m, dtype=object)
+    eco = _line_union(constraints, _ECO_KINDS)
+    if eco is None or len(geoms_m) == 0:
+        return np.zeros(len(geoms_m))
+    out = np.zeros(len(geoms_m))
+    hit = np.flatnonzero(shapely.intersects(geoms_m, eco))
+    if len(hit):
+        out[hit] = shapely.area(shapely.intersection(shapely.make_valid(geoms_m[hit]), eco))
+    return out
