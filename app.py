@@ -55,6 +55,7 @@ pages = [
     st.Page("ui/capacity_page.py", title=t("工业上楼容量", "Floor capacity"), url_path="capacity"),
     st.Page("ui/clusters_page.py", title=t("集群分布", "Clusters"), url_path="clusters"),
     st.Page("ui/scenario_page.py", title=t("情景规划", "Scenarios"), url_path="scenarios"),
+    st.Page("ui/siting_page.py", title=t("项目选址", "Project siting"), url_path="siting"),
     st.Page("ui/data_page.py", title=t("数据导入导出", "Data import/export"), url_path="data"),
 ]
 try:

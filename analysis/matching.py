@@ -268,7 +268,13 @@ def _check(need: Need, layers: LayerSet, std: Standards, weights: Weights) -> _C
         _number(c, w.get(name), f"weights.{name}", f"权重 {name}")
     if w and all(isinstance(v, float) and v >= 0 for v in w.values()) and sum(w.values()) <= 0:
         c.add("weights", "权重之和应大于 0", "must not all be 0")
-    c.raise_if_any(None, "选址需求", "The siting need has")
+    if c.problems:
+        n = len(c.problems)
+        raise InputError(
+            f"选址需求有 {n} 处问题，请修改后重新匹配：",
+            f"The siting need has {n} problem(s); fix them and match again:",
+            details=c.problems,
+        )
     return _Checked(cluster, fit_key, statuses, parks, near, w)
 
 

@@ -21,7 +21,7 @@ import streamlit as st
 from analysis.assembly import DEFAULT_COST_WEIGHTS, Assembly, assemble_block, assembly_cost
 from geo.errors import InputError
 from layers.catalog import LayerSet
-from layers.scenario import new_scenario, set_attributes
+from layers.scenario import Edit, new_scenario, set_attributes
 from layers.schema import CLUSTER
 from ui import maps
 from ui.cache import the_store
@@ -36,7 +36,7 @@ from ui.common import (
 )
 from ui.i18n import lang, t
 
-__all__ = ["render_assembly"]
+__all__ = ["open_as_scenario", "render_assembly"]
 
 _RESULT = "assembly_result"
 _WEIGHT_LABELS: dict[str, tuple[str, str]] = {
@@ -136,16 +136,19 @@ def _show(result: Assembly, layers: LayerSet, cost: pd.Series) -> None:
 
 
 def _to_scenario(result: Assembly, park_name: str, target_ha: float) -> None:
-    store = the_store()
     name = f"整备建议 · {park_name} · {target_ha:g} 公顷"
     note = (
         f"整备建议：{len(result.added)} 个地块纳入整备，连成 {result.area_ha:,.1f} 公顷片区，"
         f"成本 {result.cost:,.1f}"
     )
-    scenario = new_scenario(name, description=note).with_edit(
-        set_attributes(list(result.added), status="reserve", note=note)
-    )
-    saved = store.save(scenario, expected_version=0)
+    open_as_scenario(name, note, set_attributes(list(result.added), status="reserve", note=note))
+
+
+def open_as_scenario(name: str, note: str, edit: Edit) -> None:
+    """Save a new scenario holding one edit and open it on the 情景规划 page (the one path
+    from a proposal to a scenario)."""
+    scenario = new_scenario(name, description=note).with_edit(edit)
+    saved = the_store().save(scenario, expected_version=0)
     st.switch_page("ui/scenario_page.py", query_params={"scenario": saved.id})
 
 
