@@ -205,7 +205,7 @@ class _Checked:
     fit_key: str
     statuses: list[str]
     parks: list[str]
-    near: list[tuple[str, np.ndarray, float]]  # label, firm positions, within_m
+    near: list[tuple[str, str, np.ndarray, float]]  # label zh, en, firm positions, within_m
     weights: dict[str, float]
 
 
@@ -262,7 +262,9 @@ def _check(need: Need, layers: LayerSet, std: Standards, weights: Weights) -> _C
                 f"no firm or cluster {getattr(item, 'target', '')!r}",
             )
         elif within is not None:
-            near.append((str(item.target), positions, within))
+            near.append(
+                (*_near_label(layers.enterprises, item.target, positions), positions, within)
+            )
     w = weights.as_dict() if isinstance(weights, Weights) else {}
     for name in _COMPONENTS:
         _number(c, w.get(name), f"weights.{name}", f"权重 {name}")
@@ -284,6 +286,17 @@ def _number(c: Checker, value: object, name: str, zh: str, *, strict: bool = Fal
     except InputError as exc:
         c.add(name, exc.zh, exc.en)
         return None
+
+
+def _near_label(firms: gpd.GeoDataFrame, target: object, positions: np.ndarray) -> tuple[str, str]:
+    """How the reasons name a near target: the firm's name, else the cluster's label."""
+    if len(positions) == 1 and "name" in firms:
+        name = str(firms["name"].iloc[positions[0]])
+        return name, name
+    code = CLUSTER.normalise(str(target).strip())
+    if code is not None and "cluster" in firms and (firms["cluster"].iloc[positions] == code).all():
+        return f"{CLUSTER.label(code, 'zh')}企业", f"{CLUSTER.label(code, 'en')} firms"
+    return str(target), str(target)
 
 
 def _near_firms(layers: LayerSet | None, target: object) -> np.ndarray | None:
@@ -570,7 +583,7 @@ def _near_distance(
     firms = layers.enterprises
     points = to_metric_geometries(np.asarray(firms.geometry.array), firms.crs)
     each = []
-    for _, positions, _ in near:
+    for *_, positions, _ in near:
         tree = shapely.STRtree(points[positions])
         idx, dist = tree.query_nearest(geoms, return_distance=True, all_matches=False)
         per_parcel = np.full(len(geoms), np.inf)
@@ -620,7 +633,7 @@ def _score(
     if near_each:
         parts = [
             np.minimum(1.0, within / np.maximum(d, 1e-9))
-            for (_, _, within), d in zip(checked.near, near_each, strict=True)
+            for (*_, within), d in zip(checked.near, near_each, strict=True)
         ]
         table["score_near"] = np.mean(np.vstack(parts), axis=0)
     else:
@@ -741,9 +754,9 @@ def _reasons(
         en.append(
             f"{row.gfa_fit_m2:,.0f} m² of floor space on suitable floors ({row.score_gfa:.0%})"
         )
-        for (label, _, within), d in zip(checked.near, row.near_each_m, strict=True):
-            zh.append(f"距{label} {_km(d)} km（要求 {_km(within)} km 内）")
-            en.append(f"{_km(d)} km from {label} (wanted within {_km(within)} km)")
+        for (label_zh, label_en, _, within), d in zip(checked.near, row.near_each_m, strict=True):
+            zh.append(f"距{label_zh} {_km(d)} km（要求 {_km(within)} km 内）")
+            en.append(f"{_km(d)} km from {label_en} (wanted within {_km(within)} km)")
         zh.append(f"{_km(SUPPLIER_RADIUS_M)} km 内上下游企业 {row.n_suppliers} 家")
         en.append(f"{row.n_suppliers} supply-chain firms within {_km(SUPPLIER_RADIUS_M)} km")
         if row.room_ha > 0:

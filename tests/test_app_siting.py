@@ -99,3 +99,25 @@ def test_a_site_becomes_a_scenario(own_workspace):
     edit = scenario.edits[0]
     assert edit.attributes == {"status": "reserve", "guided_cluster": "chip"}
     assert tuple(sorted(edit.parcel_ids)) == tuple(parcels)
+
+
+def test_hostile_names_render_literally(own_workspace):
+    from tests.app_harness import PAYLOADS, RAW_MARKERS, hostile_layers, markdown_texts
+    from ui.imports import save_imported_layers
+
+    data = save_imported_layers(hostile_layers())
+    with app(PAGE, query={"data": data}, timeout=180) as (at, _):
+        at.text_input(key="siting_project").set_value(PAYLOADS[0])
+        firms = at.session_state["layers"].enterprises
+        first_anchor = firms.loc[firms["is_anchor"], "ent_id"].iloc[0]
+        at.multiselect(key="siting_near").set_value([first_anchor])
+        submit(at)
+        assert not at.exception, at.exception
+        texts = markdown_texts(at)
+        assert any("example" in t for t in texts)  # the project name is shown …
+        for text in texts:
+            for marker in RAW_MARKERS:
+                assert not marker.search(text), (marker.pattern, text)  # … escaped
+        reasons = at.dataframe[0].value["理由"]
+        assert any(p in r for r in reasons for p in PAYLOADS)  # a firm's name, as plain text
+        assert not at.get("table")
