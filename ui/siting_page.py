@@ -185,8 +185,7 @@ if run:
         st.stop()
     st.session_state[RESULT_KEY] = (layers.fingerprint("parcels", "enterprises"), need, result)
     if len(result):
-        sites = shortlist_frame(result, layers)
-        go_to("siting_map", tuple(sites.to_crs("EPSG:4326").total_bounds))
+        go_to("siting_map", tuple(shortlist_frame(result, layers).total_bounds))
 
 kept = st.session_state.get(RESULT_KEY)
 if kept is None or kept[0] != layers.fingerprint("parcels", "enterprises"):
@@ -225,6 +224,8 @@ table = pd.DataFrame(
         t("场地", "Site"): result["site_id"],
         t("园区", "Park"): park_labels(result["park_id"], layers),
         t("面积（公顷）", "Area (ha)"): result["area_ha"].round(1),
+        t("总分", "Score"): result["score"].astype(float).round(3),
+        t("理由", "Reasons"): result[reason],
         t("地块数", "Parcels"): result["parcel_count"],
         t("适配建筑面积（万 m²）", "Suitable GFA (10k m²)"): (result["gfa_fit_m2"] / 1e4).round(1),
         t("距龙头（公里）", "To anchors (km)"): (result["near_m"] / 1000).round(1),
@@ -233,11 +234,13 @@ table = pd.DataFrame(
             t(*_WEIGHT_LABELS[k]): result[f"score_{k}"].astype(float).round(2)
             for k in _WEIGHT_LABELS
         },
-        t("总分", "Score"): result["score"].astype(float).round(3),
-        t("理由", "Reasons"): result[reason],
     }
 )
 st.dataframe(table, hide_index=True, width="stretch")
-show_sites_map(result, layers, need, guide)
-show_exports(result, layers)
+with st.expander(t("各场地理由", "Reasons per site"), expanded=True):
+    for site_id, text in zip(result["site_id"].head(5), result[reason].head(5), strict=True):
+        st.markdown(md_escape(t(f"场地 {site_id}：", f"Site {site_id}: ") + text))
+sites = shortlist_frame(result, layers)
+show_sites_map(result, sites, layers, need, guide)
+show_exports(sites)
 show_scenario_button(result, need, layers)

@@ -66,11 +66,14 @@ def shortlist_frame(result: pd.DataFrame, layers: LayerSet) -> gpd.GeoDataFrame:
 
 
 def show_sites_map(
-    result: pd.DataFrame, layers: LayerSet, need: Need, guide: ParkGuidance | None
+    result: pd.DataFrame,
+    sites: gpd.GeoDataFrame,
+    layers: LayerSet,
+    need: Need,
+    guide: ParkGuidance | None,
 ) -> None:
-    """The sites (the first in red), the anchor firms named in the need, and the firms of
-    the cluster's supply chain within the supplier radius of a site."""
-    sites = shortlist_frame(result, layers)
+    """The sites (:func:`shortlist_frame`; the first in red), the anchor firms named in the
+    need, and the firms of the cluster's supply chain within the supplier radius of a site."""
     colors = [
         _ASSEMBLY_COLOR if kind == "assembly" else _FIRST_COLOR if k == 0 else _SITE_COLOR
         for k, kind in enumerate(result["kind"])
@@ -91,7 +94,7 @@ def show_sites_map(
             ("area", t("面积（公顷）", "area (ha)")),
             ("reasons", t("理由", "reasons")),
         ],
-        style={"weight": 2.0, "color": "#222222", "fillOpacity": 0.6},
+        style={"weight": 3.0, "color": "#7f0000", "fillOpacity": 0.7},
     )
     firms = layers.enterprises
     legend = [
@@ -143,9 +146,8 @@ def show_sites_map(
     show_map(m, key="siting_map")
 
 
-def show_exports(result: pd.DataFrame, layers: LayerSet) -> None:
-    """Download buttons for the shortlist as GeoJSON and Excel."""
-    sites = shortlist_frame(result, layers)
+def show_exports(sites: gpd.GeoDataFrame) -> None:
+    """Download buttons for the shortlist (:func:`shortlist_frame`) as GeoJSON and Excel."""
     c1, c2 = st.columns(2)
     c1.download_button(
         t("导出候选场地 GeoJSON", "Export the shortlist as GeoJSON"),
