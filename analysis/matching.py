@@ -163,9 +163,11 @@ class Need:
     name: str = ""
 
     def with_statuses(self, *statuses: str) -> Need:
+        """A copy taking land of ``statuses``."""
         return replace(self, statuses=tuple(statuses))
 
     def with_land(self, land_ha_min: float, land_ha_max: float | None = None) -> Need:
+        """A copy wanting ``land_ha_min`` to ``land_ha_max`` hectares."""
         return replace(self, land_ha_min=land_ha_min, land_ha_max=land_ha_max)
 
 
@@ -186,9 +188,11 @@ class Weights:
     room: float = 0.10
 
     def with_weight(self, name: str, value: float) -> Weights:
+        """A copy with the weight of component ``name`` set to ``value``."""
         return replace(self, **{name: value})
 
     def as_dict(self) -> dict[str, float]:
+        """The weights by component name."""
         return {f.name: float(getattr(self, f.name)) for f in fields(self)}
 
 
@@ -362,7 +366,7 @@ def _grow_sites(
             continue
         seeds = _spread(nodes, small, area_m2, xy)
         sub = graph[nodes][:, nodes]
-        local = np.searchsorted(nodes, seeds) if _sorted(nodes) else _local(nodes, seeds)
+        local = np.searchsorted(nodes, seeds)  # a stable sort keeps each block's nodes ascending
         dist = dijkstra(sub, directed=False, indices=local)
         ranked = np.argsort(dist, axis=1, kind="stable")
         cum = np.cumsum(area_m2[nodes][ranked], axis=1)
@@ -371,15 +375,6 @@ def _grow_sites(
             rows.append(nodes[ranked[s, : k + 1]])
             owners.append(int(b))
     return _unique_sites(rows, owners, n), block, block_area
-
-
-def _sorted(a: np.ndarray) -> bool:
-    return bool(np.all(a[1:] >= a[:-1]))
-
-
-def _local(nodes: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    where = {int(v): k for k, v in enumerate(nodes)}
-    return np.array([where[int(s)] for s in seeds], dtype=np.intp)
 
 
 def _spread(
@@ -460,6 +455,7 @@ def match_sites(
         One row per site, best first: ``rank``, ``site_id`` (A, B, …), ``kind`` (``site``;
         ``largest`` / ``assembly`` when nothing reaches ``land_ha_min``), ``meets_need``,
         ``parcel_ids`` (tuple), ``parcel_count``, ``park_id``, ``area_ha``, ``block_area_ha``,
+        ``status_area_ha`` (dict: hectares of each taken status),
         ``room_ha``, ``gfa_max_m2``, ``gfa_fit_m2``, ``gfa_ground_m2``, ``near_m``
         (largest distance to a ``near`` target, NaN without targets), ``n_suppliers``,
         ``score_park`` … ``score_room``, ``score`` (0–1), ``reasons_zh``, ``reasons_en``;
@@ -520,6 +516,7 @@ def match_sites(
     )
     table["room_ha"] = table["block_area_ha"] - table["area_ha"]
     table["park_id"] = _site_park(M, cand, area_m2)
+    table["status_area_ha"] = _status_mix(M, cand, area_m2, checked.statuses)
     table["parcel_count"] = np.diff(M.indptr)
     near_m, near_each = _near_distance(M, geoms, layers, checked.near)
     table["near_m"] = near_m
@@ -572,6 +569,18 @@ def _site_park(M: csr_matrix, cand: gpd.GeoDataFrame, area_m2: np.ndarray) -> li
     best = per_park.argmax(axis=1)
     has = per_park.max(axis=1) > 0
     return [str(names[b]) if h else None for b, h in zip(best, has, strict=True)]
+
+
+def _status_mix(
+    M: csr_matrix, cand: gpd.GeoDataFrame, area_m2: np.ndarray, statuses: list[str]
+) -> list[dict[str, float]]:
+    """Per site, its area (ha) of each taken status, in the need's status order."""
+    codes = pd.Index(statuses).get_indexer(cand["status"])
+    onehot = csr_matrix(
+        (area_m2 / _M2_PER_HA, (np.arange(len(cand)), codes)), shape=(len(cand), len(statuses))
+    )
+    per = (M @ onehot).toarray()
+    return [{s: float(v) for s, v in zip(statuses, row, strict=True) if v > 0} for row in per]
 
 
 def _near_distance(
@@ -680,6 +689,7 @@ _COLUMNS = [
     "gfa_max_m2",
     "gfa_fit_m2",
     "gfa_ground_m2",
+    "status_area_ha",
     "near_m",
     "near_each_m",
     "n_suppliers",
@@ -748,6 +758,12 @@ def _reasons(
         en.append(
             f"{row.parcel_count} contiguous parcel(s), {_ha(row.area_ha)} ha (need {want_zh})"
         )
+        if len(row.status_area_ha) > 1:
+            mix = row.status_area_ha.items()
+            zh.append("其中" + "、".join(f"{STATUS.label(k, 'zh')} {_ha(v)} 公顷" for k, v in mix))
+            en.append(
+                "of which " + ", ".join(f"{_ha(v)} ha {STATUS.label(k, 'en')}" for k, v in mix)
+            )
         zh.append(
             f"适合该产业楼层的建筑面积 {row.gfa_fit_m2 / 1e4:,.1f} 万 m²（占 {row.score_gfa:.0%}）"
         )

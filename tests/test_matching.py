@@ -313,3 +313,16 @@ def test_the_demo_enquiry_is_led_by_the_chip_parks(demo):
     )
     assert wider["meets_need"].all() and wider["park_id"].iloc[0] == "gaoxin_south"
     assert (wider["area_ha"] >= 10.0).all()
+
+
+def test_a_site_of_mixed_statuses_says_how_much_of_each():
+    need = PACKAGING.with_statuses("available", "reserve")
+    result = run(need, layout(S1b="reserve"))
+    first = result.iloc[0]
+    assert first.parcel_ids == ("S1a", "S1b")
+    assert first.status_area_ha == pytest.approx({"available": 3.0, "reserve": 3.0})
+    assert "其中可供应 3.0 公顷、储备/待整备 3.0 公顷" in first.reasons_zh
+    assert "of which 3.0 ha available, 3.0 ha reserve" in first.reasons_en
+    # Without 储备 the reserve half is not takeable: S1a alone (3 ha) is too small.
+    listed = {p for ids in run(PACKAGING, layout(S1b="reserve"))["parcel_ids"] for p in ids}
+    assert not listed & {"S1a", "S1b"}
