@@ -754,10 +754,14 @@ def _reasons(
         else:
             zh.append(f"位于{pz}（园区导向不含{zh_cluster}）")
             en.append(f"in {pe} (not guided to {en_cluster})")
-        zh.append(f"{row.parcel_count} 个地块连片 {_ha(row.area_ha)} 公顷（需 {want_zh}）")
-        en.append(
-            f"{row.parcel_count} contiguous parcel(s), {_ha(row.area_ha)} ha (need {want_zh})"
-        )
+        if row.parcel_count == 1:
+            zh.append(f"单个地块 {_ha(row.area_ha)} 公顷（需 {want_zh}）")
+            en.append(f"one parcel of {_ha(row.area_ha)} ha (need {want_zh})")
+        else:
+            zh.append(f"{row.parcel_count} 个地块连片 {_ha(row.area_ha)} 公顷（需 {want_zh}）")
+            en.append(
+                f"{row.parcel_count} contiguous parcels, {_ha(row.area_ha)} ha (need {want_zh})"
+            )
         if len(row.status_area_ha) > 1:
             mix = row.status_area_ha.items()
             zh.append("其中" + "、".join(f"{STATUS.label(k, 'zh')} {_ha(v)} 公顷" for k, v in mix))

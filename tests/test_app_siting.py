@@ -82,6 +82,15 @@ def test_english_mode_shows_no_chinese():
         assert table["Reasons"].iloc[0].startswith("in ")
         assert not CJK.search(at.title[0].value)
         assert at.text_input(key="siting_project").value == "IC packaging project"
+        labels = [
+            w.label
+            for kind in ("number_input", "multiselect", "selectbox", "button")
+            for w in at.get(kind)
+        ]
+        texts = [c.value for c in at.caption] + labels
+        assert not [x for x in texts if CJK.search(x)]
+        reasons = table["Reasons"].iloc[0].replace("中芯国际深圳", "")  # a firm's name is data
+        assert not CJK.search(reasons)
 
 
 def test_a_site_becomes_a_scenario(own_workspace):

@@ -130,6 +130,7 @@ def test_the_guided_big_enough_site_near_its_suppliers_ranks_first_by_hand():
     assert s1.gfa_fit_m2 == pytest.approx(210_000.0)
     assert s1.gfa_ground_m2 == pytest.approx(30_000.0)
     assert "南园" in s1.reasons_zh and "1.7 km" in s1.reasons_zh and "South" in s1.reasons_en
+    assert "2 个地块连片 6.0 公顷" in s1.reasons_zh and "单个地块 6.0 公顷" in s2.reasons_zh
 
 
 def test_too_small_inside_the_eco_line_and_unbuildable_sites_never_appear():
@@ -312,6 +313,8 @@ def test_the_demo_enquiry_is_led_by_the_chip_parks(demo):
         demo, need.with_land(10.0, 15.0).with_statuses("available", "reserve", "low_efficiency")
     )
     assert wider["meets_need"].all() and wider["park_id"].iloc[0] == "gaoxin_south"
+    pocket = demo.parcels.set_index("parcel_id")["pocket"]
+    assert {pocket[p] for p in wider["parcel_ids"].iloc[0]} == {"gaoxin_south_pocket"}
     assert (wider["area_ha"] >= 10.0).all()
 
 
