@@ -75,11 +75,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from analysis._params import code_param, number_param
+from analysis._sites import SEEDS_PER_BLOCK, distinct, grow_sites, site_min, site_park, status_mix
 from analysis.assembly import assemble_block, assembly_cost
 from analysis.capacity import RedevelopRule, rule_capacity
 from analysis.contiguity import parcel_links
@@ -110,8 +110,6 @@ __all__ = [
 
 #: Radius around a site's centroid in which supply-chain firms are counted, m (assumption).
 SUPPLIER_RADIUS_M = 3000.0
-#: Seed parcels per block from which sites are grown.
-SEEDS_PER_BLOCK = 24
 _M2_PER_HA = 10_000.0
 
 
@@ -327,96 +325,6 @@ def _near_firms(layers: LayerSet | None, target: object) -> np.ndarray | None:
 # --------------------------------------------------------------------------- sites
 
 
-@dataclass(frozen=True)
-class _Sites:
-    members: csr_matrix  # sites × takeable parcels, 1 where the parcel is in the site
-    block: np.ndarray  # block index of each site
-
-
-def _grow_sites(
-    n: int,
-    i: np.ndarray,
-    j: np.ndarray,
-    area_m2: np.ndarray,
-    xy: np.ndarray,
-    min_m2: float,
-    max_m2: float,
-) -> tuple[_Sites, np.ndarray, np.ndarray]:
-    """Candidate sites over ``n`` takeable parcels linked by (i, j); also each parcel's
-    block and each block's area (m²)."""
-    length = np.hypot(*(xy[i] - xy[j]).T) + 1e-6
-    graph = coo_matrix((length, (i, j)), shape=(n, n)).tocsr()
-    graph = graph.maximum(graph.T)
-    nb, block = connected_components(graph, directed=False)
-    block_area = np.bincount(block, area_m2, minlength=nb)
-    rows: list[np.ndarray] = []
-    owners: list[int] = []
-    big = np.flatnonzero(area_m2 >= min_m2)
-    rows.extend(big[:, None])
-    owners.extend(block[big].tolist())
-    order = np.argsort(block, kind="stable")
-    bounds = np.searchsorted(block[order], np.arange(nb + 1))
-    for b in np.flatnonzero(block_area >= min_m2):
-        nodes = order[bounds[b] : bounds[b + 1]]
-        if block_area[b] <= max_m2 and len(nodes) > 1:
-            rows.append(nodes)
-            owners.append(int(b))
-        small = nodes[area_m2[nodes] < min_m2]
-        if len(small) == 0 or len(nodes) == 1:
-            continue
-        seeds = _spread(nodes, small, area_m2, xy)
-        sub = graph[nodes][:, nodes]
-        local = np.searchsorted(nodes, seeds)  # a stable sort keeps each block's nodes ascending
-        dist = dijkstra(sub, directed=False, indices=local)
-        ranked = np.argsort(dist, axis=1, kind="stable")
-        cum = np.cumsum(area_m2[nodes][ranked], axis=1)
-        take = np.argmax(cum >= min_m2 - 1e-6, axis=1)
-        for s, k in enumerate(take):
-            rows.append(nodes[ranked[s, : k + 1]])
-            owners.append(int(b))
-    return _unique_sites(rows, owners, n), block, block_area
-
-
-def _spread(
-    nodes: np.ndarray, small: np.ndarray, area_m2: np.ndarray, xy: np.ndarray
-) -> np.ndarray:
-    """Up to SEEDS_PER_BLOCK of ``small``, farthest-point order from the largest one."""
-    if len(small) <= SEEDS_PER_BLOCK:
-        return small
-    pts = xy[small]
-    picked = [int(np.argmax(area_m2[small]))]
-    gap = np.hypot(*(pts - pts[picked[0]]).T)
-    while len(picked) < SEEDS_PER_BLOCK:
-        nxt = int(np.argmax(gap))
-        picked.append(nxt)
-        gap = np.minimum(gap, np.hypot(*(pts - pts[nxt]).T))
-    return small[np.array(picked)]
-
-
-def _unique_sites(rows: list[np.ndarray], owners: list[int], n: int) -> _Sites:
-    seen: dict[tuple, int] = {}
-    keep_rows, keep_owner = [], []
-    for row, owner in zip(rows, owners, strict=True):
-        key = tuple(sorted(int(v) for v in row))
-        if key not in seen:
-            seen[key] = len(keep_rows)
-            keep_rows.append(np.array(key, dtype=np.intp))
-            keep_owner.append(owner)
-    counts = np.array([len(r) for r in keep_rows], dtype=np.intp)
-    cols = np.concatenate(keep_rows) if keep_rows else np.zeros(0, dtype=np.intp)
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    members = csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(keep_rows), n))
-    return _Sites(members=members, block=np.asarray(keep_owner, dtype=np.intp))
-
-
-def _site_min(members: csr_matrix, values: np.ndarray) -> np.ndarray:
-    """Per site, the minimum of ``values`` over its parcels."""
-    if members.shape[0] == 0:
-        return np.zeros(0)
-    starts = members.indptr[:-1]
-    return np.minimum.reduceat(values[members.indices], starts)
-
-
 # --------------------------------------------------------------------------- public
 
 
@@ -484,7 +392,7 @@ def match_sites(
     i, j, area_m2 = parcel_links(cand, tolerance_m=tolerance_m, barriers=layers.constraints)
     geoms = to_metric_geometries(shapely.force_2d(np.asarray(cand.geometry.array)), cand.crs)
     xy = shapely.get_coordinates(shapely.centroid(geoms))
-    sites, block, block_area = _grow_sites(len(cand), i, j, area_m2, xy, min_m2, max_m2)
+    sites, block, block_area = grow_sites(len(cand), i, j, area_m2, xy, min_m2, max_m2)
 
     cap = _capacity(cand, std, checked.statuses)
     fit_m2 = cap[fit_column(checked.fit_key)].to_numpy(dtype=float)
@@ -515,8 +423,8 @@ def match_sites(
         }
     )
     table["room_ha"] = table["block_area_ha"] - table["area_ha"]
-    table["park_id"] = _site_park(M, cand, area_m2)
-    table["status_area_ha"] = _status_mix(M, cand, area_m2, checked.statuses)
+    table["park_id"] = site_park(M, cand, area_m2)
+    table["status_area_ha"] = status_mix(M, cand, area_m2, checked.statuses)
     table["parcel_count"] = np.diff(M.indptr)
     near_m, near_each = _near_distance(M, geoms, layers, checked.near)
     table["near_m"] = near_m
@@ -525,7 +433,7 @@ def match_sites(
     _score(table, need, checked, guide, near_each)
 
     order = np.lexsort((-table["area_ha"].to_numpy(), -np.round(table["score"].to_numpy(), 9)))
-    chosen = _distinct(M, order, top)
+    chosen = distinct(M, order, top)
     ids = cand["parcel_id"].astype(str).to_numpy(dtype=object)
     out = table.iloc[chosen].reset_index(drop=True)
     out["parcel_ids"] = [tuple(sorted(ids[M[k].indices])) for k in chosen]
@@ -554,35 +462,6 @@ def _capacity(cand: gpd.GeoDataFrame, std: Standards, statuses: list[str]) -> pd
     return rule_capacity(cand, std, rule=rule)
 
 
-def _site_park(M: csr_matrix, cand: gpd.GeoDataFrame, area_m2: np.ndarray) -> list[object]:
-    if "park_id" not in cand:
-        return [None] * M.shape[0]
-    park = cand["park_id"].astype(object)
-    codes, names = pd.factorize(park, sort=True)
-    if len(names) == 0:
-        return [None] * M.shape[0]
-    inside = codes >= 0
-    onehot = csr_matrix(
-        (area_m2[inside], (np.flatnonzero(inside), codes[inside])), shape=(len(cand), len(names))
-    )
-    per_park = (M @ onehot).toarray()
-    best = per_park.argmax(axis=1)
-    has = per_park.max(axis=1) > 0
-    return [str(names[b]) if h else None for b, h in zip(best, has, strict=True)]
-
-
-def _status_mix(
-    M: csr_matrix, cand: gpd.GeoDataFrame, area_m2: np.ndarray, statuses: list[str]
-) -> list[dict[str, float]]:
-    """Per site, its area (ha) of each taken status, in the need's status order."""
-    codes = pd.Index(statuses).get_indexer(cand["status"])
-    onehot = csr_matrix(
-        (area_m2 / _M2_PER_HA, (np.arange(len(cand)), codes)), shape=(len(cand), len(statuses))
-    )
-    per = (M @ onehot).toarray()
-    return [{s: float(v) for s, v in zip(statuses, row, strict=True) if v > 0} for row in per]
-
-
 def _near_distance(
     M: csr_matrix, geoms: np.ndarray, layers: LayerSet, near: list
 ) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -597,7 +476,7 @@ def _near_distance(
         idx, dist = tree.query_nearest(geoms, return_distance=True, all_matches=False)
         per_parcel = np.full(len(geoms), np.inf)
         np.minimum.at(per_parcel, idx[0], dist)
-        each.append(_site_min(M, per_parcel))
+        each.append(site_min(M, per_parcel))
     return np.max(np.vstack(each), axis=0), each
 
 
@@ -657,20 +536,6 @@ def _score(
         table["near_each_m"] = list(zip(*near_each, strict=True))
     else:
         table["near_each_m"] = [()] * len(table)
-
-
-def _distinct(M: csr_matrix, order: np.ndarray, top: int) -> list[int]:
-    used = np.zeros(M.shape[1], dtype=bool)
-    chosen = []
-    for k in order:
-        cols = M.indices[M.indptr[k] : M.indptr[k + 1]]
-        if used[cols].any():
-            continue
-        used[cols] = True
-        chosen.append(int(k))
-        if len(chosen) >= top:
-            break
-    return chosen
 
 
 # --------------------------------------------------------------------------- output
@@ -802,7 +667,7 @@ def _shortfall(
     biggest = int(np.argmax(block_area))
     members = np.flatnonzero(block == biggest)
     largest_ha = float(block_area[biggest] / _M2_PER_HA)
-    park_ids = _site_park(
+    park_ids = site_park(
         csr_matrix(
             (np.ones(len(members)), (np.zeros(len(members), dtype=int), members)),
             shape=(1, len(cand)),
