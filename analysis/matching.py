@@ -322,9 +322,6 @@ def _near_firms(layers: LayerSet | None, target: object) -> np.ndarray | None:
     return hit if len(hit) else None
 
 
-# --------------------------------------------------------------------------- sites
-
-
 # --------------------------------------------------------------------------- public
 
 
@@ -444,9 +441,16 @@ def match_sites(
 
 
 def _takeable(parcels: gpd.GeoDataFrame, statuses: list[str], constraints) -> np.ndarray:
+    """Industrial parcels of ``statuses`` outside the ecological control line."""
     mask = (
         parcels["status"].isin(statuses) & parcels["land_use"].isin(INDUSTRIAL_LAND_USES)
     ).to_numpy(dtype=bool, copy=True)
+    return _outside_eco_line(parcels, constraints, mask)
+
+
+def _outside_eco_line(parcels: gpd.GeoDataFrame, constraints, mask: np.ndarray) -> np.ndarray:
+    """``mask`` without the parcels overlapping the eco line by more than
+    :data:`layers.scenario.CONSTRAINT_WARNING_M2`."""
     if constraints is not None and mask.any():
         pos = np.flatnonzero(mask)
         geoms = to_metric_geometries(np.asarray(parcels.geometry.array)[pos], parcels.crs)
@@ -693,7 +697,11 @@ def _shortfall(
             f"{_ha(largest_ha)} ha.",
         }
     ]
+    # Land inside the eco line is never assembled either.
     parcels = layers.parcels
+    parcels = parcels.loc[
+        _outside_eco_line(parcels, layers.constraints, np.ones(len(parcels), dtype=bool))
+    ]
     try:
         assembly = assemble_block(
             parcels,

@@ -7,6 +7,7 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -329,3 +330,17 @@ def test_a_site_of_mixed_statuses_says_how_much_of_each():
     # Without 储备 the reserve half is not takeable: S1a alone (3 ha) is too small.
     listed = {p for ids in run(PACKAGING, layout(S1b="reserve"))["parcel_ids"] for p in ids}
     assert not listed & {"S1a", "S1b"}
+
+
+def test_the_cheapest_assembly_never_takes_land_inside_the_eco_line():
+    layers = layout()
+    parcels = layers.parcels
+    # A built 4 ha parcel with nothing on it, touching E: E + B2 would be the cheaper 12 ha.
+    b2 = parcels[parcels["parcel_id"] == "B1"].copy()
+    b2["parcel_id"], b2["gfa_current_m2"] = "B2", 0.0
+    b2["geometry"] = [rect(3400, 1000, 3600, 1200)]
+    b2["area_m2"] = 40_000.0
+    layers = layers.with_layer("parcels", gpd.GeoDataFrame(pd.concat([parcels, b2])))
+    free = LayerSet(parcels=layers.parcels, enterprises=layers.enterprises)
+    assert run(Need("chip", 12.0), free)["parcel_ids"].iloc[1] == ("B2", "E")
+    assert run(Need("chip", 12.0), layers)["parcel_ids"].iloc[1] == ("B1", "S1a", "S1b")
