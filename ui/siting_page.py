@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis.matching import DEFAULT_WEIGHTS, Near, Need, Weights, match_sites
+from analysis.matching import DEFAULT_WEIGHTS, SUPPLIER_RADIUS_M, Near, Need, Weights, match_sites
 from geo.errors import InputError
 from layers.schema import STATUS
 from ui.cache import default_standards, park_guidance
@@ -216,6 +216,19 @@ st.caption(
         )
         + t("，", ", ").join(
             f"{t(*_WEIGHT_LABELS[k])} {v / total_w:.0%}" for k, v in weights_used.items()
+        )
+        + t(
+            f"。分项（0–1）：园区导向 1/0（设优先园区时与是否优先园区各半）；面积在范围内为 1，超出按"
+            f"最大面积 ÷ 场地面积；适配楼层建筑面积占场地可建面积之比；距龙头 = 要求距离 ÷ 实际距离"
+            f"（不超过 1）；上下游 = 场地中心 {SUPPLIER_RADIUS_M / 1000:g} 公里内上下游企业数 ÷ 各场地"
+            f"最大值（半径为假设值）；连片扩展余地 = 相连的其余可用地 ÷ 最小用地（不超过 1）。",
+            f". Components (0–1): park guidance 1/0 (half of it for a preferred park when "
+            f"parks are preferred); area 1 within the range, above it the maximum ÷ the site's "
+            f"area; the share of the site's floor space on suitable floors; anchors = wanted "
+            f"distance ÷ distance (at most 1); suppliers = supply-chain firms within "
+            f"{SUPPLIER_RADIUS_M / 1000:g} km of the site's centre ÷ the most any site has "
+            f"(the radius is an assumption); room to grow = the rest of the contiguous land ÷ "
+            f"the minimum land (at most 1).",
         )
     )
 )
