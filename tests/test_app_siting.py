@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.app_harness import app
 
 PAGE = "ui/siting_page.py"
@@ -130,3 +132,30 @@ def test_hostile_names_render_literally(own_workspace):
         reasons = at.dataframe[0].value["理由"]
         assert any(p in r for r in reasons for p in PAYLOADS)  # a firm's name, as plain text
         assert not at.get("table")
+
+
+def test_the_shortlist_exports_as_geojson_and_excel():
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    from analysis.matching import Near, Need, match_sites
+    from geo.io import write_geojson, write_xlsx
+    from layers.catalog import load_demo
+    from ui.siting_view import shortlist_frame
+
+    layers = load_demo()
+    need = Need("chip", 5.0, 10.0, near=(Near("中芯国际", 3000.0),), statuses=("available",))
+    result = match_sites(layers, need)
+    sites = shortlist_frame(result, layers)
+    doc = json.loads(write_geojson(sites))
+    assert [f["properties"]["site_id"] for f in doc["features"]] == list(result["site_id"])
+    first = doc["features"][0]["properties"]
+    assert first["parcel_ids"] == ",".join(result["parcel_ids"].iloc[0])
+    assert first["reasons_zh"] == result["reasons_zh"].iloc[0]
+    assert first["score"] == pytest.approx(result["score"].iloc[0], abs=1e-6)
+    sheet = load_workbook(io.BytesIO(write_xlsx(sites, geometry="wkt"))).active
+    header = [c.value for c in sheet[1]]
+    assert {"site_id", "parcel_ids", "area_ha", "score", "reasons_en", "wkt"} <= set(header)
+    assert sheet.max_row == len(result) + 1

@@ -3,6 +3,7 @@ supply chain around them → the first site made a scenario."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from tests.e2e.conftest import record_timing, screenshot
 pytestmark = pytest.mark.e2e
 
 
-def test_form_to_map_to_scenario(page):
+def test_form_to_map_to_scenario(page, tmp_path):
     page.goto(f"{page.base_url}/siting")
     page.get_by_role("heading", name="项目选址匹配").wait_for(timeout=60000)
     # The preset fills the form (the first draw may show the widgets' defaults for a moment).
@@ -35,6 +36,14 @@ def test_form_to_map_to_scenario(page):
     assert max(values) > 10  # the supply-chain firms around the sites
     screenshot(page, "40_siting_shortlist")
     assert page.requests.outside() == []
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="导出候选场地 GeoJSON").click()
+    path = tmp_path / "shortlist.geojson"
+    info.value.save_as(path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert [f["properties"]["site_id"] for f in doc["features"]][:3] == ["A", "B", "C"]
+    assert len(doc["features"]) == 10 and "crs" not in doc
 
     page.get_by_role("button", name="生成情景（场地 A 预留给项目）").click()
     page.wait_for_url("**/scenarios?scenario=*", timeout=60000)
