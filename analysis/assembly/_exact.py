@@ -1,0 +1,224 @@
+"""Exact 整备建议: the cheapest connected node set reaching the target, by a MILP per part.
+
+Preprocessing
+-------------
+* Parts: a block lies inside one connected component of the contracted graph, so each
+  component whose area reaches the target (a *part*) is solved on its own, the cheapest
+  answer over the parts kept.
+* Bounds from the incumbent (the heuristic's cost ``U``): a part whose knapsack bound (the
+  LP of ``min Σ c_v x_v, Σ a_v x_v ≥ target, 0 ≤ x ≤ 1`` — take land in order of cost per
+  m², the last piece fractionally) is at least ``U`` cannot improve on it and is skipped; a
+  node ``v`` with ``c_v + knapsack(target − a_v) > U`` can be in no better set and is
+  dropped — which can split the part into smaller ones, each checked again.
+
+The model (single-commodity flow with a root variable)
+------------------------------------------------------
+Binary ``x_v`` (node chosen) and ``r_v`` (node is the root), flows ``f_uv ≥ 0`` on both
+directions of every link; every chosen node but the root keeps at least one unit, the root
+sends them::
+
+    minimise    Σ c_v x_v
+    subject to  Σ a_v x_v ≥ target,   Σ c_v x_v ≤ U          (area m², cut-off)
+                Σ r_v = 1,   r_v ≤ x_v
+                Σ_u f_uv − Σ_w f_vw ≥ x_v − n r_v              (flow balance)
+                f_uv ≤ (n − 1) x_u,   f_uv ≤ (n − 1) x_v
+                x_v ≤ r_v + Σ_{u ∈ N(v)} x_u                   (a chosen node has a
+                                                                chosen neighbour or roots)
+                x_v ≤ p_v,   p_v = Σ_{u ≤ v} r_u                (the root is the first chosen
+                                                                node: no symmetric copies)
+
+Nodes are ordered free blocks first, largest first, so the root is a large free block
+whenever the set holds one. A chosen set has a feasible flow exactly when it is connected
+(a spanning tree from the root carries it; a chosen group cut off from the root would keep
+units no arc brings), so the optimum is the cheapest connected set. HiGHS solves it through
+:func:`scipy.optimize.milp` within the time left; when time runs out the part's bound is the
+solver's dual bound and the reported gap is ``(cost − bound) / cost``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
+
+from analysis.assembly._graph import Graph, feasible_parts
+
+__all__ = ["ExactOutcome", "exact", "knapsack_bound"]
+
+_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class ExactOutcome:
+    """Best set found (bool mask over the graph's nodes, or None), its cost, the proven
+    lower bound on the optimum, and whether every part was closed within the time limit."""
+
+    chosen: np.ndarray | None
+    cost: float
+    bound: float
+    finished: bool
+
+
+def knapsack_bound(area_m2: np.ndarray, cost: np.ndarray, need_m2: np.ndarray) -> np.ndarray:
+    """LP bound ``min Σ c x, Σ a x ≥ need, 0 ≤ x ≤ 1`` for each ``need`` (inf when the
+    area cannot reach it): land in order of cost per m², the last piece fractionally."""
+    need = np.atleast_1d(np.asarray(need_m2, dtype=float))
+    positive = area_m2 > 0
+    a, c = area_m2[positive], cost[positive]
+    order = np.argsort(c / a, kind="stable")
+    a, c = a[order], c[order]
+    cum_a = np.concatenate([[0.0], np.cumsum(a)])
+    cum_c = np.concatenate([[0.0], np.cumsum(c)])
+    k = np.searchsorted(cum_a, need, side="left")  # cum_a[k-1] < need <= cum_a[k]
+    out = np.full(len(need), math.inf)
+    inside = (k >= 1) & (k <= len(a))
+    kk = k[inside]
+    out[inside] = cum_c[kk - 1] + (need[inside] - cum_a[kk - 1]) * (c[kk - 1] / a[kk - 1])
+    out[need <= 0] = 0.0
+    return out
+
+
+def exact(
+    graph: Graph, target_m2: float, time_limit_s: float, incumbent: np.ndarray | None
+) -> ExactOutcome:
+    """Cheapest connected node set with area ≥ ``target_m2`` (see the module notes)."""
+    deadline = time.perf_counter() + time_limit_s
+    best = incumbent
+    upper = math.inf if incumbent is None else float(graph.cost[incumbent].sum())
+    queue = feasible_parts(graph, target_m2)
+    bounds: list[float] = []
+    finished = True
+    while queue:
+        nodes = queue.pop(0)
+        if knapsack_bound(graph.area_m2[nodes], graph.cost[nodes], target_m2)[0] >= upper - _TOL:
+            continue  # no set of this part beats the incumbent
+        keep = _surviving(graph, nodes, target_m2, upper)
+        if len(keep) < len(nodes):
+            queue.extend(feasible_parts(graph, target_m2, keep))
+            continue
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            finished = False
+            bounds.append(
+                float(knapsack_bound(graph.area_m2[nodes], graph.cost[nodes], target_m2)[0])
+            )
+            continue
+        chosen, part_bound, closed = _solve_part(graph.subgraph(nodes), target_m2, upper, left)
+        finished &= closed
+        if chosen is not None:
+            value = float(graph.cost[nodes][chosen].sum())
+            if value < upper - _TOL or best is None:
+                best = np.zeros(graph.n, dtype=bool)
+                best[nodes[chosen]] = True
+                upper = value
+        bounds.append(part_bound)
+    # Parts skipped or proven hopeless are bounded by the incumbent itself.
+    lower = min([upper, *bounds]) if best is not None else min(bounds, default=math.inf)
+    return ExactOutcome(best, upper, min(lower, upper), finished)
+
+
+def _surviving(graph: Graph, nodes: np.ndarray, target_m2: float, upper: float) -> np.ndarray:
+    """Nodes of a part that can still be in a set cheaper than ``upper``."""
+    if not math.isfinite(upper):
+        return nodes
+    area, cost = graph.area_m2[nodes], graph.cost[nodes]
+    rest = knapsack_bound(area, cost, np.maximum(target_m2 - area, 0.0))
+    return nodes[cost + rest <= upper + _TOL]
+
+
+def _solve_part(
+    graph: Graph, target_m2: float, upper: float, time_limit_s: float
+) -> tuple[np.ndarray | None, float, bool]:
+    """Solve the flow model on one part: (chosen mask or None, lower bound, closed)."""
+    n = graph.n
+    if n == 1:
+        ok = graph.area_m2[0] >= target_m2 - 1e-6 and graph.cost[0] <= upper + _TOL
+        return (np.ones(1, dtype=bool) if ok else None), float(graph.cost[0]), True
+    # Free blocks first, largest first; then costly nodes by cost per m².
+    order = np.lexsort((graph.cost / np.maximum(graph.area_m2, 1e-9), -graph.area_m2, ~graph.free))
+    g = _reorder(graph, order)
+    c, constraints, integrality, bounds = _flow_model(g, target_m2, upper)
+    result = milp(
+        c,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=bounds,
+        options={"time_limit": time_limit_s, "disp": False},
+    )
+    closed = result.status in (0, 2)
+    if result.status == 2:  # infeasible under the cut-off: nothing beats the incumbent
+        return None, upper, True
+    dual = getattr(result, "mip_dual_bound", None)
+    knapsack = float(knapsack_bound(graph.area_m2, graph.cost, target_m2)[0])
+    bound = max(float(dual) if dual is not None and np.isfinite(dual) else 0.0, knapsack)
+    if result.x is None:
+        return None, bound, closed
+    chosen = np.zeros(n, dtype=bool)
+    chosen[order] = result.x[:n] > 0.5
+    if result.status == 0:
+        bound = float(graph.cost[chosen].sum())
+    return chosen, bound, closed
+
+
+def _reorder(graph: Graph, order: np.ndarray) -> Graph:
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return Graph(
+        graph.area_m2[order],
+        graph.cost[order],
+        graph.free[order],
+        rank[graph.edge_u],
+        rank[graph.edge_v],
+        (),
+    )
+
+
+def _flow_model(
+    graph: Graph, target_m2: float, upper: float
+) -> tuple[np.ndarray, LinearConstraint, np.ndarray, Bounds]:
+    """Objective, constraints, integrality and bounds of the model; variables x, r, p, f
+    (``p`` the running sum of ``r``, so the symmetry rows stay sparse)."""
+    n = graph.n
+    tails = np.concatenate([graph.edge_u, graph.edge_v])
+    heads = np.concatenate([graph.edge_v, graph.edge_u])
+    arcs = len(tails)
+    eye_n, eye_a = identity(n, format="csr"), identity(arcs, format="csr")
+    zero_na, zero_an = csr_matrix((n, arcs)), csr_matrix((arcs, n))
+    head = coo_matrix((np.ones(arcs), (np.arange(arcs), heads)), shape=(arcs, n)).tocsr()
+    tail = coo_matrix((np.ones(arcs), (np.arange(arcs), tails)), shape=(arcs, n)).tocsr()
+    net_in = (head - tail).T.tocsr()  # (n × arcs): +1 for arcs into v, −1 out of v
+    neighbours = graph.adjacency()
+    # p_v − p_{v−1} − r_v = 0: the running sum of the root variables.
+    step = (
+        eye_n - coo_matrix((np.ones(n - 1), (np.arange(1, n), np.arange(n - 1))), shape=(n, n))
+    ).tocsr()
+    none = csr_matrix((n, n))
+    row = np.zeros((1, 3 * n + arcs))
+    area_row, cost_row, root_row = row.copy(), row.copy(), row.copy()
+    area_row[0, :n], cost_row[0, :n], root_row[0, n : 2 * n] = graph.area_m2, graph.cost, 1.0
+    blocks = [
+        (area_row, target_m2, np.inf),  # area ≥ target
+        (cost_row, -np.inf, upper + 1e-7),  # cost ≤ cut-off
+        (root_row, 1.0, 1.0),  # one root
+        (hstack([-eye_n, eye_n, none, zero_na]), -np.inf, 0.0),  # r_v ≤ x_v
+        (hstack([-eye_n, n * eye_n, none, net_in]), 0.0, np.inf),  # flow balance
+        (hstack([-(n - 1) * head, zero_an, zero_an, eye_a]), -np.inf, 0.0),  # f_uv ≤ (n−1) x_v
+        (hstack([-(n - 1) * tail, zero_an, zero_an, eye_a]), -np.inf, 0.0),  # f_uv ≤ (n−1) x_u
+        (hstack([eye_n - neighbours, -eye_n, none, zero_na]), -np.inf, 0.0),  # a chosen neighbour
+        (hstack([none, -eye_n, step, zero_na]), 0.0, 0.0),  # p = running sum of r
+        (hstack([eye_n, none, -eye_n, zero_na]), -np.inf, 0.0),  # x_v ≤ p_v
+    ]
+    matrix = vstack([csr_matrix(b[0]) for b in blocks]).tocsr()
+    rows = [b[0].shape[0] for b in blocks]
+    lower = np.concatenate([np.broadcast_to(b[1], r) for b, r in zip(blocks, rows, strict=True)])
+    upper_rows = np.concatenate(
+        [np.broadcast_to(b[2], r) for b, r in zip(blocks, rows, strict=True)]
+    )
+    c = np.concatenate([graph.cost, np.zeros(2 * n + arcs)])
+    integrality = np.concatenate([np.ones(2 * n), np.zeros(n + arcs)])
+    ub = np.concatenate([np.ones(3 * n), np.full(arcs, float(max(n - 1, 1)))])
+    return c, LinearConstraint(matrix, lower, upper_rows), integrality, Bounds(np.zeros(len(c)), ub)
