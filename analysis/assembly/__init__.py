@@ -47,9 +47,9 @@ import pandas as pd
 import shapely
 
 from analysis._params import code_param, number_param
-from analysis.assembly._exact import exact as _exact
+from analysis.assembly._exact import exact as _solve_exact
 from analysis.assembly._graph import Graph, component_of, contract, feasible_parts, largest_part_m2
-from analysis.assembly._heuristic import heuristic as _heuristic
+from analysis.assembly._heuristic import heuristic as _grow_and_prune
 from analysis.contiguity import parcel_links
 from geo.crs import require_crs
 from geo.errors import InputError
@@ -251,11 +251,11 @@ def assemble_block(
 
     size = sum(len(p) for p in parts)
     solve_exactly = method == "exact" or (method == "auto" and size <= EXACT_MAX_NODES)
-    chosen = _heuristic(graph, target_m2)
+    chosen = _grow_and_prune(graph, target_m2)
     optimal, gap, used = False, math.nan, "heuristic"
     if solve_exactly:
         left = time_limit_s - (time.perf_counter() - started)
-        outcome = _exact(graph, target_m2, max(left, 0.0), chosen)
+        outcome = _solve_exact(graph, target_m2, max(left, 0.0), chosen)
         if outcome.chosen is not None:
             improved = chosen is None or outcome.cost < graph.cost[chosen].sum() - 1e-9
             chosen = outcome.chosen

@@ -141,13 +141,14 @@ def _solve_part(
     # Free blocks first, largest first; then costly nodes by cost per m².
     order = np.lexsort((graph.cost / np.maximum(graph.area_m2, 1e-9), -graph.area_m2, ~graph.free))
     g = _reorder(graph, order)
-    c, constraints, integrality, bounds = _flow_model(g, target_m2, upper)
+    deadline = time.perf_counter() + time_limit_s
+    c, matrix, lower, upper_rows, integrality, ub = _flow_model(g, target_m2, upper)
     result = milp(
         c,
-        constraints=constraints,
+        constraints=LinearConstraint(matrix, lower, upper_rows),
         integrality=integrality,
-        bounds=bounds,
-        options={"time_limit": time_limit_s, "disp": False},
+        bounds=Bounds(np.zeros(len(c)), ub),
+        options={"time_limit": max(deadline - time.perf_counter(), 1e-3), "disp": False},
     )
     closed = result.status in (0, 2)
     if result.status == 2:  # infeasible under the cut-off: nothing beats the incumbent
@@ -177,12 +178,22 @@ def _reorder(graph: Graph, order: np.ndarray) -> Graph:
     )
 
 
-def _flow_model(
-    graph: Graph, target_m2: float, upper: float
-) -> tuple[np.ndarray, LinearConstraint, np.ndarray, Bounds]:
-    """Objective, constraints, integrality and bounds of the model; variables x, r, p, f
-    (``p`` the running sum of ``r``, so the symmetry rows stay sparse)."""
+def _most_nodes(graph: Graph, upper: float) -> float:
+    """Most nodes a set cheaper than ``upper`` can hold: every free block and the cheapest
+    costly nodes while their costs add up to at most ``upper`` (all nodes when unbounded)."""
+    if not math.isfinite(upper):
+        return float(graph.n)
+    costs = np.sort(graph.cost[~graph.free])
+    affordable = int(np.searchsorted(np.cumsum(costs), upper + 1e-7, side="right"))
+    return float(min(graph.n, int(graph.free.sum()) + affordable))
+
+
+def _flow_model(graph: Graph, target_m2: float, upper: float) -> tuple:
+    """Objective, constraint matrix, row bounds, integrality and variable upper bounds of
+    the model; variables x, r, p, f (``p`` the running sum of ``r``, so the symmetry rows
+    stay sparse)."""
     n = graph.n
+    big = _most_nodes(graph, upper) - 1.0
     tails = np.concatenate([graph.edge_u, graph.edge_v])
     heads = np.concatenate([graph.edge_v, graph.edge_u])
     arcs = len(tails)
@@ -205,9 +216,9 @@ def _flow_model(
         (cost_row, -np.inf, upper + 1e-7),  # cost ≤ cut-off
         (root_row, 1.0, 1.0),  # one root
         (hstack([-eye_n, eye_n, none, zero_na]), -np.inf, 0.0),  # r_v ≤ x_v
-        (hstack([-eye_n, n * eye_n, none, net_in]), 0.0, np.inf),  # flow balance
-        (hstack([-(n - 1) * head, zero_an, zero_an, eye_a]), -np.inf, 0.0),  # f_uv ≤ (n−1) x_v
-        (hstack([-(n - 1) * tail, zero_an, zero_an, eye_a]), -np.inf, 0.0),  # f_uv ≤ (n−1) x_u
+        (hstack([-eye_n, (big + 1) * eye_n, none, net_in]), 0.0, np.inf),  # flow balance
+        (hstack([-big * head, zero_an, zero_an, eye_a]), -np.inf, 0.0),  # f_uv ≤ M x_v
+        (hstack([-big * tail, zero_an, zero_an, eye_a]), -np.inf, 0.0),  # f_uv ≤ M x_u
         (hstack([eye_n - neighbours, -eye_n, none, zero_na]), -np.inf, 0.0),  # a chosen neighbour
         (hstack([none, -eye_n, step, zero_na]), 0.0, 0.0),  # p = running sum of r
         (hstack([eye_n, none, -eye_n, zero_na]), -np.inf, 0.0),  # x_v ≤ p_v
@@ -220,5 +231,5 @@ def _flow_model(
     )
     c = np.concatenate([graph.cost, np.zeros(2 * n + arcs)])
     integrality = np.concatenate([np.ones(2 * n), np.zeros(n + arcs)])
-    ub = np.concatenate([np.ones(3 * n), np.full(arcs, float(max(n - 1, 1)))])
-    return c, LinearConstraint(matrix, lower, upper_rows), integrality, Bounds(np.zeros(len(c)), ub)
+    ub = np.concatenate([np.ones(3 * n), np.full(arcs, max(big, 1.0))])
+    return c, matrix, lower, upper_rows, integrality, ub
