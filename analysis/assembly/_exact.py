@@ -39,17 +39,22 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
+from scipy.sparse.csgraph import dijkstra
 
+from analysis.assembly._cuts import separator_cuts
 from analysis.assembly._graph import Graph, feasible_parts
 
 __all__ = ["ExactOutcome", "exact", "knapsack_bound"]
 
 _TOL = 1e-9
+#: Share of a case's time for rounds of cuts on its LP relaxation, and the most rounds.
+_CUT_SHARE = 0.3
+_CUT_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,11 @@ def _surviving(graph: Graph, nodes: np.ndarray, target_m2: float, upper: float) 
 def _solve_part(
     graph: Graph, target_m2: float, upper: float, time_limit_s: float
 ) -> tuple[np.ndarray | None, float, bool]:
-    """Solve the flow model on one part: (chosen mask or None, lower bound, closed)."""
+    """Solve one part, root case by root case: (chosen mask or None, lower bound, closed).
+
+    Cases: the root is free block ``k`` (the free blocks before it, in the model's order,
+    left out), or no free block is chosen. A case whose bound — the knapsack bound, or the
+    LP after rounds of separator cuts — cannot beat the best cost so far is skipped."""
     n = graph.n
     if n == 1:
         ok = graph.area_m2[0] >= target_m2 - 1e-6 and graph.cost[0] <= upper + _TOL
@@ -142,27 +151,101 @@ def _solve_part(
     order = np.lexsort((graph.cost / np.maximum(graph.area_m2, 1e-9), -graph.area_m2, ~graph.free))
     g = _reorder(graph, order)
     deadline = time.perf_counter() + time_limit_s
-    c, matrix, lower, upper_rows, integrality, ub = _flow_model(g, target_m2, upper)
-    result = milp(
-        c,
-        constraints=LinearConstraint(matrix, lower, upper_rows),
-        integrality=integrality,
-        bounds=Bounds(np.zeros(len(c)), ub),
-        options={"time_limit": max(deadline - time.perf_counter(), 1e-3), "disp": False},
-    )
-    closed = result.status in (0, 2)
+    model = _flow_model(g, target_m2, upper)
+    best, best_cost, bounds, closed = None, upper, [], True
+    for low, high in _root_cases(g, target_m2, upper):
+        if not high[:n].any() or _case_bound(g, low, high, target_m2) >= best_cost - _TOL:
+            continue
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            closed = False
+            bounds.append(_case_bound(g, low, high, target_m2))
+            continue
+        model = model.with_cutoff(best_cost)
+        model, lp_bound = _with_cuts(g, model, low, high, time.perf_counter() + _CUT_SHARE * left)
+        if lp_bound >= best_cost - _TOL:
+            continue
+        chosen, bound, done = _solve_case(model, low, high, deadline, best_cost)
+        closed &= done
+        if chosen is not None and g.cost[chosen].sum() < best_cost - _TOL:
+            best, best_cost = chosen, float(g.cost[chosen].sum())
+        bounds.append(max(bound, lp_bound))
+    lower = min([best_cost, *bounds])
+    if best is None:
+        return None, lower, closed
+    chosen = np.zeros(n, dtype=bool)
+    chosen[order] = best
+    return chosen, lower, closed
+
+
+def _root_cases(graph: Graph, target_m2: float, upper: float):
+    """Variable bounds (low, high) per root case, with the nodes no cheaper set can hold
+    left out: unreachable from the root, or whose cheapest path from it costs too much."""
+    n, size = graph.n, 3 * graph.n
+    free = np.flatnonzero(graph.free)  # 0 … F−1 in the model's order
+    cases = [*free, None]
+    weights = graph.cost + 1e-12
+    adjacency = graph.adjacency(weights)
+    for k in cases:
+        low, high = np.zeros(size), np.ones(size)
+        high[n : 2 * n] = 0.0  # r: only the case's root
+        if k is None:
+            high[free] = 0.0
+            high[n + np.flatnonzero(~graph.free)] = 1.0
+        else:
+            high[:k] = 0.0
+            low[k] = low[n + k] = high[n + k] = 1.0
+            if math.isfinite(upper):
+                allowed = high[:n] > 0
+                sub = adjacency[allowed][:, allowed]
+                root = int(np.searchsorted(np.flatnonzero(allowed), k))
+                dist = dijkstra(sub, directed=True, indices=root)
+                far = np.flatnonzero(allowed)[dist > upper + _TOL]
+                high[far] = 0.0
+        yield low, high
+
+
+def _case_bound(graph: Graph, low: np.ndarray, high: np.ndarray, target_m2: float) -> float:
+    """Knapsack bound over the nodes a case allows (its root forced in at no cost)."""
+    n = graph.n
+    allowed = high[:n] > 0
+    return float(knapsack_bound(graph.area_m2[allowed], graph.cost[allowed], target_m2)[0])
+
+
+def _with_cuts(graph: Graph, model: _Model, low, high, deadline: float) -> tuple[_Model, float]:
+    """Rounds of separator cuts on the case's LP relaxation; (model with cuts, LP bound)."""
+    n, bound = graph.n, -math.inf
+    for _ in range(_CUT_ROUNDS):
+        lp = model.solve(low, high, max(deadline - time.perf_counter(), 1e-3), relax=True)
+        if lp.status == 2:
+            return model, math.inf
+        if lp.x is None or lp.status != 0:
+            break
+        stalled = lp.fun <= bound + 1e-2 * max(1.0, abs(lp.fun))
+        bound = max(bound, float(lp.fun))
+        if stalled or time.perf_counter() >= deadline:
+            break
+        cuts = separator_cuts(graph, lp.x[:n], lp.x[n : 2 * n])
+        if not cuts:
+            break
+        model = model.with_cuts(cuts)
+    return model, bound
+
+
+def _solve_case(model: _Model, low, high, deadline: float, upper: float):
+    """The case's MILP: (chosen mask or None, lower bound, closed)."""
+    n = model.n
+    result = model.solve(low, high, max(deadline - time.perf_counter(), 1e-3), relax=False)
     if result.status == 2:  # infeasible under the cut-off: nothing beats the incumbent
         return None, upper, True
     dual = getattr(result, "mip_dual_bound", None)
-    knapsack = float(knapsack_bound(graph.area_m2, graph.cost, target_m2)[0])
-    bound = max(float(dual) if dual is not None and np.isfinite(dual) else 0.0, knapsack)
+    bound = float(dual) if dual is not None and np.isfinite(dual) else 0.0
     if result.x is None:
-        return None, bound, closed
-    chosen = np.zeros(n, dtype=bool)
-    chosen[order] = result.x[:n] > 0.5
+        return None, bound, False
+    chosen = result.x[:n] > 0.5
     if result.status == 0:
-        bound = float(graph.cost[chosen].sum())
-    return chosen, bound, closed
+        return chosen, float(model.c[:n][chosen].sum()), True
+    return chosen, bound, False
 
 
 def _reorder(graph: Graph, order: np.ndarray) -> Graph:
@@ -178,6 +261,53 @@ def _reorder(graph: Graph, order: np.ndarray) -> Graph:
     )
 
 
+@dataclass(frozen=True)
+class _Model:
+    """The flow model as arrays (see :func:`_flow_model`), with cuts appended as rows."""
+
+    n: int
+    c: np.ndarray
+    matrix: csr_matrix
+    lower: np.ndarray
+    upper: np.ndarray
+    integrality: np.ndarray
+    ub: np.ndarray
+
+    def with_cutoff(self, cost: float) -> _Model:
+        """The same model with the cost row (row 1) capped at ``cost``."""
+        upper = self.upper.copy()
+        upper[1] = cost + 1e-7
+        return replace(self, upper=upper)
+
+    def with_cuts(self, cuts: list) -> _Model:
+        """The model with separator cuts ``x_v − Σ_S x_k − Σ_R r_u ≤ 0`` appended."""
+        n = self.n
+        rows = np.zeros((len(cuts), self.matrix.shape[1]))
+        for k, (v, nodes, roots) in enumerate(cuts):
+            rows[k, nodes] -= 1.0
+            rows[k, n + roots] -= 1.0
+            rows[k, v] += 1.0
+        return replace(
+            self,
+            matrix=vstack([self.matrix, csr_matrix(rows)]).tocsr(),
+            lower=np.concatenate([self.lower, np.full(len(cuts), -np.inf)]),
+            upper=np.concatenate([self.upper, np.zeros(len(cuts))]),
+        )
+
+    def solve(self, low: np.ndarray, high: np.ndarray, time_limit_s: float, relax: bool):
+        """HiGHS on the model with x, r bounded by ``low``/``high`` (p, f as built)."""
+        size = len(low)
+        lb, ub = np.zeros(len(self.c)), self.ub.copy()
+        lb[:size], ub[:size] = low, np.minimum(ub[:size], high)
+        return milp(
+            self.c,
+            constraints=LinearConstraint(self.matrix, self.lower, self.upper),
+            integrality=None if relax else self.integrality,
+            bounds=Bounds(lb, ub),
+            options={"time_limit": time_limit_s, "disp": False},
+        )
+
+
 def _most_nodes(graph: Graph, upper: float) -> float:
     """Most nodes a set cheaper than ``upper`` can hold: every free block and the cheapest
     costly nodes while their costs add up to at most ``upper`` (all nodes when unbounded)."""
@@ -188,7 +318,7 @@ def _most_nodes(graph: Graph, upper: float) -> float:
     return float(min(graph.n, int(graph.free.sum()) + affordable))
 
 
-def _flow_model(graph: Graph, target_m2: float, upper: float) -> tuple:
+def _flow_model(graph: Graph, target_m2: float, upper: float) -> _Model:
     """Objective, constraint matrix, row bounds, integrality and variable upper bounds of
     the model; variables x, r, p, f (``p`` the running sum of ``r``, so the symmetry rows
     stay sparse)."""
@@ -232,4 +362,4 @@ def _flow_model(graph: Graph, target_m2: float, upper: float) -> tuple:
     c = np.concatenate([graph.cost, np.zeros(2 * n + arcs)])
     integrality = np.concatenate([np.ones(2 * n), np.zeros(n + arcs)])
     ub = np.concatenate([np.ones(3 * n), np.full(arcs, max(big, 1.0))])
-    return c, matrix, lower, upper_rows, integrality, ub
+    return _Model(n, c, matrix, lower, upper_rows, integrality, ub)
