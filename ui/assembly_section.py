@@ -232,7 +232,7 @@ def render_assembly(layers: LayerSet) -> None:
                     cost=cost,
                     barriers=layers.constraints,
                     within=within,
-                    time_limit_s=5.0,
+                    time_limit_s=10.0,
                 )
         except InputError as exc:
             st.session_state.pop(_RESULT, None)

@@ -23,9 +23,10 @@ chosen set of nodes is connected; every free block next to it joins the real blo
 (it only adds area), so the reported block is the connected component of free ∪ added that
 holds the chosen nodes.
 
-Exact where it can be: a single-commodity-flow MILP with a root variable per node, solved
-part by part with HiGHS (:func:`scipy.optimize.milp`) after dropping parts and nodes that
-cannot beat the heuristic's cost (:mod:`analysis.assembly._exact`); ``gap`` is
+Exact where it can be: a single-commodity-flow MILP, solved part by part and root case by
+root case (each free block as the root, or none) with HiGHS (:func:`scipy.optimize.milp`),
+after dropping parts, cases and nodes that cannot beat the heuristic's cost and tightening
+the LP with node-separator cuts (:mod:`analysis.assembly._exact`); ``gap`` is
 ``(cost − lower bound) / cost``, 0 when proven minimal. Fast where it must be: grow along
 the cheapest joins (shortest paths over parcel costs), then prune
 (:mod:`analysis.assembly._heuristic`); it is also the exact model's incumbent and its

@@ -20,19 +20,30 @@ sends them::
     minimise    Σ c_v x_v
     subject to  Σ a_v x_v ≥ target,   Σ c_v x_v ≤ U          (area m², cut-off)
                 Σ r_v = 1,   r_v ≤ x_v
-                Σ_u f_uv − Σ_w f_vw ≥ x_v − n r_v              (flow balance)
-                f_uv ≤ (n − 1) x_u,   f_uv ≤ (n − 1) x_v
+                Σ_u f_uv − Σ_w f_vw ≥ x_v − (M + 1) r_v        (flow balance)
+                f_uv ≤ M x_u,   f_uv ≤ M x_v
                 x_v ≤ r_v + Σ_{u ∈ N(v)} x_u                   (a chosen node has a
                                                                 chosen neighbour or roots)
                 x_v ≤ p_v,   p_v = Σ_{u ≤ v} r_u                (the root is the first chosen
                                                                 node: no symmetric copies)
 
-Nodes are ordered free blocks first, largest first, so the root is a large free block
-whenever the set holds one. A chosen set has a feasible flow exactly when it is connected
-(a spanning tree from the root carries it; a chosen group cut off from the root would keep
-units no arc brings), so the optimum is the cheapest connected set. HiGHS solves it through
-:func:`scipy.optimize.milp` within the time left; when time runs out the part's bound is the
-solver's dual bound and the reported gap is ``(cost − bound) / cost``.
+``M + 1`` is the most nodes a set cheaper than ``U`` can hold (every free block and the
+cheapest costly nodes up to ``U``). Nodes are ordered free blocks first, largest first. A
+chosen set has a feasible flow exactly when it is connected (a spanning tree from the root
+carries it; a chosen group cut off from the root would keep units no arc brings), so the
+optimum is the cheapest connected set.
+
+Root cases
+----------
+Each part is solved case by case: the root is free block ``k`` (``x_k = r_k = 1``, the
+free blocks before it left out), or no free block is chosen (root among the costly nodes).
+A fixed root allows two more reductions: nodes whose cheapest path from the root (node
+costs, Dijkstra) costs more than ``U`` are dropped, and the LP relaxation is tightened by
+rounds of node-separator cuts (:mod:`analysis.assembly._cuts`). A case whose knapsack or
+LP bound is no less than the best cost so far is skipped; the others go to HiGHS through
+:func:`scipy.optimize.milp` with the cut-off lowered to the best cost found. When time runs
+out, a case's bound is the solver's dual bound (or its LP bound), the part's bound the
+least over its cases, and the reported gap ``(cost − bound) / cost``.
 """
 
 from __future__ import annotations
