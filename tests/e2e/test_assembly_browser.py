@@ -32,3 +32,22 @@ def test_assembly_proposal_is_drawn_with_its_firms(page):
     page.get_by_text("整备建议").first.scroll_into_view_if_needed()
     screenshot(page, "30_assembly_proposal")
     assert page.requests.outside() == []
+
+
+def test_an_unreachable_target_shows_the_largest_block_and_why(page):
+    page.goto(f"{page.base_url}/contiguity")
+    page.get_by_role("heading", name="整备建议").wait_for(timeout=60000)
+    form = page.locator('[data-testid="stForm"]').filter(has_text="目标连片面积")
+    form.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="高新北先进制造园区").click()
+    page.get_by_label("目标连片面积（公顷）").fill("100")
+    page.get_by_label("目标连片面积（公顷）").press("Tab")
+    page.get_by_role("button", name="计算整备建议").click()
+    message = page.locator('[data-testid="stAlert"]').filter(has_text="最多只能连成")
+    message.wait_for(timeout=60000)
+    text = message.inner_text()
+    assert "70.9 公顷" in text and "at most 70.9 ha" in text
+    assert "36 个互不相连的片" in text and "77.6 ha" in text
+    message.scroll_into_view_if_needed()
+    screenshot(page, "31_assembly_unreachable")
+    assert page.requests.outside() == []
