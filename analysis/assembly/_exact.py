@@ -40,8 +40,9 @@ free blocks before it left out), or no free block is chosen (root among the cost
 A fixed root allows two more reductions: nodes whose cheapest path from the root (node
 costs, Dijkstra) costs more than ``U`` are dropped, and the LP relaxation is tightened by
 rounds of node-separator cuts (:mod:`analysis.assembly._cuts`). A case whose knapsack or
-LP bound is no less than the best cost so far is skipped; the others go to HiGHS through
-:func:`scipy.optimize.milp` with the cut-off lowered to the best cost found. When time runs
+LP bound (with the cost cut-off at the best cost so far) cannot beat that cost is
+skipped; the others go to HiGHS through :func:`scipy.optimize.milp` without the cut-off (only
+a run that found a solution reports its dual bound when time runs out). When time runs
 out, a case's bound is the solver's dual bound (or its LP bound), the part's bound the
 least over its cases, and the reported gap ``(cost − bound) / cost``.
 """
@@ -246,8 +247,11 @@ def _with_cuts(graph: Graph, model: _Model, low, high, deadline: float) -> tuple
 def _solve_case(model: _Model, low, high, deadline: float, upper: float):
     """The case's MILP: (chosen mask or None, lower bound, closed)."""
     n = model.n
+    # Without the cut-off: HiGHS then finds solutions of its own, and only with one does it
+    # report its dual bound when time runs out.
+    model = model.with_cutoff(math.inf)
     result = model.solve(low, high, max(deadline - time.perf_counter(), 1e-3), relax=False)
-    if result.status == 2:  # infeasible under the cut-off: nothing beats the incumbent
+    if result.status == 2:  # infeasible: the case holds no set at all
         return None, upper, True
     dual = getattr(result, "mip_dual_bound", None)
     bound = float(dual) if dual is not None and np.isfinite(dual) else 0.0
