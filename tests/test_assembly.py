@@ -16,8 +16,9 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry import LineString, box
 
 from analysis.assembly import assemble_block, assembly_cost
+from analysis.assembly._cuts import separator_cuts
 from analysis.assembly._exact import _solve_part, knapsack_bound
-from analysis.assembly._graph import contract
+from analysis.assembly._graph import Graph, contract
 from analysis.contiguity import contiguous_blocks, parcel_links
 from geo.crs import METRIC_CRS
 from geo.errors import InputError
@@ -308,3 +309,15 @@ def test_the_heuristic_never_returns_a_disconnected_block(data, ncols, target, r
     assert len(set(label[chosen])) == 1
     assert result.area_ha >= target - 1e-9
     assert not parcels.loc[chosen, "status"].isin(EXCLUDED).any()
+
+
+def test_separator_cuts_by_hand():
+    # Path 0 – 1 – 2, rooted at 0: with node 1 left out, node 2 is cut off by {1}.
+    path = Graph(np.ones(3), np.zeros(3), np.zeros(3, bool), np.array([0, 1]), np.array([1, 2]), ())
+    root = np.array([1.0, 0.0, 0.0])
+    cuts = separator_cuts(path, np.array([1.0, 0.0, 1.0]), root)
+    assert [(v, s.tolist(), r.tolist()) for v, s, r in cuts] == [(2, [1], [2])]
+    assert separator_cuts(path, np.array([1.0, 1.0, 1.0]), root) == []
+    # Half of node 1 carries only half a unit to node 2: still violated, by 0.5.
+    [(v, s, r)] = separator_cuts(path, np.array([1.0, 0.5, 1.0]), root)
+    assert v == 2 and s.tolist() == [1] and r.tolist() == [2]
