@@ -165,7 +165,8 @@ def _solve_part(
     deadline = time.perf_counter() + time_limit_s
     model = _flow_model(g, target_m2, upper)
     best, best_cost, bounds, closed = None, upper, [], True
-    for low, high in _root_cases(g, target_m2, upper):
+    weighted = g.adjacency(g.cost + 1e-12)
+    for root, low, high in _root_cases(g):
         if not high[:n].any() or _case_bound(g, low, high, target_m2) >= best_cost - _TOL:
             continue
         left = deadline - time.perf_counter()
@@ -173,6 +174,10 @@ def _solve_part(
             closed = False
             bounds.append(_case_bound(g, low, high, target_m2))
             continue
+        if root is not None and math.isfinite(best_cost):
+            high = _near_root(weighted, root, high, best_cost)
+            if _case_bound(g, low, high, target_m2) >= best_cost - _TOL:
+                continue
         model = model.with_cutoff(best_cost)
         model, lp_bound = _with_cuts(g, model, low, high, time.perf_counter() + _CUT_SHARE * left)
         if lp_bound >= best_cost - _TOL:
@@ -190,15 +195,12 @@ def _solve_part(
     return chosen, lower, closed
 
 
-def _root_cases(graph: Graph, target_m2: float, upper: float):
-    """Variable bounds (low, high) per root case, with the nodes no cheaper set can hold
-    left out: unreachable from the root, or whose cheapest path from it costs too much."""
+def _root_cases(graph: Graph):
+    """(root, low, high) per case: variable bounds of x and r with free block ``root`` as
+    the root and the free blocks before it left out, or (None, …) with no free block."""
     n, size = graph.n, 3 * graph.n
     free = np.flatnonzero(graph.free)  # 0 … F−1 in the model's order
-    cases = [*free, None]
-    weights = graph.cost + 1e-12
-    adjacency = graph.adjacency(weights)
-    for k in cases:
+    for k in [*free, None]:
         low, high = np.zeros(size), np.ones(size)
         high[n : 2 * n] = 0.0  # r: only the case's root
         if k is None:
@@ -207,14 +209,19 @@ def _root_cases(graph: Graph, target_m2: float, upper: float):
         else:
             high[:k] = 0.0
             low[k] = low[n + k] = high[n + k] = 1.0
-            if math.isfinite(upper):
-                allowed = high[:n] > 0
-                sub = adjacency[allowed][:, allowed]
-                root = int(np.searchsorted(np.flatnonzero(allowed), k))
-                dist = dijkstra(sub, directed=True, indices=root)
-                far = np.flatnonzero(allowed)[dist > upper + _TOL]
-                high[far] = 0.0
-        yield low, high
+        yield k, low, high
+
+
+def _near_root(weighted: csr_matrix, root: int, high: np.ndarray, upper: float) -> np.ndarray:
+    """``high`` with the nodes left out that no set cheaper than ``upper`` holding the root
+    can reach: their cheapest path from the root (node costs) costs more than ``upper``."""
+    n = weighted.shape[0]
+    allowed = np.flatnonzero(high[:n] > 0)
+    sub = weighted[allowed][:, allowed]
+    dist = dijkstra(sub, directed=True, indices=int(np.searchsorted(allowed, root)))
+    high = high.copy()
+    high[allowed[dist > upper + _TOL]] = 0.0
+    return high
 
 
 def _case_bound(graph: Graph, low: np.ndarray, high: np.ndarray, target_m2: float) -> float:
