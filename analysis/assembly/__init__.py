@@ -210,9 +210,11 @@ def assemble_block(
         Only parcels whose representative point lies inside it take part (e.g. a park);
         given in the parcels' CRS when a bare geometry, else reprojected.
     method : {"auto", "exact", "heuristic"}
-        ``auto`` solves exactly up to :data:`EXACT_MAX_NODES` graph nodes.
+        ``auto`` solves exactly when the parts of the graph that can hold the block have at
+        most :data:`EXACT_MAX_NODES` nodes in all, else by the heuristic alone.
     time_limit_s : float
-        Time limit of the exact solver, seconds.
+        Time limit of the whole call with the exact solver (the heuristic's time counts),
+        seconds; when it ends the search, ``gap`` says how far from proven the cost is.
 
     Returns
     -------
