@@ -9,7 +9,7 @@ Demo instances: the issue's — 高新北, 金沙-碧湖 and the corridor with a
 高新南 with 300 ha, each limited to its park, costs from :func:`analysis.assembly.
 assembly_cost` with the default weights. On the demo data these targets are infeasible:
 trunk roads 40–60 m wide (wider than the 20 m tolerance, and barriers) cut every park into
-cells of at most 70.9 / 69.2 / 41.9 / 212.0 ha of allowed land (90 / 77.6 / 43.1 / 212 ha
+cells of at most 70.9 / 69.2 / 41.9 / 212.0 ha of allowed land (77.6 / 90.0 / 43.1 / 212.0 ha
 even with the excluded statuses), so the benchmark prints the error and then solves each
 park at 50 %, 75 % and 95 % of its largest reachable block. For each: the exact model
 (HiGHS, time limit) and the heuristic, their costs, times, the exact gap, the ratio
