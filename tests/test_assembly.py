@@ -16,6 +16,9 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry import LineString, box
 
 from analysis.assembly import assemble_block, assembly_cost
+from analysis.assembly._cuts import separator_cuts
+from analysis.assembly._exact import _solve_part, knapsack_bound
+from analysis.assembly._graph import Graph, contract
 from analysis.contiguity import contiguous_blocks, parcel_links
 from geo.crs import METRIC_CRS
 from geo.errors import InputError
@@ -196,3 +199,125 @@ def test_costs_from_floor_space_firms_and_status():
     assert cost.tolist() == pytest.approx([11.5, 3.5, 0.5])
     with pytest.raises(InputError):
         assembly_cost(parcels, firms, {"per_firm": -1.0})
+
+
+def plain_optimum(parcels: gpd.GeoDataFrame, target_ha: float) -> float:
+    """The flow model on the plain graph: one node per allowed parcel, no contraction, no
+    parts, no bounds from a heuristic."""
+    i, j, area = parcel_links(parcels, tolerance_m=20.0)
+    status = parcels["status"].to_numpy()
+    free = np.isin(status, FREE)
+    cost = np.where(free, 0.0, parcels["cost"].to_numpy(dtype=float))
+    allowed = ~np.isin(status, EXCLUDED)
+    plain = contract(len(parcels), i, j, area, cost, np.zeros(len(parcels), bool), allowed)
+    assert plain.n == allowed.sum()  # nothing merged
+    chosen, _, closed = _solve_part(plain, target_ha * 1e4, math.inf, 60.0)
+    assert closed
+    return math.inf if chosen is None else float(plain.cost[chosen].sum())
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.lists(st.tuples(statuses, st.integers(0, 9)), min_size=6, max_size=20),
+    target=st.integers(2, 10),
+)
+def test_the_contracted_and_preprocessed_model_finds_the_plain_models_optimum(data, target):
+    parcels = grid([s for s, _ in data], [float(c) for _, c in data], ncols=5)
+    plain = plain_optimum(parcels, float(target))
+    if math.isinf(plain):
+        with pytest.raises(InputError):
+            assemble_block(parcels, target_ha=float(target), cost="cost", method="exact")
+        return
+    result = assemble_block(parcels, target_ha=float(target), cost="cost", method="exact")
+    assert result.optimal and result.cost == pytest.approx(plain)
+
+
+def test_knapsack_bound_by_hand():
+    area = np.array([2.0, 1.0, 1.0, 3.0])
+    cost = np.array([0.0, 5.0, 1.0, 6.0])  # per m²: 0, 5, 1, 2
+    # need 2 → the free 2; need 3.5 → + 1 (cost 1) + 0.5 × 2; need 8 → impossible
+    assert knapsack_bound(area, cost, np.array([2.0, 3.5, 7.0, 8.0])).tolist() == [
+        0.0,
+        2.0,
+        12.0,
+        math.inf,
+    ]
+
+
+def test_the_bound_can_prove_the_heuristic_minimal_and_the_gap_is_honest_when_time_runs_out():
+    # free, 5, free, 1 — 3 ha: the join through P01 (cost 5); the knapsack bound is 1.
+    parcels = grid(["available", "built", "reserve", "built"], [0, 5, 0, 1], 4)
+    no_time = assemble_block(parcels, target_ha=3.0, cost="cost", time_limit_s=1e-9)
+    assert no_time.cost == 5.0 and no_time.method == "heuristic" and not no_time.optimal
+    assert no_time.gap == pytest.approx((5.0 - 1.0) / 5.0)
+    solved = assemble_block(parcels, target_ha=3.0, cost="cost")
+    assert solved.optimal and solved.gap == 0.0 and solved.cost == 5.0
+    # 4 ha needs both free parcels and P01 plus P03: bound 6 = the heuristic's cost.
+    both = assemble_block(parcels, target_ha=4.0, cost="cost", time_limit_s=1e-9)
+    assert both.optimal and both.gap == 0.0 and both.cost == 6.0
+
+
+def test_tolerance_changes_the_answer_and_the_message_says_why():
+    parcels = grid(["available", "built", "available"], [0, 2, 0], 3)  # gaps of 15 m
+    assert assemble_block(parcels, target_ha=3.0, cost="cost", tolerance_m=20.0).cost == 2.0
+    with pytest.raises(InputError) as err:
+        assemble_block(parcels, target_ha=3.0, cost="cost", tolerance_m=10.0)
+    assert "at most 1.0 ha" in err.value.en and "3 separate groups" in err.value.en
+    assert "10 m" in err.value.en and "10 米" in err.value.zh
+
+
+def test_the_message_tells_whether_excluded_land_is_the_limit():
+    parcels = grid(["available", "under_construction", "reserve"], [0, 0, 0], 3)
+    with pytest.raises(InputError) as err:
+        assemble_block(parcels, target_ha=2.0, cost="cost")
+    assert "2 separate groups" in err.value.en
+    assert "excluded statuses the largest block would be 3.0 ha" in err.value.en
+    assert "最大也只有 3.0 公顷" in err.value.zh
+    with pytest.raises(InputError) as err:
+        assemble_block(parcels, target_ha=5.0, cost="cost", excluded_statuses=())
+    assert "at most 3.0 ha" in err.value.en and "excluded" not in err.value.en
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    data=st.lists(st.tuples(statuses, st.integers(0, 9)), min_size=10, max_size=60),
+    ncols=st.integers(3, 8),
+    target=st.integers(2, 20),
+    road_col=st.integers(1, 7),
+)
+def test_the_heuristic_never_returns_a_disconnected_block(data, ncols, target, road_col):
+    parcels = grid([s for s, _ in data], [float(c) for _, c in data], ncols=ncols)
+    x = X0 + road_col * (CELL_M + GAP_M) - GAP_M / 2
+    road = gpd.GeoDataFrame(
+        {"kind": ["trunk_road"]},
+        geometry=[LineString([(x, Y0 - 50), (x, Y0 + 20 * (CELL_M + GAP_M))])],
+        crs=METRIC_CRS,
+    )
+    try:
+        result = assemble_block(
+            parcels, target_ha=float(target), cost="cost", barriers=road, method="heuristic"
+        )
+    except InputError as exc:
+        assert "at most" in exc.en
+        return
+    n = len(parcels)
+    chosen = parcels["parcel_id"].isin(result.parcel_ids).to_numpy()
+    i, j, _ = parcel_links(parcels, tolerance_m=20.0, barriers=road)
+    keep = chosen[i] & chosen[j]
+    graph = coo_matrix((np.ones(keep.sum()), (i[keep], j[keep])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    assert len(set(label[chosen])) == 1
+    assert result.area_ha >= target - 1e-9
+    assert not parcels.loc[chosen, "status"].isin(EXCLUDED).any()
+
+
+def test_separator_cuts_by_hand():
+    # Path 0 – 1 – 2, rooted at 0: with node 1 left out, node 2 is cut off by {1}.
+    path = Graph(np.ones(3), np.zeros(3), np.zeros(3, bool), np.array([0, 1]), np.array([1, 2]), ())
+    root = np.array([1.0, 0.0, 0.0])
+    cuts = separator_cuts(path, np.array([1.0, 0.0, 1.0]), root)
+    assert [(v, s.tolist(), r.tolist()) for v, s, r in cuts] == [(2, [1], [2])]
+    assert separator_cuts(path, np.array([1.0, 1.0, 1.0]), root) == []
+    # Half of node 1 carries only half a unit to node 2: still violated, by 0.5.
+    [(v, s, r)] = separator_cuts(path, np.array([1.0, 0.5, 1.0]), root)
+    assert v == 2 and s.tolist() == [1] and r.tolist() == [2]
