@@ -1,7 +1,12 @@
-"""Saving scenarios: a small store interface and its embedded GeoPackage implementation.
+"""Saving scenarios: a small store interface, its embedded GeoPackage implementation and the
+shared PostGIS one.
 
 The UI talks to a :class:`ScenarioStore` only (list, open, save, duplicate, rename,
-delete), so a server-backed store for many users can stand beside the embedded one later.
+delete) and obtains it from :func:`open_store`: :class:`PostgisScenarioStore` when
+``$LANDPLAN_DATABASE_URL`` names a PostgreSQL + PostGIS database (the same two tables,
+geometry in ``geometry(Geometry, 4326)`` with a GiST index, schema made by versioned
+migrations at first use; several app servers share it), else the embedded GeoPackage.
+Both apply the same rules (versions, names, bases, deletion: :mod:`layers.store._rules`).
 
 :class:`GpkgScenarioStore` keeps every scenario of a workspace in one GeoPackage file
 (default ``<workspace>/scenarios.gpkg``; the workspace folder is ``$LANDPLAN_WORKSPACE`` or
@@ -69,6 +74,8 @@ from layers.store._gpkg_format import (
 )
 from layers.store._interface import ScenarioInfo, ScenarioStore
 from layers.store._names import SCENARIO_DELETED, VERSION_CONFLICT, unique_scenario_name
+from layers.store._open import open_store, store_location
+from layers.store._postgis import PostgisScenarioStore
 
 __all__ = [
     "EDITS_TABLE",
@@ -81,10 +88,13 @@ __all__ = [
     "STORE_FILE_NAME",
     "VERSION_CONFLICT",
     "GpkgScenarioStore",
+    "PostgisScenarioStore",
     "ScenarioInfo",
     "ScenarioStore",
     "default_store",
     "gpkg_geometry_blob",
+    "open_store",
     "parse_gpkg_geometry",
+    "store_location",
     "unique_scenario_name",
 ]

@@ -12,7 +12,6 @@ tables follow :mod:`layers.store._gpkg_format`.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import uuid
@@ -20,22 +19,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
-import shapely
-
 from geo.errors import InputError
-from geo.values import json_value
-from layers.scenario import (
-    EDIT_KINDS,
-    Edit,
-    Scenario,
-    edit_from_parts,
-    now_iso,
-    parse_time,
-    scenario_name,
-)
+from layers.scenario import Edit, Scenario, now_iso, parse_time, scenario_name
 from layers.store._errors import _failure, _is_unwritable, _read_only_failure
 from layers.store._gpkg_format import (
     _SCHEMA,
@@ -50,7 +37,18 @@ from layers.store._gpkg_format import (
     parse_gpkg_geometry,
 )
 from layers.store._interface import ScenarioInfo
-from layers.store._names import SCENARIO_DELETED, VERSION_CONFLICT, unique_scenario_name
+from layers.store._names import unique_scenario_name
+from layers.store._rules import (
+    MISSING,
+    check_bases,
+    check_confirmed,
+    check_no_children,
+    check_scenario,
+    check_version,
+    edit_from_row,
+    edit_parts,
+    not_found,
+)
 from layers.workspace import WORKSPACE_ENV, workspace_dir
 
 __all__ = [
@@ -345,36 +343,10 @@ class GpkgScenarioStore:
         ).with_saved(int(row[7]))
 
     def _edit(self, name: str, record: tuple) -> Edit:
-        seq, kind, ids, attrs, blob, author, created_at, note = record
-        try:
-            parcel_ids = json.loads(ids)
-            attributes = json.loads(attrs)
-            geometry = parse_gpkg_geometry(blob)
-            if geometry is not None and geometry.is_empty:
-                geometry = None
-            return edit_from_parts(
-                kind,
-                parcel_ids,
-                attributes,
-                geometry,
-                created_at=created_at,
-                author=author or "",
-                note=note or "",
-            )
-        except (json.JSONDecodeError, TypeError, shapely.errors.GEOSException, InputError) as exc:
-            raise InputError(
-                f"情景「{name}」第 {seq + 1} 项编辑已损坏（可能在其他软件中被修改）：{exc}",
-                f"Edit #{seq + 1} of scenario '{name}' is damaged (edited in another "
-                f"program?): {exc}",
-                source=self.path.name,
-            ) from exc
+        return edit_from_row(name, record[0], record[1:], parse_gpkg_geometry, self.path.name)
 
     def _not_found(self, scenario_id: str) -> InputError:
-        return InputError(
-            f"找不到情景 {scenario_id}（可能已被删除）。",
-            f"Scenario {scenario_id} not found (it may have been deleted).",
-            source=self.path.name,
-        )
+        return not_found(scenario_id, self.path.name)
 
     @staticmethod
     def _version(con: sqlite3.Connection, scenario_id: str) -> int | None:
@@ -414,8 +386,7 @@ class GpkgScenarioStore:
             when its base scenario is not in this store or the bases would form a cycle;
             when the file is busy for longer than the busy timeout.
         """
-        if not isinstance(scenario, Scenario):
-            raise InputError("只能保存 Scenario 情景。", "Only Scenario objects can be saved.")
+        check_scenario(scenario)
         self._check_writable()
         expected = scenario.version if expected_version is None else int(expected_version)
         name = scenario_name(scenario.name)
@@ -424,30 +395,7 @@ class GpkgScenarioStore:
         stamp = now_iso()
         with self._transaction() as con:
             current = self._version(con, scenario.id)
-            if current is None and expected > 0:
-                raise InputError(
-                    f"情景「{name}」已被删除，无法按版本 {expected} 保存。可用“另存为”保存为新情景。",
-                    f"Scenario '{name}' was deleted; it cannot be saved as version {expected}. "
-                    "Save it as a new scenario instead.",
-                    code=SCENARIO_DELETED,
-                )
-            if current is not None and expected == 0:
-                raise InputError(
-                    f"工作区中已有同一编号的情景（版本 {current}），未保存。导入时请选择生成新编号。",
-                    f"A scenario with this id is already stored (version {current}); not saved. "
-                    "Import it with a new id instead.",
-                    source=self.path.name,
-                )
-            if (current or 0) != expected:
-                raise InputError(
-                    f"情景已被其他人修改（当前版本 {current}），未保存：你的修改基于版本 "
-                    f"{expected}。可把你的修改合并到最新版本后再保存，或另存为新情景。",
-                    f"The scenario was changed by someone else (stored version {current}); not "
-                    f"saved: your changes are based on version {expected}. Replay your "
-                    "changes on the newest version and save again, or save them as a new "
-                    "scenario.",
-                    code=VERSION_CONFLICT,
-                )
+            check_version(current, expected, name, self.path.name)
             self._check_base(con, scenario)
             stored_name = con.execute(
                 f"SELECT name FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (scenario.id,)
@@ -510,27 +458,13 @@ class GpkgScenarioStore:
         )
 
     def _check_base(self, con: sqlite3.Connection, scenario: Scenario) -> None:
-        base_id = scenario.base_id
-        seen = {scenario.id}
-        while base_id is not None:
-            if base_id in seen:
-                raise InputError(
-                    f"情景「{scenario.name}」的基础情景形成循环，未保存。",
-                    f"The bases of scenario '{scenario.name}' form a cycle; not saved.",
-                )
-            seen.add(base_id)
+        def stored_base_of(scenario_id: str) -> object:
             row = con.execute(
-                f"SELECT base_id FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (base_id,)
+                f"SELECT base_id FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (scenario_id,)
             ).fetchone()
-            if row is None:
-                raise InputError(
-                    f"情景「{scenario.name}」的基础情景 {base_id} 不在本工作区，未保存。"
-                    "请先导入或保存基础情景。",
-                    f"The base scenario {base_id} of '{scenario.name}' is not in this "
-                    "workspace; not saved. Import or save the base first.",
-                    source=self.path.name,
-                )
-            base_id = row[0]
+            return MISSING if row is None else row[0]
+
+        check_bases(scenario, stored_base_of, self.path.name)
 
     @staticmethod
     def _touch(con: sqlite3.Connection, stamp: str) -> None:
@@ -548,11 +482,7 @@ class GpkgScenarioStore:
             Without ``confirm=True`` (ask the user first); when no such scenario exists;
             when other scenarios build on it (they are named).
         """
-        if confirm is not True:
-            raise InputError(
-                "删除情景需要确认：删除后无法恢复。",
-                "Deleting a scenario needs confirmation: it cannot be undone.",
-            )
+        check_confirmed(confirm)
         self._check_writable()
         with self._transaction() as con:
             if self._version(con, scenario_id) is None:
@@ -564,12 +494,7 @@ class GpkgScenarioStore:
                     (str(scenario_id),),
                 )
             ]
-            if children:
-                raise InputError(
-                    f"情景 {'、'.join(children)} 建立在该情景之上，请先删除它们或改换其基础。",
-                    f"Scenario(s) {', '.join(children)} build on this one; delete them or "
-                    "change their base first.",
-                )
+            check_no_children(children)
             con.execute(f"DELETE FROM {EDITS_TABLE} WHERE scenario_id = ?", (str(scenario_id),))
             con.execute(f"DELETE FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (str(scenario_id),))
             self._touch(con, now_iso())
@@ -619,21 +544,15 @@ class GpkgScenarioStore:
 
 
 def _edit_row(scenario_id: str, seq: int, edit: Edit) -> tuple:
-    if edit.kind not in EDIT_KINDS:
-        raise InputError(f"未知的编辑类型「{edit.kind}」。", f"Unknown edit kind '{edit.kind}'.")
+    kind, ids, attributes, author, created_at, note = edit_parts(edit)
     return (
         scenario_id,
         seq,
-        edit.kind,
-        json.dumps(list(edit.parcel_ids), ensure_ascii=False),
-        _json(edit.attributes),
+        kind,
+        ids,
+        attributes,
         gpkg_geometry_blob(edit.geometry),
-        edit.author,
-        # GeoPackage DATETIME is exactly YYYY-MM-DDTHH:MM:SS.SSSZ, the form GDAL and QGIS read.
-        parse_time(edit.created_at, "编辑时间 created_at") if edit.created_at else None,
-        edit.note,
+        author,
+        created_at,
+        note,
     )
-
-
-def _json(value: Any) -> str:
-    return json.dumps(json_value(value), ensure_ascii=False, allow_nan=False, sort_keys=True)

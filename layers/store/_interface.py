@@ -1,6 +1,6 @@
 """The store interface the UI talks to: :class:`ScenarioStore` and :class:`ScenarioInfo`.
 
-Method: a structural protocol (list, open, save, delete, duplicate, rename), checkable at
+Method: a structural protocol (list, open, save, save as new, delete, duplicate, rename), checkable at
 run time, so a server-backed store for many users can stand beside the embedded GeoPackage
 one without the UI changing; :class:`ScenarioInfo` is a scenario without its edits, what
 the scenario list shows.
@@ -40,6 +40,9 @@ class ScenarioInfo:
 class ScenarioStore(Protocol):
     """Where scenarios are kept. Every method raises :class:`InputError` on bad input."""
 
+    #: True when scenarios can be listed and opened but every write is refused.
+    read_only: bool
+
     def list(self) -> list[ScenarioInfo]:
         """Every scenario, most recently saved first."""
         ...
@@ -51,6 +54,12 @@ class ScenarioStore(Protocol):
     def save(self, scenario: Scenario, expected_version: int | None = None) -> Scenario:
         """Store ``scenario`` if the stored version is ``expected_version`` (default:
         ``scenario.version``; 0 = not stored yet); return it with the new version."""
+        ...
+
+    def save_as_new(
+        self, scenario: Scenario, *, name: str | None = None, author: str | None = None
+    ) -> Scenario:
+        """Save ``scenario`` under a new id as version 1 ("save as") and return it."""
         ...
 
     def delete(self, scenario_id: str, *, confirm: bool = False) -> None:
