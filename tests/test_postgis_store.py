@@ -13,6 +13,7 @@ from geo.errors import InputError
 from layers import scenario as sc
 from layers.database import DATABASE_URL_ENV, MIGRATIONS_TABLE, close_pools
 from layers.store import (
+    BASE_DATA_TABLE,
     EDITS_TABLE,
     SCENARIOS_TABLE,
     GpkgScenarioStore,
@@ -62,6 +63,11 @@ def test_gis_software_sees_a_postgis_layer_with_a_spatial_index(pg_store):
     assert rows[1][2] is None and rows[1][3] == ["PS1", "PS2"] and rows[1][4] == "available"
     assert rows[2][2].startswith("LINESTRING")
     assert table == [("坪山新区", "张工", 1, 3)]
+    pg_store.record_base_data("2025 年现状调查", "c2025")
+    with psycopg.connect(pg_store.url) as conn:
+        assert conn.execute(f"SELECT name FROM {BASE_DATA_TABLE}").fetchall() == [
+            ("2025 年现状调查",)
+        ]
 
 
 def test_the_schema_is_migrated_once(pg_store):
@@ -71,7 +77,7 @@ def test_the_schema_is_migrated_once(pg_store):
         steps = conn.execute(
             f"SELECT component, version FROM {MIGRATIONS_TABLE} ORDER BY version"
         ).fetchall()
-    assert steps == [("scenarios", 1)]
+    assert steps == [("scenarios", 1), ("scenarios", 2)]
 
 
 def test_a_failing_save_is_a_message_and_keeps_the_stored_version(pg_store):

@@ -26,6 +26,7 @@ from layers import scenario as sc
 from layers.catalog import LayerSet
 from layers.exchange import scenario_from_geojson, scenario_to_geojson
 from layers.store import (
+    BASE_DATA_TABLE,
     EDITS_TABLE,
     GPKG_APPLICATION_ID,
     SCENARIOS_TABLE,
@@ -128,7 +129,11 @@ def test_new_file_is_a_geopackage_gdal_reads(gpkg_store):
         assert con.execute("PRAGMA user_version").fetchone()[0] == 10300
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         contents = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents"))
-        assert contents == {SCENARIOS_TABLE: "attributes", EDITS_TABLE: "features"}
+        assert contents == {
+            SCENARIOS_TABLE: "attributes",
+            EDITS_TABLE: "features",
+            BASE_DATA_TABLE: "attributes",
+        }
         srs = {r[0] for r in con.execute("SELECT srs_id FROM gpkg_spatial_ref_sys")}
         assert {4326, 0, -1} <= srs
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -136,7 +141,7 @@ def test_new_file_is_a_geopackage_gdal_reads(gpkg_store):
         con.close()
 
     layers = {name: kind for name, kind in pyogrio.list_layers(path)}
-    assert set(layers) == {SCENARIOS_TABLE, EDITS_TABLE}
+    assert set(layers) == {SCENARIOS_TABLE, EDITS_TABLE, BASE_DATA_TABLE}
     edits = pyogrio.read_dataframe(path, layer=EDITS_TABLE)
     assert edits.crs.to_epsg() == 4326
     assert edits["seq"].tolist() == list(range(6))

@@ -8,6 +8,12 @@ geometry in ``geometry(Geometry, 4326)`` with a GiST index, schema made by versi
 migrations at first use; several app servers share it), else the embedded GeoPackage.
 Both apply the same rules (versions, names, bases, deletion: :mod:`layers.store._rules`).
 
+Base-data versions: an administrator's import of base layers is recorded under a name
+(:meth:`~ScenarioStore.record_base_data`, table ``base_data_versions``); a scenario saved
+for the first time records the newest one (``scenarios.base_data_version``), and
+:func:`outdated_edits` lists the edits of a scenario built on an older version that no
+longer apply to the current layers.
+
 :class:`GpkgScenarioStore` keeps every scenario of a workspace in one GeoPackage file
 (default ``<workspace>/scenarios.gpkg``; the workspace folder is ``$LANDPLAN_WORKSPACE`` or
 ``./workspace``). A GeoPackage is an SQLite database with a few system tables, so the store
@@ -61,8 +67,10 @@ that cannot open the write-ahead log), listing and opening scenarios work, and e
 write is refused with a message before it starts.
 """
 
+from layers.store._base_data import outdated_edits
 from layers.store._gpkg import STORE_FILE_NAME, GpkgScenarioStore, default_store
 from layers.store._gpkg_format import (
+    BASE_DATA_TABLE,
     EDITS_TABLE,
     GEOMETRY_COLUMN,
     GPKG_APPLICATION_ID,
@@ -72,12 +80,13 @@ from layers.store._gpkg_format import (
     gpkg_geometry_blob,
     parse_gpkg_geometry,
 )
-from layers.store._interface import ScenarioInfo, ScenarioStore
+from layers.store._interface import BaseDataVersion, ScenarioInfo, ScenarioStore
 from layers.store._names import SCENARIO_DELETED, VERSION_CONFLICT, unique_scenario_name
 from layers.store._open import open_store, store_location
 from layers.store._postgis import PostgisScenarioStore
 
 __all__ = [
+    "BASE_DATA_TABLE",
     "EDITS_TABLE",
     "GEOMETRY_COLUMN",
     "GPKG_APPLICATION_ID",
@@ -87,6 +96,7 @@ __all__ = [
     "SRS_ID",
     "STORE_FILE_NAME",
     "VERSION_CONFLICT",
+    "BaseDataVersion",
     "GpkgScenarioStore",
     "PostgisScenarioStore",
     "ScenarioInfo",
@@ -94,6 +104,7 @@ __all__ = [
     "default_store",
     "gpkg_geometry_blob",
     "open_store",
+    "outdated_edits",
     "parse_gpkg_geometry",
     "store_location",
     "unique_scenario_name",

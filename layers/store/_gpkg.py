@@ -26,6 +26,7 @@ from layers.scenario import Edit, Scenario, now_iso, parse_time, scenario_name
 from layers.store._errors import _failure, _is_unwritable, _read_only_failure
 from layers.store._gpkg_format import (
     _SCHEMA,
+    BASE_DATA_TABLE,
     EDITS_TABLE,
     GEOMETRY_COLUMN,
     GPKG_APPLICATION_ID,
@@ -36,10 +37,12 @@ from layers.store._gpkg_format import (
     gpkg_geometry_blob,
     parse_gpkg_geometry,
 )
-from layers.store._interface import ScenarioInfo
+from layers.store._interface import BaseDataVersion, ScenarioInfo
 from layers.store._names import unique_scenario_name
 from layers.store._rules import (
     MISSING,
+    base_data_name,
+    base_data_taken,
     check_bases,
     check_confirmed,
     check_no_children,
@@ -48,6 +51,7 @@ from layers.store._rules import (
     edit_from_row,
     edit_parts,
     not_found,
+    recorded_base_data,
 )
 from layers.workspace import WORKSPACE_ENV, workspace_dir
 
@@ -97,6 +101,9 @@ class GpkgScenarioStore:
         #: Called inside a save transaction just before COMMIT (None normally). It lets a
         #: test stop or kill a writer at the worst moment.
         self.before_commit: Callable[[], None] | None = None
+        #: The file has the base-data version column and table (a file written before
+        #: they existed gains them when opened writable; read-only it is read without).
+        self._versioned = True
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -194,6 +201,7 @@ class GpkgScenarioStore:
                         "AND name IN (?, ?)",
                         (SCENARIOS_TABLE, EDITS_TABLE),
                     ).fetchone()[0]
+                    self._versioned = _has_base_data(con)
             except InputError as exc:
                 cause = exc.__cause__
                 if mode == "ro" and cause is not None and _is_unwritable(cause):
@@ -242,10 +250,11 @@ class GpkgScenarioStore:
                     ("gpkg_contents",),
                 ).fetchone()[0]
                 and con.execute(
-                    "SELECT count(*) FROM gpkg_contents WHERE table_name IN (?, ?)",
-                    (SCENARIOS_TABLE, EDITS_TABLE),
+                    "SELECT count(*) FROM gpkg_contents WHERE table_name IN (?, ?, ?)",
+                    (SCENARIOS_TABLE, EDITS_TABLE, BASE_DATA_TABLE),
                 ).fetchone()[0]
-                == 2
+                == 3
+                and _has_base_data(con)
             )
             if registered and app_id == GPKG_APPLICATION_ID:
                 self._probe_write(con)
@@ -262,6 +271,8 @@ class GpkgScenarioStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     con.execute(statement)
+            if not _has_base_data(con):  # a file written before base-data versions
+                con.execute(f"ALTER TABLE {SCENARIOS_TABLE} ADD COLUMN base_data_version TEXT")
             con.execute(
                 f"CREATE INDEX IF NOT EXISTS {EDITS_TABLE}_scenario "
                 f"ON {EDITS_TABLE} (scenario_id, seq)"
@@ -275,6 +286,11 @@ class GpkgScenarioStore:
                 "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
                 "description, last_change, srs_id) VALUES (?, 'attributes', ?, ?, ?, NULL)",
                 (SCENARIOS_TABLE, SCENARIOS_TABLE, "情景 scenarios", stamp),
+            )
+            con.execute(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                "description, last_change, srs_id) VALUES (?, 'attributes', ?, ?, ?, NULL)",
+                (BASE_DATA_TABLE, BASE_DATA_TABLE, "基础数据版本 base-data versions", stamp),
             )
             con.execute(
                 "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
@@ -293,7 +309,7 @@ class GpkgScenarioStore:
         with self._transaction("DEFERRED") as con:
             rows = con.execute(
                 f"SELECT scenario_id, name, description, author, created_at, updated_at, "
-                f"base_id, version, edit_count FROM {SCENARIOS_TABLE} "
+                f"base_id, version, edit_count, {self._base_data_column} FROM {SCENARIOS_TABLE} "
                 f"ORDER BY updated_at DESC, name"
             ).fetchall()
         return [
@@ -307,6 +323,7 @@ class GpkgScenarioStore:
                 r[6],
                 int(r[7]),
                 int(r[8]),
+                r[9],
             )
             for r in rows
         ]
@@ -320,7 +337,8 @@ class GpkgScenarioStore:
         with self._transaction("DEFERRED") as con:
             row = con.execute(
                 f"SELECT scenario_id, name, description, author, created_at, updated_at, "
-                f"base_id, version FROM {SCENARIOS_TABLE} WHERE scenario_id = ?",
+                f"base_id, version, {self._base_data_column} FROM {SCENARIOS_TABLE} "
+                "WHERE scenario_id = ?",
                 (str(scenario_id),),
             ).fetchone()
             if row is None:
@@ -340,6 +358,7 @@ class GpkgScenarioStore:
             base_id=row[6],
             version=int(row[7]),
             edits=tuple(self._edit(row[1], e) for e in edits),
+            base_data_version=row[8],
         ).with_saved(int(row[7]))
 
     def _edit(self, name: str, record: tuple) -> Edit:
@@ -411,11 +430,12 @@ class GpkgScenarioStore:
                 name = unique_scenario_name(name, taken)
             version = expected + 1
             created = parse_time(scenario.created_at) if scenario.created_at else stamp
+            base_data = recorded_base_data(scenario, current is None, self._newest(con))
             if current is None:
                 con.execute(
                     f"INSERT INTO {SCENARIOS_TABLE} (scenario_id, name, description, author, "
-                    f"created_at, updated_at, base_id, version, edit_count) "
-                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"created_at, updated_at, base_id, version, edit_count, base_data_version) "
+                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         scenario.id,
                         name,
@@ -426,13 +446,14 @@ class GpkgScenarioStore:
                         scenario.base_id,
                         version,
                         len(rows),
+                        base_data,
                     ),
                 )
             else:
                 con.execute(
                     f"UPDATE {SCENARIOS_TABLE} SET name = ?, description = ?, author = ?, "
-                    f"updated_at = ?, base_id = ?, version = ?, edit_count = ? "
-                    f"WHERE scenario_id = ?",
+                    f"updated_at = ?, base_id = ?, version = ?, edit_count = ?, "
+                    f"base_data_version = ? WHERE scenario_id = ?",
                     (
                         name,
                         scenario.description,
@@ -441,6 +462,7 @@ class GpkgScenarioStore:
                         scenario.base_id,
                         version,
                         len(rows),
+                        base_data,
                         scenario.id,
                     ),
                 )
@@ -453,9 +475,52 @@ class GpkgScenarioStore:
             self._touch(con, stamp)
             if self.before_commit is not None:
                 self.before_commit()
-        return replace(scenario, name=name, updated_at=stamp, created_at=created).with_saved(
-            version
-        )
+        return replace(
+            scenario, name=name, updated_at=stamp, created_at=created, base_data_version=base_data
+        ).with_saved(version)
+
+    @property
+    def _base_data_column(self) -> str:
+        return "base_data_version" if self._versioned else "NULL"
+
+    def _newest(self, con: sqlite3.Connection) -> str | None:
+        row = con.execute(
+            f"SELECT name FROM {BASE_DATA_TABLE} ORDER BY recorded_at DESC, fid DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else row[0]
+
+    # base-data versions
+
+    def record_base_data(self, name: str, content_id: str, *, author: str = "") -> BaseDataVersion:
+        """Record an import of base layers as the newest named version (e.g. "2025 年现状调查");
+        scenarios saved for the first time from now on are built on it. A name already
+        recorded is refused."""
+        name = base_data_name(name)
+        self._check_writable()
+        recorded = BaseDataVersion(name, str(content_id), now_iso(), str(author))
+        with self._transaction() as con:
+            taken = con.execute(
+                f"SELECT 1 FROM {BASE_DATA_TABLE} WHERE name = ?", (name,)
+            ).fetchone()
+            if taken:
+                raise base_data_taken(name)
+            con.execute(
+                f"INSERT INTO {BASE_DATA_TABLE} (name, content_id, recorded_at, author) "
+                "VALUES (?, ?, ?, ?)",
+                (recorded.name, recorded.content_id, recorded.recorded_at, recorded.author),
+            )
+        return recorded
+
+    def base_data_versions(self) -> list[BaseDataVersion]:
+        """Every recorded base-data version, newest first."""
+        if not self._versioned:
+            return []
+        with self._transaction("DEFERRED") as con:
+            rows = con.execute(
+                f"SELECT name, content_id, recorded_at, author FROM {BASE_DATA_TABLE} "
+                "ORDER BY recorded_at DESC, fid DESC"
+            ).fetchall()
+        return [BaseDataVersion(r[0], r[1], r[2], r[3] or "") for r in rows]
 
     def _check_base(self, con: sqlite3.Connection, scenario: Scenario) -> None:
         def stored_base_of(scenario_id: str) -> object:
@@ -556,3 +621,12 @@ def _edit_row(scenario_id: str, seq: int, edit: Edit) -> tuple:
         created_at,
         note,
     )
+
+
+def _has_base_data(con: sqlite3.Connection) -> bool:
+    """The file has the base-data version column on scenarios and the versions table."""
+    columns = {row[1] for row in con.execute(f"PRAGMA table_info({SCENARIOS_TABLE})")}
+    table = con.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (BASE_DATA_TABLE,)
+    ).fetchone()[0]
+    return "base_data_version" in columns and bool(table)

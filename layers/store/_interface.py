@@ -16,6 +16,7 @@ from layers.scenario import (
 )
 
 __all__ = [
+    "BaseDataVersion",
     "ScenarioInfo",
     "ScenarioStore",
 ]
@@ -34,6 +35,21 @@ class ScenarioInfo:
     base_id: str | None
     version: int
     edit_count: int
+    base_data_version: str | None = None
+
+
+@dataclass(frozen=True)
+class BaseDataVersion:
+    """A named version of the base layers: an administrator's import, recorded in the store.
+
+    ``name`` is unique in the store (e.g. "2025 年现状调查"); ``content_id`` is the
+    :attr:`~layers.catalog.LayerSet.content_id` of the layers imported; ``recorded_at`` ISO
+    8601 UTC."""
+
+    name: str
+    content_id: str
+    recorded_at: str
+    author: str = ""
 
 
 @runtime_checkable
@@ -60,6 +76,14 @@ class ScenarioStore(Protocol):
         self, scenario: Scenario, *, name: str | None = None, author: str | None = None
     ) -> Scenario:
         """Save ``scenario`` under a new id as version 1 ("save as") and return it."""
+        ...
+
+    def record_base_data(self, name: str, content_id: str, *, author: str = "") -> BaseDataVersion:
+        """Record an import of base layers as the newest named version and return it."""
+        ...
+
+    def base_data_versions(self) -> list[BaseDataVersion]:
+        """Every recorded base-data version, newest first."""
         ...
 
     def delete(self, scenario_id: str, *, confirm: bool = False) -> None:

@@ -31,11 +31,19 @@ import shapely
 
 from layers.database import database_failure, migrate, pool, redacted
 from layers.scenario import Scenario, now_iso, parse_time, scenario_name
-from layers.store._gpkg_format import EDITS_TABLE, GEOMETRY_COLUMN, SCENARIOS_TABLE, SRS_ID
-from layers.store._interface import ScenarioInfo
+from layers.store._gpkg_format import (
+    BASE_DATA_TABLE,
+    EDITS_TABLE,
+    GEOMETRY_COLUMN,
+    SCENARIOS_TABLE,
+    SRS_ID,
+)
+from layers.store._interface import BaseDataVersion, ScenarioInfo
 from layers.store._names import unique_scenario_name
 from layers.store._rules import (
     MISSING,
+    base_data_name,
+    base_data_taken,
     check_bases,
     check_confirmed,
     check_no_children,
@@ -44,6 +52,7 @@ from layers.store._rules import (
     edit_from_row,
     edit_parts,
     not_found,
+    recorded_base_data,
 )
 
 __all__ = ["MIGRATIONS", "MIGRATION_COMPONENT", "PostgisScenarioStore"]
@@ -87,6 +96,17 @@ MIGRATIONS: tuple[str, ...] = (
     COMMENT ON TABLE {SCENARIOS_TABLE} IS '情景 scenarios';
     COMMENT ON TABLE {EDITS_TABLE} IS '情景编辑 scenario edits';
     """,
+    f"""
+    ALTER TABLE {SCENARIOS_TABLE} ADD COLUMN base_data_version text;
+    CREATE TABLE {BASE_DATA_TABLE} (
+        fid bigserial PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        content_id text NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        author text
+    );
+    COMMENT ON TABLE {BASE_DATA_TABLE} IS '基础数据版本 base-data versions';
+    """,
 )
 
 #: The advisory lock key every write transaction of the store takes.
@@ -102,7 +122,7 @@ def _iso(column: str) -> str:
 
 _INFO_COLUMNS = (
     f"scenario_id, name, description, author, {_iso('created_at')}, {_iso('updated_at')}, "
-    "base_id, version"
+    "base_id, version, base_data_version"
 )
 
 
@@ -181,7 +201,7 @@ class PostgisScenarioStore:
             ).fetchall()
         return [
             ScenarioInfo(
-                r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6], r[7], r[8]
+                r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5] or "", r[6], r[7], r[9], r[8]
             )
             for r in rows
         ]
@@ -214,6 +234,7 @@ class PostgisScenarioStore:
             updated_at=row[5] or "",
             base_id=row[6],
             version=int(row[7]),
+            base_data_version=row[8],
             edits=tuple(edit_from_row(row[1], e[0], e[1:], _geometry, _SOURCE) for e in edits),
         ).with_saved(int(row[7]))
 
@@ -251,6 +272,7 @@ class PostgisScenarioStore:
                 name = unique_scenario_name(name, [t for (t,) in taken])
             version = expected + 1
             created = parse_time(scenario.created_at) if scenario.created_at else stamp
+            base_data = recorded_base_data(scenario, current is None, self._newest(conn))
             values = (
                 name,
                 scenario.description,
@@ -259,19 +281,20 @@ class PostgisScenarioStore:
                 scenario.base_id,
                 version,
                 len(rows),
+                base_data,
             )
             if current is None:
                 conn.execute(
                     f"INSERT INTO {SCENARIOS_TABLE} (name, description, author, updated_at, "
-                    "base_id, version, edit_count, created_at, scenario_id) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "base_id, version, edit_count, base_data_version, created_at, scenario_id) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (*values, created, scenario.id),
                 )
             else:
                 conn.execute(
                     f"UPDATE {SCENARIOS_TABLE} SET name = %s, description = %s, author = %s, "
-                    "updated_at = %s, base_id = %s, version = %s, edit_count = %s "
-                    "WHERE scenario_id = %s",
+                    "updated_at = %s, base_id = %s, version = %s, edit_count = %s, "
+                    "base_data_version = %s WHERE scenario_id = %s",
                     (*values, scenario.id),
                 )
                 conn.execute(f"DELETE FROM {EDITS_TABLE} WHERE scenario_id = %s", (scenario.id,))
@@ -284,9 +307,42 @@ class PostgisScenarioStore:
                         f"ST_GeomFromWKB(%s, {SRS_ID}))",
                         rows,
                     )
-        return replace(scenario, name=name, updated_at=stamp, created_at=created).with_saved(
-            version
-        )
+        return replace(
+            scenario, name=name, updated_at=stamp, created_at=created, base_data_version=base_data
+        ).with_saved(version)
+
+    @staticmethod
+    def _newest(conn: psycopg.Connection) -> str | None:
+        row = conn.execute(
+            f"SELECT name FROM {BASE_DATA_TABLE} ORDER BY recorded_at DESC, fid DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else row[0]
+
+    # base-data versions
+
+    def record_base_data(self, name: str, content_id: str, *, author: str = "") -> BaseDataVersion:
+        """Record an import of base layers as the newest named version; see
+        :meth:`layers.store.GpkgScenarioStore.record_base_data`."""
+        name = base_data_name(name)
+        recorded = BaseDataVersion(name, str(content_id), now_iso(), str(author))
+        with self._transaction(write=True) as conn:
+            if conn.execute(f"SELECT 1 FROM {BASE_DATA_TABLE} WHERE name = %s", (name,)).fetchone():
+                raise base_data_taken(name)
+            conn.execute(
+                f"INSERT INTO {BASE_DATA_TABLE} (name, content_id, recorded_at, author) "
+                "VALUES (%s, %s, %s, %s)",
+                (recorded.name, recorded.content_id, recorded.recorded_at, recorded.author),
+            )
+        return recorded
+
+    def base_data_versions(self) -> list[BaseDataVersion]:
+        """Every recorded base-data version, newest first."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute(
+                f"SELECT name, content_id, {_iso('recorded_at')}, author FROM {BASE_DATA_TABLE} "
+                "ORDER BY recorded_at DESC, fid DESC"
+            ).fetchall()
+        return [BaseDataVersion(r[0], r[1], r[2], r[3] or "") for r in rows]
 
     def _check_base(self, conn: psycopg.Connection, scenario: Scenario) -> None:
         def stored_base_of(scenario_id: str) -> object:

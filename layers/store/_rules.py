@@ -167,3 +167,37 @@ def edit_from_row(
 
 def _json(value: Any) -> str:
     return json.dumps(json_value(value), ensure_ascii=False, allow_nan=False, sort_keys=True)
+
+
+# --- base-data versions --------------------------------------------------------------------
+
+
+def base_data_name(name: object) -> str:
+    """A base-data version name stripped of blanks; :class:`InputError` when empty or long."""
+    text = str(name or "").strip()
+    if not text:
+        raise InputError(
+            "请填写基础数据版本名称（如“2025 年现状调查”）。",
+            "Give the base-data version a name (e.g. '2025 survey').",
+        )
+    if len(text) > 200:
+        raise InputError(
+            "基础数据版本名称过长（最多 200 字）。",
+            "The base-data version name is too long (≤ 200).",
+        )
+    return text
+
+
+def base_data_taken(name: str) -> InputError:
+    return InputError(
+        f"已有名为「{name}」的基础数据版本，请换一个名称。",
+        f"A base-data version named '{name}' already exists; choose another name.",
+    )
+
+
+def recorded_base_data(scenario: Scenario, is_new: bool, newest: str | None) -> str | None:
+    """The base-data version a save records: the scenario's own, else for a scenario saved
+    for the first time the newest recorded version (what it is being built on now)."""
+    if scenario.base_data_version is not None:
+        return scenario.base_data_version
+    return newest if is_new else None
