@@ -118,3 +118,25 @@ def test_the_database_url_selects_the_shared_store(postgres_url, monkeypatch, ow
         assert shared.open(saved.id) == saved
     finally:
         close_pools()
+
+
+def test_an_account_that_may_only_read_lists_and_opens_but_cannot_save(pg_store, postgres_server):
+    saved = pg_store.save(drawn())
+    database = pg_store.url.rsplit("/", 1)[1]
+    reader = f"reader_{database}"
+    postgres_server.psql(f"CREATE ROLE {reader} LOGIN", database=database)
+    postgres_server.psql(
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {reader}", database=database
+    )
+    try:
+        store = PostgisScenarioStore(pg_store.url.replace("postgres@", f"{reader}@"))
+        assert store.open(saved.id) == saved and len(store.list()) == 1
+        with pytest.raises(InputError) as err:
+            store.save(saved.with_edit(sc.remove_parcel("PS9")))
+        assert err.value.code == "database_permission"
+        assert "没有相应权限" in err.value.zh and "lacks the right" in err.value.en
+        assert pg_store.open(saved.id).version == 1
+    finally:
+        close_pools()
+        postgres_server.psql(f"DROP OWNED BY {reader}", database=database)
+        postgres_server.psql(f"DROP ROLE {reader}")

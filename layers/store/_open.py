@@ -9,12 +9,16 @@ workspace's ``scenarios.gpkg`` (:func:`~layers.store._gpkg.default_store`). Call
 
 from __future__ import annotations
 
+import re
+
 from layers.database import database_url
 from layers.store._gpkg import GpkgScenarioStore, default_store
 from layers.store._interface import ScenarioStore
 from layers.store._postgis import PostgisScenarioStore
 
 __all__ = ["open_store", "store_location"]
+
+_CONNINFO = re.compile(r"^\s*[a-z_]+\s*=")
 
 
 def store_location() -> str:
@@ -23,10 +27,16 @@ def store_location() -> str:
     return database_url() or str(default_store().path)
 
 
+def _is_database(location: str) -> bool:
+    """``location`` names a database: a ``postgresql://`` / ``postgres://`` URL or a libpq
+    key/value string (``host=db dbname=landplan``), not a file path."""
+    return location.startswith(("postgresql://", "postgres://")) or bool(_CONNINFO.match(location))
+
+
 def open_store(location: str | None = None) -> ScenarioStore:
-    """The store at ``location`` (default :func:`store_location`): a ``postgresql://`` /
-    ``postgres://`` URL opens the shared PostGIS store, anything else a GeoPackage file."""
+    """The store at ``location`` (default :func:`store_location`): a database
+    (:func:`_is_database`) opens the shared PostGIS store, anything else a GeoPackage file."""
     where = store_location() if location is None else str(location)
-    if where.startswith(("postgresql://", "postgres://")):
+    if _is_database(where):
         return PostgisScenarioStore(where)
     return GpkgScenarioStore(where)

@@ -29,7 +29,7 @@ from dataclasses import replace
 import psycopg
 import shapely
 
-from layers.database import database_failure, migrate, pool, redacted
+from layers.database import MIGRATIONS_TABLE, database_failure, migrate, pool, redacted
 from layers.scenario import Scenario, now_iso, parse_time, scenario_name
 from layers.store._gpkg_format import (
     BASE_DATA_TABLE,
@@ -126,6 +126,20 @@ _INFO_COLUMNS = (
 )
 
 
+def _schema_current(conn: psycopg.Connection) -> bool:
+    """Every migration step is applied already: no schema change is tried, so an account
+    without the right to change the schema (a read-only one, or app servers deployed with
+    one) can use an up-to-date database."""
+    table = conn.execute("SELECT to_regclass(%s)", (MIGRATIONS_TABLE,)).fetchone()[0]
+    if table is None:
+        return False
+    done = conn.execute(
+        f"SELECT count(*) FROM {MIGRATIONS_TABLE} WHERE component = %s",
+        (MIGRATION_COMPONENT,),
+    ).fetchone()[0]
+    return done >= len(MIGRATIONS)
+
+
 def _geometry(wkb: bytes | None) -> shapely.Geometry | None:
     return None if wkb is None else shapely.from_wkb(bytes(wkb))
 
@@ -161,7 +175,8 @@ class PostgisScenarioStore:
             with psycopg.connect(
                 self.url, autocommit=True, connect_timeout=max(1, round(self.timeout_s))
             ) as conn:
-                migrate(conn, MIGRATION_COMPONENT, MIGRATIONS)
+                if not _schema_current(conn):
+                    migrate(conn, MIGRATION_COMPONENT, MIGRATIONS)
         except psycopg.Error as exc:
             raise database_failure(exc, source=_SOURCE) from exc
 
