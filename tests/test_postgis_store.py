@@ -4,6 +4,8 @@ applied once, database failures as messages, and the choice of store by
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 import shapely
@@ -116,6 +118,11 @@ def test_the_database_url_selects_the_shared_store(postgres_url, monkeypatch, ow
         assert [i.id for i in open_store().list()] == [saved.id]
         assert embedded.list() == []
         assert shared.open(saved.id) == saved
+        host, port, database = re.match(
+            r"postgresql://postgres@([^:]+):(\d+)/(.+)", postgres_url
+        ).groups()
+        keywords = open_store(f"host={host} port={port} user=postgres dbname={database}")
+        assert isinstance(keywords, PostgisScenarioStore) and keywords.list() == shared.list()
     finally:
         close_pools()
 
