@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from benchmarks.browser import start_app
+from benchmarks.browser import start_app, wait_for_features
 from layers.database import close_pools
 from layers.store import PostgisScenarioStore
 from tests.e2e.conftest import screenshot
@@ -103,6 +103,7 @@ def test_a_scenario_saved_through_one_server_is_opened_through_the_other(
     second.get_by_text("已保存 · 版本 1").wait_for(timeout=90000)
     assert f"scenario={scenario_id}" in second.url
     second.get_by_role("heading", name=NAME).wait_for(timeout=60000)
+    wait_for_features(second, 1)  # the map has drawn the scenario's parcels
     screenshot(second, "41_second_server_opened")
 
     # The first saves version 2; the second's copy (version 1) is now stale.
