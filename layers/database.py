@@ -15,8 +15,8 @@ Method
   a transaction-level advisory lock makes two app servers starting together apply each step
   once. Steps are never edited once released: a change is a new step.
 * **Failures**: :func:`database_failure` turns a psycopg error into one bilingual
-  :class:`~geo.errors.InputError` (server unreachable, authentication, missing PostGIS, a
-  transient failure) that names no password.
+  :class:`~geo.errors.InputError` (server unreachable, authentication, missing PostGIS, an
+  account without the right, a transient failure) that names no password.
 """
 
 from __future__ import annotations
@@ -148,6 +148,14 @@ def database_failure(exc: BaseException, *, source: str | None = None) -> InputE
             "it (CREATE EXTENSION postgis).",
             source=source,
             code="database_postgis",
+        )
+    if "permission denied" in lowered or "must be owner" in lowered:
+        return InputError(
+            f"共享数据库拒绝了这项操作：数据库账户没有相应权限（{text}）。请联系管理员。",
+            f"The shared database refused this: its account lacks the right ({text}). Ask "
+            "the administrator.",
+            source=source,
+            code="database_permission",
         )
     return InputError(
         f"暂时连接不上共享数据库（{text}）。已保存的内容不受影响，请稍后重试；问题持续时请联系管理员。",

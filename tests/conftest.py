@@ -121,3 +121,11 @@ def postgres_url(postgres_server, request) -> str:
     url = postgres_server.create_database(name)
     yield url
     postgres_server.drop_database(name)
+
+
+@pytest.fixture(params=("gpkg", "postgis"))
+def store(request, tmp_path):
+    """An empty scenario store, once per backend (:mod:`tests.store_backends`)."""
+    from tests.store_backends import make_store
+
+    return make_store(request.param, request, tmp_path)

@@ -1,22 +1,15 @@
 """Rebasing after a refused save, per-edit authors through the store and the exchange,
-unique scenario names."""
+unique scenario names; the store tests run on every backend (the ``store`` fixture)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from geo.errors import InputError
 from layers import scenario as sc
 from layers.exchange import scenario_from_geojson, scenario_to_geojson
-from layers.store import VERSION_CONFLICT, GpkgScenarioStore, unique_scenario_name
+from layers.store import VERSION_CONFLICT, unique_scenario_name
 from tests.test_scenario import layers  # noqa: F401  (fixture)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> GpkgScenarioStore:
-    return GpkgScenarioStore(tmp_path / "ws" / "scenarios.gpkg")
 
 
 def test_saved_edit_count_follows_edits_undo_and_saves(store):

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import geopandas as gpd
+import psycopg
 import pyogrio
 import pytest
 import shapely
@@ -25,6 +26,7 @@ from layers import scenario as sc
 from layers.catalog import LayerSet
 from layers.exchange import scenario_from_geojson, scenario_to_geojson
 from layers.store import (
+    BASE_DATA_TABLE,
     EDITS_TABLE,
     GPKG_APPLICATION_ID,
     SCENARIOS_TABLE,
@@ -32,9 +34,11 @@ from layers.store import (
     ScenarioStore,
     default_store,
     gpkg_geometry_blob,
+    open_store,
     parse_gpkg_geometry,
 )
 from layers.workspace import workspace_dir
+from tests.store_backends import location, stored_edit_kinds
 from tests.test_scenario import metric_box
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +47,8 @@ WAIT_S = 120
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> GpkgScenarioStore:
+def gpkg_store(tmp_path: Path) -> GpkgScenarioStore:
+    """A GeoPackage store, for what is particular to the file (``store`` runs both)."""
     return GpkgScenarioStore(tmp_path / "ws" / "scenarios.gpkg")
 
 
@@ -115,16 +120,20 @@ def test_geometry_decoder_reads_other_envelopes():
 # --- the file ------------------------------------------------------------------------------
 
 
-def test_new_file_is_a_geopackage_gdal_reads(store):
-    saved = store.save(every_kind())
-    path = store.path
+def test_new_file_is_a_geopackage_gdal_reads(gpkg_store):
+    saved = gpkg_store.save(every_kind())
+    path = gpkg_store.path
     con = sqlite3.connect(path)
     try:
         assert con.execute("PRAGMA application_id").fetchone()[0] == GPKG_APPLICATION_ID
         assert con.execute("PRAGMA user_version").fetchone()[0] == 10300
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         contents = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents"))
-        assert contents == {SCENARIOS_TABLE: "attributes", EDITS_TABLE: "features"}
+        assert contents == {
+            SCENARIOS_TABLE: "attributes",
+            EDITS_TABLE: "features",
+            BASE_DATA_TABLE: "attributes",
+        }
         srs = {r[0] for r in con.execute("SELECT srs_id FROM gpkg_spatial_ref_sys")}
         assert {4326, 0, -1} <= srs
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -132,7 +141,7 @@ def test_new_file_is_a_geopackage_gdal_reads(store):
         con.close()
 
     layers = {name: kind for name, kind in pyogrio.list_layers(path)}
-    assert set(layers) == {SCENARIOS_TABLE, EDITS_TABLE}
+    assert set(layers) == {SCENARIOS_TABLE, EDITS_TABLE, BASE_DATA_TABLE}
     edits = pyogrio.read_dataframe(path, layer=EDITS_TABLE)
     assert edits.crs.to_epsg() == 4326
     assert edits["seq"].tolist() == list(range(6))
@@ -163,7 +172,8 @@ def test_other_files_are_refused(tmp_path):
 
 def test_an_existing_store_is_reopened_without_change(store):
     saved = store.save(every_kind())
-    again = GpkgScenarioStore(store.path)
+    again = open_store(location(store))
+    assert type(again) is type(store)
     assert again.open(saved.id) == saved
 
 
@@ -310,10 +320,10 @@ KILLED_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from layers import scenario as sc
-    from layers.store import GpkgScenarioStore
+    from layers.store import open_store
 
     path, scenario_id, marker = sys.argv[1], sys.argv[2], Path(sys.argv[3])
-    store = GpkgScenarioStore(path)
+    store = open_store(path)
     scenario = store.open(scenario_id)
     edits = tuple(sc.set_attributes([f"P{i}"], status="available") for i in range(20_000))
     big = sc.Scenario(scenario.id, "被中断的保存", edits=scenario.edits + edits,
@@ -354,29 +364,37 @@ def _wait_for(path: Path, proc: subprocess.Popen) -> None:
 def test_a_writer_killed_mid_save_leaves_the_last_good_version(store, tmp_path):
     good = store.save(every_kind())
     marker = tmp_path / "marker"
-    writer = _python(KILLED_WRITER, str(store.path), good.id, str(marker))
+    writer = _python(KILLED_WRITER, location(store), good.id, str(marker))
     _wait_for(marker, writer)
     # The writer holds the write lock with 20,000 uncommitted edit rows. Readers are not
-    # blocked and see the committed state; another writer is told the file is busy.
+    # blocked and see the committed state.
     assert [(i.version, i.edit_count) for i in store.list()] == [(1, 6)]
-    impatient = GpkgScenarioStore(store.path, busy_timeout_s=0.2)
-    with pytest.raises(InputError, match="正被另一个保存占用"):
-        impatient.save(good.with_edit(sc.remove_parcel("P1")))
-    wal = store.path.with_name(store.path.name + "-wal")
-    assert wal.stat().st_size > 1_000_000  # the uncommitted rows did reach the disk
+    if isinstance(store, GpkgScenarioStore):  # another writer is told the file is busy
+        impatient = GpkgScenarioStore(store.path, busy_timeout_s=0.2)
+        with pytest.raises(InputError, match="正被另一个保存占用"):
+            impatient.save(good.with_edit(sc.remove_parcel("P1")))
+        wal = store.path.with_name(store.path.name + "-wal")
+        assert wal.stat().st_size > 1_000_000  # the uncommitted rows did reach the disk
+    else:
+        with psycopg.connect(store.url) as conn:  # the writer's session holds them, open
+            waiting = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
+                "AND datname = current_database()"
+            ).fetchone()[0]
+        assert waiting == 1
     os.kill(writer.pid, signal.SIGKILL)
     writer.wait(timeout=WAIT_S)
     assert writer.returncode == -signal.SIGKILL
 
-    reopened = GpkgScenarioStore(store.path)
+    reopened = open_store(location(store))
     listed = reopened.list()
     assert [(i.id, i.name, i.version, i.edit_count) for i in listed] == [(good.id, good.name, 1, 6)]
     assert reopened.open(good.id) == good
-    edits = pyogrio.read_dataframe(store.path, layer=EDITS_TABLE)
-    assert len(edits) == 6 and edits["kind"].tolist() == [e.kind for e in good.edits]
-    con = sqlite3.connect(store.path)
-    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    con.close()
+    assert stored_edit_kinds(store) == [e.kind for e in good.edits]
+    if isinstance(store, GpkgScenarioStore):
+        con = sqlite3.connect(store.path)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con.close()
     # The lock died with the writer: the next save goes through.
     assert reopened.save(good.with_edit(sc.remove_parcel("P1"))).version == 2
 
@@ -388,10 +406,10 @@ CONCURRENT_WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from layers import scenario as sc
-    from layers.store import GpkgScenarioStore
+    from layers.store import open_store
 
     path, name, go, ready = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
-    store = GpkgScenarioStore(path)
+    store = open_store(path)
     ready.write_text("ready")
     while not go.exists():
         time.sleep(0.01)
@@ -409,7 +427,7 @@ def test_two_processes_saving_different_scenarios_both_succeed(store, tmp_path):
     writers = []
     for name in ("甲", "乙"):
         ready = tmp_path / f"ready-{name}"
-        proc = _python(CONCURRENT_WRITER, str(store.path), name, str(go), str(ready))
+        proc = _python(CONCURRENT_WRITER, location(store), name, str(go), str(ready))
         _wait_for(ready, proc)
         writers.append(proc)
     go.write_text("go")
@@ -422,8 +440,7 @@ def test_two_processes_saving_different_scenarios_both_succeed(store, tmp_path):
         scenario = store.open(scenario_id)
         assert scenario.name == name and scenario.version == 16
         assert [e.parcel_ids[0] for e in scenario.edits] == [f"{name}-{i}" for i in range(15)]
-    edits = pyogrio.read_dataframe(store.path, layer=EDITS_TABLE)
-    assert len(edits) == 30
+    assert len(stored_edit_kinds(store)) == 30
 
 
 # --- GeoJSON exchange -----------------------------------------------------------------------
@@ -495,7 +512,8 @@ def test_geojson_import_rejects_other_files(text, fragment):
         scenario_from_geojson(text)
 
 
-def test_a_row_damaged_in_another_program_is_named(store):
+def test_a_row_damaged_in_another_program_is_named(gpkg_store):
+    store = gpkg_store
     saved = store.save(every_kind())
     con = sqlite3.connect(store.path)
     con.execute(f"UPDATE {EDITS_TABLE} SET attributes = ? WHERE seq = 1", ('{"status": "拆除"}',))

@@ -151,9 +151,8 @@ def test_a_failing_save_is_a_message_and_keeps_the_stored_version(stored, failur
     assert store.open(saved.id).name == "情景一"
 
 
-def test_save_as_new_keeps_the_edits_under_a_new_id(stored):
-    path, saved = stored
-    store = GpkgScenarioStore(path)
+def test_save_as_new_keeps_the_edits_under_a_new_id(store):
+    saved = store.save(new_scenario("情景一", author="王工"), expected_version=0)
     store.delete(saved.id, confirm=True)
     copy = store.save_as_new(saved)
     assert copy.id != saved.id and copy.version == 1 and copy.name == "情景一"

@@ -46,7 +46,7 @@ from geo.raster import Hillshade, hillshade_overlay
 from layers.catalog import LayerSet, load_demo, load_layerset
 from layers.scenario import AppliedScenario, Scenario, apply
 from layers.schema import STATUS
-from layers.store import GpkgScenarioStore, default_store
+from layers.store import ScenarioStore, open_store, store_location
 from ui import maps
 from ui.imports import rezone
 from ui.static_cache import (
@@ -400,17 +400,17 @@ def anchor_table(fingerprint: str, radii_m: tuple[float, ...], _layers: LayerSet
 
 
 @st.cache_resource(show_spinner=False)
-def store_at(path: str) -> GpkgScenarioStore:
-    """The scenario store of a workspace GeoPackage, one per process."""
-    return GpkgScenarioStore(path)
+def store_at(location: str) -> ScenarioStore:
+    """The scenario store at a GeoPackage path or database URL, one per process."""
+    return open_store(location)
 
 
-def the_store() -> GpkgScenarioStore:
-    """The scenario store of the current workspace."""
-    return store_at(str(default_store().path))
+def the_store() -> ScenarioStore:
+    """The scenario store of the deployment: the shared database, else the workspace's."""
+    return store_at(store_location())
 
 
-def chain_key(scenario: Scenario, store: GpkgScenarioStore) -> str:
+def chain_key(scenario: Scenario, store: ScenarioStore) -> str:
     """Fingerprint of a scenario and every scenario it builds on."""
     parts, seen, current = [scenario.fingerprint()], set(), scenario
     while current.base_id and current.base_id not in seen:

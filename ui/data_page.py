@@ -24,6 +24,7 @@ from geo.errors import InputError
 from geo.io import DEFAULT_MAX_BYTES
 from layers.catalog import load_demo
 from layers.schema import LAYER_KINDS, LAYER_SPECS
+from ui.base_data import record_base_data_form
 from ui.cache import rezoned_park_ids
 from ui.common import (
     RELEASE_KEY,
@@ -275,6 +276,7 @@ else:
             "recently used are deleted; a refresh or an opened link counts as use).",
         )
     )
+record_base_data_form(current_layers())
 if not current_layers().is_demo and st.button(t("恢复示意数据", "Back to the demo data")):
     set_layers(load_demo())
     st.rerun()

@@ -48,6 +48,7 @@ from layers.scenario import (
 from layers.schema import CLUSTER, FAR_MAX, LAND_USE, STATUS
 from layers.store import VERSION_CONFLICT
 from ui import maps
+from ui.base_data import scenario_base_data_note
 from ui.cache import (
     applied,
     chain_key,
@@ -403,6 +404,7 @@ except InputError as exc:
     st.stop()
 for line in st.session_state.pop(EDIT_WARNINGS, []):
     st.warning(md_escape(t("刚才的编辑：", "The last edit: ") + line))
+scenario_base_data_note(draft, len(result.problems))
 for problem in result.problems:
     st.warning(
         md_escape(

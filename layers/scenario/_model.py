@@ -46,6 +46,10 @@ class Scenario:
         How many leading edits are those of the stored ``version`` (the store sets it on
         open and save; 0 for a scenario never saved); ``edits[saved_edit_count:]`` are
         unsaved (:attr:`unsaved_edits`).
+    base_data_version : str or None
+        The name of the base-data version (an administrator's import, e.g. "2025 年现状调查")
+        the scenario was built on; the store records the newest one on a first save when
+        it is None. None: not known (built before versions were recorded).
     """
 
     id: str
@@ -58,6 +62,7 @@ class Scenario:
     version: int = 0
     edits: tuple[Edit, ...] = ()
     saved_edit_count: int = 0
+    base_data_version: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "edits", tuple(self.edits))
@@ -118,6 +123,11 @@ class Scenario:
             )
             digest.update(b"" if edit.geometry is None else shapely.to_wkb(edit.geometry))
         return digest.hexdigest()
+
+    def with_base_data(self, version: str | None) -> Scenario:
+        """A copy recorded as built on base-data version ``version`` (e.g. after the planner
+        checked its edits on newer base data)."""
+        return replace(self, base_data_version=None if version in (None, "") else str(version))
 
     def with_details(self, *, name: str | None = None, description: str | None = None) -> Scenario:
         """A copy with a new name and/or description."""

@@ -1,7 +1,18 @@
-"""Saving scenarios: a small store interface and its embedded GeoPackage implementation.
+"""Saving scenarios: a small store interface, its embedded GeoPackage implementation and the
+shared PostGIS one.
 
 The UI talks to a :class:`ScenarioStore` only (list, open, save, duplicate, rename,
-delete), so a server-backed store for many users can stand beside the embedded one later.
+delete) and obtains it from :func:`open_store`: :class:`PostgisScenarioStore` when
+``$LANDPLAN_DATABASE_URL`` names a PostgreSQL + PostGIS database (the same two tables,
+geometry in ``geometry(Geometry, 4326)`` with a GiST index, schema made by versioned
+migrations at first use; several app servers share it), else the embedded GeoPackage.
+Both apply the same rules (versions, names, bases, deletion: :mod:`layers.store._rules`).
+
+Base-data versions: an administrator's import of base layers is recorded under a name
+(:meth:`~ScenarioStore.record_base_data`, table ``base_data_versions``); a scenario saved
+for the first time records the newest one (``scenarios.base_data_version``), and
+:func:`outdated_edits` lists the edits of a scenario built on an older version that no
+longer apply to the current layers.
 
 :class:`GpkgScenarioStore` keeps every scenario of a workspace in one GeoPackage file
 (default ``<workspace>/scenarios.gpkg``; the workspace folder is ``$LANDPLAN_WORKSPACE`` or
@@ -56,8 +67,10 @@ that cannot open the write-ahead log), listing and opening scenarios work, and e
 write is refused with a message before it starts.
 """
 
+from layers.store._base_data import outdated_edits
 from layers.store._gpkg import STORE_FILE_NAME, GpkgScenarioStore, default_store
 from layers.store._gpkg_format import (
+    BASE_DATA_TABLE,
     EDITS_TABLE,
     GEOMETRY_COLUMN,
     GPKG_APPLICATION_ID,
@@ -67,10 +80,13 @@ from layers.store._gpkg_format import (
     gpkg_geometry_blob,
     parse_gpkg_geometry,
 )
-from layers.store._interface import ScenarioInfo, ScenarioStore
+from layers.store._interface import BaseDataVersion, ScenarioInfo, ScenarioStore
 from layers.store._names import SCENARIO_DELETED, VERSION_CONFLICT, unique_scenario_name
+from layers.store._open import open_store, store_location
+from layers.store._postgis import PostgisScenarioStore
 
 __all__ = [
+    "BASE_DATA_TABLE",
     "EDITS_TABLE",
     "GEOMETRY_COLUMN",
     "GPKG_APPLICATION_ID",
@@ -80,11 +96,16 @@ __all__ = [
     "SRS_ID",
     "STORE_FILE_NAME",
     "VERSION_CONFLICT",
+    "BaseDataVersion",
     "GpkgScenarioStore",
+    "PostgisScenarioStore",
     "ScenarioInfo",
     "ScenarioStore",
     "default_store",
     "gpkg_geometry_blob",
+    "open_store",
+    "outdated_edits",
     "parse_gpkg_geometry",
+    "store_location",
     "unique_scenario_name",
 ]

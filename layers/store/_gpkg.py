@@ -12,7 +12,6 @@ tables follow :mod:`layers.store._gpkg_format`.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import uuid
@@ -20,25 +19,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
-import shapely
-
 from geo.errors import InputError
-from geo.values import json_value
-from layers.scenario import (
-    EDIT_KINDS,
-    Edit,
-    Scenario,
-    edit_from_parts,
-    now_iso,
-    parse_time,
-    scenario_name,
-)
+from layers.scenario import Edit, Scenario, now_iso, parse_time, scenario_name
 from layers.store._errors import _failure, _is_unwritable, _read_only_failure
 from layers.store._gpkg_format import (
     _SCHEMA,
+    BASE_DATA_TABLE,
     EDITS_TABLE,
     GEOMETRY_COLUMN,
     GPKG_APPLICATION_ID,
@@ -49,8 +37,22 @@ from layers.store._gpkg_format import (
     gpkg_geometry_blob,
     parse_gpkg_geometry,
 )
-from layers.store._interface import ScenarioInfo
-from layers.store._names import SCENARIO_DELETED, VERSION_CONFLICT, unique_scenario_name
+from layers.store._interface import BaseDataVersion, ScenarioInfo
+from layers.store._names import unique_scenario_name
+from layers.store._rules import (
+    MISSING,
+    base_data_name,
+    base_data_taken,
+    check_bases,
+    check_confirmed,
+    check_no_children,
+    check_scenario,
+    check_version,
+    edit_from_row,
+    edit_parts,
+    not_found,
+    recorded_base_data,
+)
 from layers.workspace import WORKSPACE_ENV, workspace_dir
 
 __all__ = [
@@ -99,6 +101,9 @@ class GpkgScenarioStore:
         #: Called inside a save transaction just before COMMIT (None normally). It lets a
         #: test stop or kill a writer at the worst moment.
         self.before_commit: Callable[[], None] | None = None
+        #: The file has the base-data version column and table (a file written before
+        #: they existed gains them when opened writable; read-only it is read without).
+        self._versioned = True
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -196,6 +201,7 @@ class GpkgScenarioStore:
                         "AND name IN (?, ?)",
                         (SCENARIOS_TABLE, EDITS_TABLE),
                     ).fetchone()[0]
+                    self._versioned = _has_base_data(con)
             except InputError as exc:
                 cause = exc.__cause__
                 if mode == "ro" and cause is not None and _is_unwritable(cause):
@@ -244,10 +250,11 @@ class GpkgScenarioStore:
                     ("gpkg_contents",),
                 ).fetchone()[0]
                 and con.execute(
-                    "SELECT count(*) FROM gpkg_contents WHERE table_name IN (?, ?)",
-                    (SCENARIOS_TABLE, EDITS_TABLE),
+                    "SELECT count(*) FROM gpkg_contents WHERE table_name IN (?, ?, ?)",
+                    (SCENARIOS_TABLE, EDITS_TABLE, BASE_DATA_TABLE),
                 ).fetchone()[0]
-                == 2
+                == 3
+                and _has_base_data(con)
             )
             if registered and app_id == GPKG_APPLICATION_ID:
                 self._probe_write(con)
@@ -264,6 +271,8 @@ class GpkgScenarioStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     con.execute(statement)
+            if not _has_base_data(con):  # a file written before base-data versions
+                con.execute(f"ALTER TABLE {SCENARIOS_TABLE} ADD COLUMN base_data_version TEXT")
             con.execute(
                 f"CREATE INDEX IF NOT EXISTS {EDITS_TABLE}_scenario "
                 f"ON {EDITS_TABLE} (scenario_id, seq)"
@@ -277,6 +286,11 @@ class GpkgScenarioStore:
                 "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
                 "description, last_change, srs_id) VALUES (?, 'attributes', ?, ?, ?, NULL)",
                 (SCENARIOS_TABLE, SCENARIOS_TABLE, "情景 scenarios", stamp),
+            )
+            con.execute(
+                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                "description, last_change, srs_id) VALUES (?, 'attributes', ?, ?, ?, NULL)",
+                (BASE_DATA_TABLE, BASE_DATA_TABLE, "基础数据版本 base-data versions", stamp),
             )
             con.execute(
                 "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
@@ -295,7 +309,7 @@ class GpkgScenarioStore:
         with self._transaction("DEFERRED") as con:
             rows = con.execute(
                 f"SELECT scenario_id, name, description, author, created_at, updated_at, "
-                f"base_id, version, edit_count FROM {SCENARIOS_TABLE} "
+                f"base_id, version, edit_count, {self._base_data_column} FROM {SCENARIOS_TABLE} "
                 f"ORDER BY updated_at DESC, name"
             ).fetchall()
         return [
@@ -309,6 +323,7 @@ class GpkgScenarioStore:
                 r[6],
                 int(r[7]),
                 int(r[8]),
+                r[9],
             )
             for r in rows
         ]
@@ -322,7 +337,8 @@ class GpkgScenarioStore:
         with self._transaction("DEFERRED") as con:
             row = con.execute(
                 f"SELECT scenario_id, name, description, author, created_at, updated_at, "
-                f"base_id, version FROM {SCENARIOS_TABLE} WHERE scenario_id = ?",
+                f"base_id, version, {self._base_data_column} FROM {SCENARIOS_TABLE} "
+                "WHERE scenario_id = ?",
                 (str(scenario_id),),
             ).fetchone()
             if row is None:
@@ -342,39 +358,14 @@ class GpkgScenarioStore:
             base_id=row[6],
             version=int(row[7]),
             edits=tuple(self._edit(row[1], e) for e in edits),
+            base_data_version=row[8],
         ).with_saved(int(row[7]))
 
     def _edit(self, name: str, record: tuple) -> Edit:
-        seq, kind, ids, attrs, blob, author, created_at, note = record
-        try:
-            parcel_ids = json.loads(ids)
-            attributes = json.loads(attrs)
-            geometry = parse_gpkg_geometry(blob)
-            if geometry is not None and geometry.is_empty:
-                geometry = None
-            return edit_from_parts(
-                kind,
-                parcel_ids,
-                attributes,
-                geometry,
-                created_at=created_at,
-                author=author or "",
-                note=note or "",
-            )
-        except (json.JSONDecodeError, TypeError, shapely.errors.GEOSException, InputError) as exc:
-            raise InputError(
-                f"情景「{name}」第 {seq + 1} 项编辑已损坏（可能在其他软件中被修改）：{exc}",
-                f"Edit #{seq + 1} of scenario '{name}' is damaged (edited in another "
-                f"program?): {exc}",
-                source=self.path.name,
-            ) from exc
+        return edit_from_row(name, record[0], record[1:], parse_gpkg_geometry, self.path.name)
 
     def _not_found(self, scenario_id: str) -> InputError:
-        return InputError(
-            f"找不到情景 {scenario_id}（可能已被删除）。",
-            f"Scenario {scenario_id} not found (it may have been deleted).",
-            source=self.path.name,
-        )
+        return not_found(scenario_id, self.path.name)
 
     @staticmethod
     def _version(con: sqlite3.Connection, scenario_id: str) -> int | None:
@@ -414,8 +405,7 @@ class GpkgScenarioStore:
             when its base scenario is not in this store or the bases would form a cycle;
             when the file is busy for longer than the busy timeout.
         """
-        if not isinstance(scenario, Scenario):
-            raise InputError("只能保存 Scenario 情景。", "Only Scenario objects can be saved.")
+        check_scenario(scenario)
         self._check_writable()
         expected = scenario.version if expected_version is None else int(expected_version)
         name = scenario_name(scenario.name)
@@ -424,30 +414,7 @@ class GpkgScenarioStore:
         stamp = now_iso()
         with self._transaction() as con:
             current = self._version(con, scenario.id)
-            if current is None and expected > 0:
-                raise InputError(
-                    f"情景「{name}」已被删除，无法按版本 {expected} 保存。可用“另存为”保存为新情景。",
-                    f"Scenario '{name}' was deleted; it cannot be saved as version {expected}. "
-                    "Save it as a new scenario instead.",
-                    code=SCENARIO_DELETED,
-                )
-            if current is not None and expected == 0:
-                raise InputError(
-                    f"工作区中已有同一编号的情景（版本 {current}），未保存。导入时请选择生成新编号。",
-                    f"A scenario with this id is already stored (version {current}); not saved. "
-                    "Import it with a new id instead.",
-                    source=self.path.name,
-                )
-            if (current or 0) != expected:
-                raise InputError(
-                    f"情景已被其他人修改（当前版本 {current}），未保存：你的修改基于版本 "
-                    f"{expected}。可把你的修改合并到最新版本后再保存，或另存为新情景。",
-                    f"The scenario was changed by someone else (stored version {current}); not "
-                    f"saved: your changes are based on version {expected}. Replay your "
-                    "changes on the newest version and save again, or save them as a new "
-                    "scenario.",
-                    code=VERSION_CONFLICT,
-                )
+            check_version(current, expected, name, self.path.name)
             self._check_base(con, scenario)
             stored_name = con.execute(
                 f"SELECT name FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (scenario.id,)
@@ -463,11 +430,12 @@ class GpkgScenarioStore:
                 name = unique_scenario_name(name, taken)
             version = expected + 1
             created = parse_time(scenario.created_at) if scenario.created_at else stamp
+            base_data = recorded_base_data(scenario, current is None, self._newest(con))
             if current is None:
                 con.execute(
                     f"INSERT INTO {SCENARIOS_TABLE} (scenario_id, name, description, author, "
-                    f"created_at, updated_at, base_id, version, edit_count) "
-                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"created_at, updated_at, base_id, version, edit_count, base_data_version) "
+                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         scenario.id,
                         name,
@@ -478,13 +446,14 @@ class GpkgScenarioStore:
                         scenario.base_id,
                         version,
                         len(rows),
+                        base_data,
                     ),
                 )
             else:
                 con.execute(
                     f"UPDATE {SCENARIOS_TABLE} SET name = ?, description = ?, author = ?, "
-                    f"updated_at = ?, base_id = ?, version = ?, edit_count = ? "
-                    f"WHERE scenario_id = ?",
+                    f"updated_at = ?, base_id = ?, version = ?, edit_count = ?, "
+                    f"base_data_version = ? WHERE scenario_id = ?",
                     (
                         name,
                         scenario.description,
@@ -493,6 +462,7 @@ class GpkgScenarioStore:
                         scenario.base_id,
                         version,
                         len(rows),
+                        base_data,
                         scenario.id,
                     ),
                 )
@@ -505,32 +475,61 @@ class GpkgScenarioStore:
             self._touch(con, stamp)
             if self.before_commit is not None:
                 self.before_commit()
-        return replace(scenario, name=name, updated_at=stamp, created_at=created).with_saved(
-            version
-        )
+        return replace(
+            scenario, name=name, updated_at=stamp, created_at=created, base_data_version=base_data
+        ).with_saved(version)
+
+    @property
+    def _base_data_column(self) -> str:
+        return "base_data_version" if self._versioned else "NULL"
+
+    def _newest(self, con: sqlite3.Connection) -> str | None:
+        row = con.execute(
+            f"SELECT name FROM {BASE_DATA_TABLE} ORDER BY recorded_at DESC, fid DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else row[0]
+
+    # base-data versions
+
+    def record_base_data(self, name: str, content_id: str, *, author: str = "") -> BaseDataVersion:
+        """Record an import of base layers as the newest named version (e.g. "2025 年现状调查");
+        scenarios saved for the first time from now on are built on it. A name already
+        recorded is refused."""
+        name = base_data_name(name)
+        self._check_writable()
+        recorded = BaseDataVersion(name, str(content_id), now_iso(), str(author))
+        with self._transaction() as con:
+            taken = con.execute(
+                f"SELECT 1 FROM {BASE_DATA_TABLE} WHERE name = ?", (name,)
+            ).fetchone()
+            if taken:
+                raise base_data_taken(name)
+            con.execute(
+                f"INSERT INTO {BASE_DATA_TABLE} (name, content_id, recorded_at, author) "
+                "VALUES (?, ?, ?, ?)",
+                (recorded.name, recorded.content_id, recorded.recorded_at, recorded.author),
+            )
+        return recorded
+
+    def base_data_versions(self) -> list[BaseDataVersion]:
+        """Every recorded base-data version, newest first."""
+        if not self._versioned:
+            return []
+        with self._transaction("DEFERRED") as con:
+            rows = con.execute(
+                f"SELECT name, content_id, recorded_at, author FROM {BASE_DATA_TABLE} "
+                "ORDER BY recorded_at DESC, fid DESC"
+            ).fetchall()
+        return [BaseDataVersion(r[0], r[1], r[2], r[3] or "") for r in rows]
 
     def _check_base(self, con: sqlite3.Connection, scenario: Scenario) -> None:
-        base_id = scenario.base_id
-        seen = {scenario.id}
-        while base_id is not None:
-            if base_id in seen:
-                raise InputError(
-                    f"情景「{scenario.name}」的基础情景形成循环，未保存。",
-                    f"The bases of scenario '{scenario.name}' form a cycle; not saved.",
-                )
-            seen.add(base_id)
+        def stored_base_of(scenario_id: str) -> object:
             row = con.execute(
-                f"SELECT base_id FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (base_id,)
+                f"SELECT base_id FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (scenario_id,)
             ).fetchone()
-            if row is None:
-                raise InputError(
-                    f"情景「{scenario.name}」的基础情景 {base_id} 不在本工作区，未保存。"
-                    "请先导入或保存基础情景。",
-                    f"The base scenario {base_id} of '{scenario.name}' is not in this "
-                    "workspace; not saved. Import or save the base first.",
-                    source=self.path.name,
-                )
-            base_id = row[0]
+            return MISSING if row is None else row[0]
+
+        check_bases(scenario, stored_base_of, self.path.name)
 
     @staticmethod
     def _touch(con: sqlite3.Connection, stamp: str) -> None:
@@ -548,11 +547,7 @@ class GpkgScenarioStore:
             Without ``confirm=True`` (ask the user first); when no such scenario exists;
             when other scenarios build on it (they are named).
         """
-        if confirm is not True:
-            raise InputError(
-                "删除情景需要确认：删除后无法恢复。",
-                "Deleting a scenario needs confirmation: it cannot be undone.",
-            )
+        check_confirmed(confirm)
         self._check_writable()
         with self._transaction() as con:
             if self._version(con, scenario_id) is None:
@@ -564,12 +559,7 @@ class GpkgScenarioStore:
                     (str(scenario_id),),
                 )
             ]
-            if children:
-                raise InputError(
-                    f"情景 {'、'.join(children)} 建立在该情景之上，请先删除它们或改换其基础。",
-                    f"Scenario(s) {', '.join(children)} build on this one; delete them or "
-                    "change their base first.",
-                )
+            check_no_children(children)
             con.execute(f"DELETE FROM {EDITS_TABLE} WHERE scenario_id = ?", (str(scenario_id),))
             con.execute(f"DELETE FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (str(scenario_id),))
             self._touch(con, now_iso())
@@ -619,21 +609,24 @@ class GpkgScenarioStore:
 
 
 def _edit_row(scenario_id: str, seq: int, edit: Edit) -> tuple:
-    if edit.kind not in EDIT_KINDS:
-        raise InputError(f"未知的编辑类型「{edit.kind}」。", f"Unknown edit kind '{edit.kind}'.")
+    kind, ids, attributes, author, created_at, note = edit_parts(edit)
     return (
         scenario_id,
         seq,
-        edit.kind,
-        json.dumps(list(edit.parcel_ids), ensure_ascii=False),
-        _json(edit.attributes),
+        kind,
+        ids,
+        attributes,
         gpkg_geometry_blob(edit.geometry),
-        edit.author,
-        # GeoPackage DATETIME is exactly YYYY-MM-DDTHH:MM:SS.SSSZ, the form GDAL and QGIS read.
-        parse_time(edit.created_at, "编辑时间 created_at") if edit.created_at else None,
-        edit.note,
+        author,
+        created_at,
+        note,
     )
 
 
-def _json(value: Any) -> str:
-    return json.dumps(json_value(value), ensure_ascii=False, allow_nan=False, sort_keys=True)
+def _has_base_data(con: sqlite3.Connection) -> bool:
+    """The file has the base-data version column on scenarios and the versions table."""
+    columns = {row[1] for row in con.execute(f"PRAGMA table_info({SCENARIOS_TABLE})")}
+    table = con.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", (BASE_DATA_TABLE,)
+    ).fetchone()[0]
+    return "base_data_version" in columns and bool(table)

@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.errors import InputError
 
 __all__ = [
+    "BASE_DATA_TABLE",
     "EDITS_TABLE",
     "GEOMETRY_COLUMN",
     "GPKG_APPLICATION_ID",
@@ -33,6 +34,8 @@ __all__ = [
 
 
 SCENARIOS_TABLE = "scenarios"
+#: The named versions of the base layers (administrators' imports).
+BASE_DATA_TABLE = "base_data_versions"
 EDITS_TABLE = "scenario_edits"
 GEOMETRY_COLUMN = "geom"
 SRS_ID = 4326
@@ -156,7 +159,8 @@ CREATE TABLE IF NOT EXISTS {SCENARIOS_TABLE} (
     updated_at DATETIME,
     base_id TEXT,
     version INTEGER NOT NULL,
-    edit_count INTEGER NOT NULL
+    edit_count INTEGER NOT NULL,
+    base_data_version TEXT
 );
 CREATE TABLE IF NOT EXISTS {EDITS_TABLE} (
     fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -170,5 +174,12 @@ CREATE TABLE IF NOT EXISTS {EDITS_TABLE} (
     created_at DATETIME,
     note TEXT,
     UNIQUE (scenario_id, seq)
+);
+CREATE TABLE IF NOT EXISTS {BASE_DATA_TABLE} (
+    fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    name TEXT NOT NULL UNIQUE,
+    content_id TEXT NOT NULL,
+    recorded_at DATETIME NOT NULL,
+    author TEXT
 );
 """
