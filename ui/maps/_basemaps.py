@@ -106,13 +106,14 @@ def base_map(
     # Fractional zoom lets the district fill the map instead of snapping a level too far out.
     m = folium.Map(
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # folium's bar shows miles too; a metric one is added below
         prefer_canvas=True,
         zoom_control=True,
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
     use_offline_assets(m, LEAFLET_JS, LEAFLET_CSS)
+    m.add_child(MetricScale())
     system = BASEMAPS[basemap][2]
     _add_tiles(m, basemap, tianditu_key)
     if hillshade is not None:
@@ -135,6 +136,23 @@ def base_map(
     m.fit_bounds([[south, west], [north, east]])
     m.add_child(_FitWhenShown([[south, west], [north, east]]))
     return m
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (``imperial: false``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, maxWidth: 150})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
 
 
 class _FitWhenShown(MacroElement):

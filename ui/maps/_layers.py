@@ -191,6 +191,13 @@ def add_constraints(m: folium.Map, payload: dict, lang: str = "zh", *, show: boo
     layer.add_to(m)
 
 
+#: Park name labels: dark text on a light halo, no tooltip box or pointer.
+PARK_LABEL_CSS = (
+    "background: rgba(255,255,255,0.7); border: none; box-shadow: none; padding: 0 3px; "
+    "color: #0d47a1; font-weight: bold; font-size: 12px;"
+)
+
+
 def add_context(
     m: folium.Map,
     boundary_payload: dict | None,
@@ -222,7 +229,16 @@ def add_context(
                 "fillOpacity": 0.04,
                 "fillColor": "#0d47a1" if f["properties"].get("kind") == "park" else "#ef6c00",
             },
-            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[tr(("园区", "Park"), lang)]),
+            # The park's name as a label at its centre, always shown.
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name"],
+                labels=False,
+                permanent=True,
+                sticky=False,
+                direction="center",
+                class_name="ps-park-label",
+                style=PARK_LABEL_CSS,
+            ),
             zoom_on_click=False,
         ).add_to(m)
     if axis_payload is not None:
