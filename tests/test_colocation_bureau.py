@@ -23,6 +23,7 @@ from analysis.colocation import (
     SAME_CLUSTER,
     STAYED,
     SUPPLIER,
+    change_findings,
     cluster_park_change,
     findings,
     firms_around,
@@ -222,19 +223,19 @@ def test_findings_state_a_significant_pair_and_a_non_significant_one():
         "fit",
         "off_guidance",
     ]
-    # The self pair chip→chip is left out; the significant pair comes before the stronger
-    # but non-significant one.
+    # The self pair chip→chip is left out; the significant pair comes first, then the
+    # non-significant ones, co-located before isolated.
     assert (
         out["zh"][0]
         == "半导体与集成电路企业周边的人工智能与智能终端企业是随机分布的 1.4 倍（显著）"
     )
-    assert (
-        out["zh"][1]
-        == "生物医药与高端医疗器械企业周边的人工智能与智能终端企业是随机分布的 0.5 倍（不显著，可能是偶然）"
+    assert out["zh"][1] == (
+        "智能网联汽车企业周边的生物医药与高端医疗器械企业是随机分布的 1.8 倍（不显著，可能是偶然）"
     )
-    assert out["zh"][2].startswith(
-        "智能网联汽车企业周边的生物医药与高端医疗器械企业是随机分布的 1.8 倍（不显著"
+    assert out["zh"][2] == (
+        "生物医药与高端医疗器械企业周边的人工智能与智能终端企业是随机分布的 0.5 倍（不显著，可能是偶然）"
     )
+    assert list(out["significant"][:3]) == [True, False, False]
     assert out["en"][0].endswith("1.4 times as common as random placement would give (significant)")
     assert out["zh"][3] == "高新南的新能源产值区位熵 2.4，为全区最集中"
     assert out["zh"][4] == "高新北的半导体与集成电路产值区位熵 1.3"
@@ -325,3 +326,24 @@ def test_fit_change_per_park():
     assert table.loc["jinsha_bihu", "fit_share_count_after"] == pytest.approx(1.0)
     assert table.loc["jinsha_bihu", "fit_share_count_change"] == pytest.approx(0.2)
     assert table.loc["gaoxin_north", ["n_before", "n_after"]].tolist() == [0, 2]
+
+
+def test_change_findings_name_growth_and_decline():
+    earlier, later = year_pair()
+    table = cluster_park_change(earlier, later, parks_layer())
+    names = {
+        "jinsha_bihu": ("金沙-碧湖", "Jinsha-Bihu"),
+        "gaoxin_north": ("高新北", "Gaoxin North"),
+    }
+    out = change_findings(table, names, top=2)
+    assert list(out["kind"]) == ["grew", "grew", "shrank", "shrank"]
+    grew = set(out["zh"][:2])
+    assert grew == {
+        "高新北的高端装备与精密零部件企业增加 1 家（0 → 1）",
+        "高新北的智能网联汽车企业增加 1 家（0 → 1）",
+    }
+    assert set(out["zh"][2:]) == {
+        "金沙-碧湖的半导体与集成电路企业减少 1 家（1 → 0，产值 -100%）",
+        "金沙-碧湖的高端装备与精密零部件企业减少 1 家（1 → 0，产值 -100%）",
+    }
+    assert "Gaoxin North: intelligent connected vehicles gained 1 firm (0 → 1)" in set(out["en"])

@@ -70,7 +70,7 @@ replacement from the pool of the other labels, at a cost of ``v_i`` numbers per 
 """
 
 from analysis.colocation._common import COLOCATED, ISOLATED, NOT_SIGNIFICANT
-from analysis.colocation._findings import findings, is_significant
+from analysis.colocation._findings import change_findings, findings, is_significant
 from analysis.colocation._nearby import (
     OTHER_ROLE,
     SAME_CLUSTER,
@@ -103,6 +103,7 @@ __all__ = [
     "STAYED",
     "SUPPLIER",
     "anchor_proximity",
+    "change_findings",
     "clq_matrix",
     "cluster_park_change",
     "colocation_quotients",

@@ -6,14 +6,16 @@ Method
 Each sentence restates one number of a table; nothing is computed here that the tables do
 not hold.
 
-- **Pairs** (global CLQ A→B, A ≠ B): ranked significant first, then by how far the
-  quotient departs from 1 (``|ln CLQ|``); each sentence says "around A firms, B firms are
+- **Pairs** (global CLQ A→B, A ≠ B): ranked significant first, co-located (CLQ > 1)
+  before isolated, then by how far the quotient departs from 1 (``|ln CLQ|``); each sentence says "around A firms, B firms are
   x times as common as random placement would give" and whether that is significant.
   Significance is the one rule of the analysis (:func:`is_significant`: the quotient's
   ``colocation_type`` is co-located or isolated, i.e. its one-sided permutation p-value is
   below α), so the sentences and the tables cannot disagree.
 - **Concentration** (LQ per cluster × park): for each cluster, the park where its LQ is
   highest; the clusters with the highest such LQ above 1 are named.
+- **Year on year** (:func:`change_findings`): the (cluster, park) pairs whose firm count
+  rose or fell most, with the change in 产值 as a percentage of the earlier year.
 - **Guidance fit**: the park with the lowest share of firms in its guided clusters, and the
   number of firms sitting where the plan does not guide their cluster (outside every park
   included).
@@ -29,7 +31,7 @@ import pandas as pd
 from analysis.colocation._common import COLOCATED, ISOLATED
 from layers.schema import CLUSTER
 
-__all__ = ["findings", "is_significant"]
+__all__ = ["change_findings", "findings", "is_significant"]
 
 
 def is_significant(colocation_type: pd.Series | np.ndarray) -> np.ndarray:
@@ -50,8 +52,11 @@ def _pair_sentences(clq: pd.DataFrame, max_pairs: int) -> list[dict]:
     if pairs.empty:
         return []
     pairs["significant"] = is_significant(pairs["colocation_type"])
+    pairs["colocated"] = pairs["clq"] > 1.0
     pairs["strength"] = np.abs(np.log(pairs["clq"].to_numpy(dtype=float)))
-    pairs = pairs.sort_values(["significant", "strength"], ascending=False, kind="stable")
+    pairs = pairs.sort_values(
+        ["significant", "colocated", "strength"], ascending=False, kind="stable"
+    )
     out = []
     for row in pairs.head(max_pairs).itertuples():
         a_zh, b_zh = _name(row.category_a, "zh"), _name(row.category_b, "zh")
@@ -196,3 +201,62 @@ def findings(
     rows += _fit_sentences(fit, off_guidance, names)
     columns = ["kind", "subject", "object", "value", "significant", "zh", "en"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def change_findings(
+    change: pd.DataFrame,
+    park_names: Mapping[str, tuple[str, str]] | None = None,
+    *,
+    top: int = 3,
+) -> pd.DataFrame:
+    """Sentences on the clusters that grew or shrank most in a park between two years.
+
+    Parameters
+    ----------
+    change : DataFrame
+        :func:`cluster_park_change` output (``cluster``, ``park_id``, ``n_before``,
+        ``n_after``, ``n_change``, ``output_before_10k_cny``, ``output_after_10k_cny``).
+    park_names : mapping park_id → (Chinese, English), optional
+    top : int, default 3
+        Sentences on growth and on decline, each at most.
+
+    Returns
+    -------
+    DataFrame
+        ``kind`` (``grew`` / ``shrank``), ``subject`` (park id, None outside the parks),
+        ``object`` (cluster), ``value`` (firm count change), ``zh``, ``en``; largest growth
+        first, then largest decline. Output change is ``(after − before) / before`` in per
+        cent, omitted when the earlier output is 0.
+    """
+    names = dict(park_names or {})
+    rows = []
+    grew = change[change["n_change"] > 0].sort_values("n_change", ascending=False, kind="stable")
+    shrank = change[change["n_change"] < 0].sort_values("n_change", kind="stable")
+    for kind, part in (("grew", grew.head(top)), ("shrank", shrank.head(top))):
+        for r in part.itertuples():
+            park = r.park_id
+            zh_park, en_park = (
+                names.get(park, (park, park))
+                if park is not None
+                else ("园区外", "outside the parks")
+            )
+            before = float(r.output_before_10k_cny)
+            pct = (float(r.output_after_10k_cny) - before) / before * 100 if before > 0 else None
+            zh_out = f"，产值 {pct:+.0f}%" if pct is not None else ""
+            en_out = f", output {pct:+.0f}%" if pct is not None else ""
+            n = abs(int(r.n_change))
+            zh_verb = "增加" if kind == "grew" else "减少"
+            en_verb = "gained" if kind == "grew" else "lost"
+            rows.append(
+                {
+                    "kind": kind,
+                    "subject": park,
+                    "object": r.cluster,
+                    "value": int(r.n_change),
+                    "zh": f"{zh_park}的{_name(r.cluster, 'zh')}企业{zh_verb} {n} 家"
+                    f"（{int(r.n_before)} → {int(r.n_after)}{zh_out}）",
+                    "en": f"{en_park}: {_name(r.cluster, 'en')} {en_verb} {n} firm"
+                    f"{'s' if n != 1 else ''} ({int(r.n_before)} → {int(r.n_after)}{en_out})",
+                }
+            )
+    return pd.DataFrame(rows, columns=["kind", "subject", "object", "value", "zh", "en"])

@@ -76,6 +76,8 @@ LOCAL_TYPE_LABELS = {
 B_POINT_COLOR = "#757575"
 #: Parcels a scenario adds, removes or modifies (labels: ``layers.scenario.CHANGE_LABELS``).
 CHANGE_COLORS = {"added": "#00897b", "removed": "#6d4c41", "modified": "#f9a825"}
+#: Firms new, closed or moved between two years' enterprise lists (``analysis.colocation``).
+FIRM_CHANGE_COLORS = {"new": "#00897b", "closed": "#6d4c41", "moved": "#f9a825"}
 #: Outline of the parcels selected on the scenario map.
 SELECTION_COLOR = "#00e5ff"
 #: Sequential ramp (light → dark) for numeric values such as GFA increments.
