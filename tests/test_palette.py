@@ -4,6 +4,7 @@ the metric scale bar and park labels of every map."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from shapely.geometry import box
@@ -83,15 +84,22 @@ def test_every_map_has_a_metric_only_scale_and_park_labels():
 
     m = maps.base_map((114.3, 22.6, 114.4, 22.7))
     parks = gpd.GeoDataFrame(
-        {"name": ["高新南"], "kind": ["park"]},
-        geometry=[box(114.32, 22.62, 114.34, 22.64)],
+        {"name": ["高新南", "<b>x</b>"], "kind": ["park", "corridor"]},
+        geometry=[box(114.32, 22.62, 114.34, 22.64), box(114.35, 22.62, 114.36, 22.64)],
         crs="EPSG:4326",
     )
-    maps.add_context(m, None, parks.__geo_interface__, None, "zh")
+    payload = maps.geojson_payload(parks, ["name", "kind"])
+    maps.add_context(m, None, payload, None, "zh")
     page = m.get_root().render()
     assert "imperial: false" in page and "L.control.scale({metric: true" in page
     assert "imperial: true" not in page and '"imperial"' not in page
-    assert '"permanent": true' in page and "ps-park-label" in page
+    # One label per park, at a point inside it, text escaped.
+    assert page.count('"className": "ps-park-label"') == 2
+    # (folium writes the icon HTML as JSON: "<" as \u003c, Chinese as \u escapes)
+    assert "\\u9ad8\\u65b0\\u5357\\u003c/span\\u003e" in page
+    assert r"\u0026lt;b\u0026gt;x\u0026lt;/b\u0026gt;\u003c/span" in page
+    assert "\\u003cb\\u003ex" not in page
+    assert re.search(r"\[22\.63(0000+\d)?, 114\.33\]", page)
 
 
 def test_long_legends_wrap_into_two_columns():
