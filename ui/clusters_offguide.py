@@ -116,7 +116,8 @@ def off_guidance_section(layers: LayerSet, fingerprint: str) -> pd.DataFrame | N
     )
     if table.empty:
         return table
-    shown = _filters(table, layers)
+    # Largest output first: the firms that matter most to the bureau lead the list.
+    shown = _filters(table, layers).sort_values("output_10k_cny", ascending=False, kind="stable")
     firms = layers.enterprises
     km = (shown["nearest_park_distance_m"] / 1000).round(2)
     view = pd.DataFrame(

@@ -6,7 +6,7 @@ Method
 Each sentence restates one number of a table; nothing is computed here that the tables do
 not hold.
 
-- **Pairs** (global CLQ A→B, A ≠ B): ranked significant first, co-located (CLQ > 1)
+- **Pairs** (global CLQ A→B, A ≠ B, neither of them 其他): ranked significant first, co-located (CLQ > 1)
   before isolated, then by how far the quotient departs from 1 (``|ln CLQ|``); each sentence says "around A firms, B firms are
   x times as common as random placement would give" and whether that is significant.
   Significance is the one rule of the analysis (:func:`is_significant`: the quotient's
@@ -33,6 +33,9 @@ from layers.schema import CLUSTER
 
 __all__ = ["change_findings", "findings", "is_significant"]
 
+#: Codes left out of the pair sentences: "other" gathers firms of no cluster.
+_NOT_A_CLUSTER = ("other",)
+
 
 def is_significant(colocation_type: pd.Series | np.ndarray) -> np.ndarray:
     """Whether each quotient is significant: its ``colocation_type`` is co-located or
@@ -48,6 +51,10 @@ def _name(code: str, lang: str) -> str:
 
 def _pair_sentences(clq: pd.DataFrame, max_pairs: int) -> list[dict]:
     pairs = clq[(clq["category_a"] != clq["category_b"]) & np.isfinite(clq["clq"])].copy()
+    # 其他 is what is left over, not a cluster: a pair with it says nothing to the reader.
+    pairs = pairs[
+        ~pairs["category_a"].isin(_NOT_A_CLUSTER) & ~pairs["category_b"].isin(_NOT_A_CLUSTER)
+    ]
     pairs = pairs[pairs["clq"] > 0]
     if pairs.empty:
         return []
