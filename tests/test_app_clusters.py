@@ -256,3 +256,29 @@ def test_year_on_year_against_the_bundled_earlier_list(recorder, demo):
 
 def maps_cluster_colours() -> list[str]:
     return list(CLUSTER_COLORS.values())
+
+
+def test_year_on_year_against_an_earlier_kept_import(recorder, demo):
+    """The bureau's yearly routine: last year's list was imported (and kept); this year's
+    is the current layer. The page offers the kept import and compares with it."""
+    from ui.imports import save_imported_layers
+
+    firms = demo.enterprises
+    earlier = firms.iloc[:-5].copy()  # the last five firms are new this year
+    earlier["year"] = 2023
+    earlier.loc[earlier.index[:3], "output_10k_cny"] *= 0.5
+    import_id = save_imported_layers(demo.with_layer("enterprises", earlier))
+    at = open_page()
+    source = at.selectbox(key="clu_year_source")
+    # The bundled earlier year comes first, then the kept import, labelled by its year.
+    assert source.options[0] == "2024 年（数据文件）"
+    assert source.options[1].startswith("2023 年，") and source.options[1].endswith(
+        "导入的企业图层"
+    )
+    source.set_value(f"kept:{import_id}").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["新增"] == "5" and metrics["关闭/迁出"] == "0" and metrics["搬迁"] == "0"
+    assert any("2023 → 2025" in c.value for c in at.caption)
+    listed = next(d.value for d in at.dataframe if "原园区" in d.value.columns)
+    assert set(listed["企业"]) == set(firms["name"].iloc[-5:])

@@ -347,3 +347,39 @@ def test_change_findings_name_growth_and_decline():
         "金沙-碧湖的高端装备与精密零部件企业减少 1 家（1 → 0，产值 -100%）",
     }
     assert "Gaoxin North: intelligent connected vehicles gained 1 firm (0 → 1)" in set(out["en"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.booleans(), min_size=1, max_size=12),
+    st.lists(st.booleans(), min_size=1, max_size=12),
+    st.lists(st.floats(0, 500), min_size=12, max_size=12),
+)
+def test_every_firm_of_either_year_is_listed_once(in_before, in_after, shift_m):
+    """Firms i < n carry credit code Ci; a firm in both lists is matched whatever its name,
+    moved exactly when it is more than 100 m from its earlier point."""
+    n = min(len(in_before), len(in_after))
+    before = [i for i in range(n) if in_before[i]]
+    after = [i for i in range(n) if in_after[i]]
+    if not before or not after:
+        return
+    earlier = firms(
+        [(f"e{i}", f"甲{i}", "car", 10 * i, 0, 1) for i in before],
+        credit_code=[f"C{i}" for i in before],
+    )
+    later = firms(
+        [(f"l{i}", f"乙{i}", "car", 10 * i + shift_m[i], 0, 1) for i in after],
+        credit_code=[f"C{i}" for i in after],
+    )
+    table = match_firms(earlier, later, moved_m=100)
+    assert sorted(table["key"]) == sorted({f"cc:C{i}" for i in before + after})
+    expect = {}
+    for i in set(before) | set(after):
+        if i not in before:
+            expect[f"cc:C{i}"] = NEW
+        elif i not in after:
+            expect[f"cc:C{i}"] = CLOSED
+        else:
+            expect[f"cc:C{i}"] = MOVED if shift_m[i] > 100 else STAYED
+    assert dict(zip(table["key"], table["change"], strict=True)) == expect
+    assert (table["renamed"] == table["change"].isin([MOVED, STAYED])).all()

@@ -93,7 +93,9 @@ def _side(firms: gpd.GeoDataFrame, parks, what: str, use_address: bool) -> pd.Da
             else np.full(len(firms), None, dtype=object),
             "name": firms["name"].to_numpy(dtype=object),
             "cluster": _labels(firms, "cluster", what),
-            "park_id": _firm_parks(firms, parks, what),
+            "park_id": _firm_parks(firms, parks, what)
+            if parks is not None or "park_id" in firms.columns
+            else np.full(len(firms), None, dtype=object),
             "output_10k_cny": output,
             "x_m": xy[:, 0],
             "y_m": xy[:, 1],
@@ -117,7 +119,7 @@ def match_firms(
         Enterprise points with a CRS, ``name`` and ``cluster``; ``credit_code``,
         ``address``, ``ent_id``, ``park_id``, ``output_10k_cny`` when present.
     parks : GeoDataFrame, optional
-        Parks layer, needed only when a list has no ``park_id``.
+        Parks layer, used when a list has no ``park_id`` (without either, parks are None).
     moved_m : float, default 100
         A matched firm further than this (metres) from its earlier point has moved.
 
