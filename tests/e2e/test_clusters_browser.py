@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from benchmarks.browser import MAP_FRAME, map_frame, wait_for_features
+from benchmarks.browser import MAP_FRAME, map_counts, map_frame, map_frames, wait_for_features
 from tests.e2e.conftest import SCREENSHOTS, record_timing, screenshot
 from tests.e2e.test_browser import no_exception
 from ui.maps import CLUSTER_COLORS, STATUS_COLORS
@@ -77,4 +77,38 @@ def test_off_guidance_map_with_both_palettes(page):
     assert {"高新南先进制造园区", "高新北先进制造园区"} <= set(labels), labels
 
     screenshot(page, "clusters_page")
+    assert page.requests.outside() == []
+
+
+def _filled(page, index: int, layers: int, timeout_s: float = 90.0) -> dict:
+    """Feature counts of map ``index`` once ``layers`` of its data layers have features
+    (maps in a tab not shown first: the first map's frame is hidden, so it is not awaited)."""
+    deadline = time.time() + timeout_s
+    counts = {}
+    while time.time() < deadline:
+        counts = map_counts(page, index)
+        if len([n for n in counts.values() if n > 0]) >= layers:
+            return counts
+        time.sleep(0.2)
+    raise AssertionError(f"map {index} did not fill: {counts}")
+
+
+def test_around_a_firm_and_year_maps(page):
+    page.goto(f"{page.base_url}/clusters")
+    page.get_by_role("heading", name="主要发现").wait_for(timeout=90000)
+    wait_for_features(page, 2, timeout_s=90)
+    page.get_by_role("tab", name="企业周边").click()
+    counts = _filled(page, 1, 3)  # rings, firms nearby, the firm at the centre
+    page.wait_for_timeout(1500)
+    no_exception(page)
+    assert 1 in counts.values() and 3 in counts.values(), counts  # one centre, three rings
+    legend = map_frames(page)[1].evaluate(LEGEND_FIT)
+    assert legend and "圈层" in legend["text"] and legend["scroll"] <= legend["client"] + 1
+    page.locator(MAP_FRAME).nth(1).screenshot(path=str(SCREENSHOTS / "clusters_around_map.png"))
+    page.get_by_role("tab", name="年度变化").click()
+    _filled(page, 2, 1)
+    page.wait_for_timeout(1500)
+    no_exception(page)
+    page.locator(MAP_FRAME).nth(2).screenshot(path=str(SCREENSHOTS / "clusters_years_map.png"))
+    screenshot(page, "clusters_years_tab")
     assert page.requests.outside() == []

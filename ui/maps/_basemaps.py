@@ -168,12 +168,26 @@ class _FitWhenShown(MacroElement):
             var map = {{ this._parent.get_name() }};
             var el = map.getContainer();
             var fitted = el.clientWidth > 0 && el.clientHeight > 0;
+            {# The size the bounds were fitted to: a map shown late (a tab) grows through
+               small sizes first, and is fitted again as it grows, until the user moves it. #}
+            var fitW = fitted ? el.clientWidth : 0, fitH = fitted ? el.clientHeight : 0;
+            var touched = false;
+            ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function(kind) {
+                el.addEventListener(kind, function() { touched = true; }, {passive: true});
+            });
             if (!window.ResizeObserver) { return; }
             new ResizeObserver(function() {
                 map.invalidateSize();
-                if (!fitted && el.clientWidth > 0 && el.clientHeight > 0) {
+                var w = el.clientWidth, h = el.clientHeight;
+                if (w <= 0 || h <= 0) { return; }
+                var grown = fitted && !touched && (w > 1.2 * fitW || h > 1.2 * fitH);
+                if (!fitted || grown) {
                     fitted = true;
-                    if (map._psViewKept) { return; }  {# a kept view (ui.maps._view) #}
+                    fitW = w;
+                    fitH = h;
+                    {# a view restored from before (ui.maps._view); not one saved by the
+                       moveend of this very resize #}
+                    if (map._psViewRestored) { return; }
                     map.fitBounds({{ this.bounds|tojson }});
                 }
             }).observe(el);
