@@ -184,6 +184,10 @@ def test_summary_in_words_from_the_tables(recorder, demo):
     assert lines[0].startswith("- ") and "企业周边的" in lines[0] and "倍（显著）" in lines[0]
     assert any("区位熵" in x and "为全区最集中" in x for x in lines)
     assert "427 家企业所在位置不是其集群的规划导向园区（其中 37 家在所有园区之外）" in summary
+    assert (
+        lines[-2] == "- 2024 年以来：高新南先进制造园区的新能源企业增加 19 家（57 → 76，产值 +28%）"
+    )
+    assert lines[-1].startswith("- 2024 年以来：") and "企业减少" in lines[-1]
     assert not any("k =" in x or "p <" in x for x in lines)  # no statistics jargon up front
     # α is passed to the analysis: a stricter α calls fewer pairs significant.
     _, cells_05 = clq_chart(at)

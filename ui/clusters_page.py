@@ -8,6 +8,7 @@ from the tables they computed (:func:`analysis.colocation.findings`).
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from analysis import colocation as co
@@ -62,7 +63,7 @@ with off_tab:
 with around_tab:
     around_firm_section(layers, fingerprint)
 with years_tab:
-    years_section(layers)
+    yearly = years_section(layers)
 with stats_tab:
     params = parameters_section(single)
     fit = fit_section(layers, fingerprint)
@@ -75,6 +76,10 @@ with stats_tab:
 park_ids = [] if layers.parks is None else list(layers.parks["park_id"])
 names = {p: (park_name(p, layers),) * 2 for p in park_ids}
 found = co.findings(clq, lq, fit=fit, off_guidance=off, park_names=names, lq_by_output=lq_by_output)
+if yearly is not None and len(yearly):
+    # The largest growth and the largest decline since the earlier list.
+    firsts = yearly.groupby("kind", sort=False).head(1)
+    found = pd.concat([found, firsts[["kind", "zh", "en"]]], ignore_index=True)
 with summary:
     if found.empty:
         st.info(t("数据不足，暂无发现。", "Not enough data for findings."))

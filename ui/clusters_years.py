@@ -98,8 +98,9 @@ def earlier_sources(layers: LayerSet) -> dict[str, tuple[str, gpd.GeoDataFrame]]
     return sources
 
 
-def years_section(layers: LayerSet) -> None:
-    """Compare the current enterprise list with an earlier one."""
+def years_section(layers: LayerSet) -> pd.DataFrame | None:
+    """Compare the current enterprise list with an earlier one; returns the sentences on
+    the clusters that grew or shrank most (None when there is nothing to compare)."""
     st.subheader(t("年度变化", "Year on year"))
     firms = layers.enterprises
     sources = earlier_sources(layers)
@@ -113,7 +114,7 @@ def years_section(layers: LayerSet) -> None:
                 "offered here.",
             )
         )
-        return
+        return None
     labels = {k: v[0] for k, v in sources.items()}
     key = st.selectbox(
         t("对比的往年名单", "Earlier list to compare with"),
@@ -130,7 +131,7 @@ def years_section(layers: LayerSet) -> None:
         )
     except InputError as exc:
         show_input_error(exc)
-        return
+        return None
     st.caption(t(f"{before_year} → {after_year}", f"{before_year} → {after_year}"))
     kinds = changes["change"].value_counts()
     cols = st.columns(4)
@@ -149,6 +150,8 @@ def years_section(layers: LayerSet) -> None:
     _fit_table(fit, layers)
     _firm_table(changes, layers)
     _map(changes, layers)
+    label = t(f"{before_year} 年以来：", f"Since {before_year}: ")
+    return sentences.assign(zh=label + sentences["zh"], en=label + sentences["en"])
 
 
 def _park_label(park_ids, layers: LayerSet) -> list[str]:
