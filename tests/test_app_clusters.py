@@ -286,3 +286,30 @@ def test_year_on_year_against_an_earlier_kept_import(recorder, demo):
     assert any("2023 → 2025" in c.value for c in at.caption)
     listed = next(d.value for d in at.dataframe if "原园区" in d.value.columns)
     assert set(listed["企业"]) == set(firms["name"].iloc[-5:])
+
+
+def test_a_broken_earlier_list_in_the_data_file_is_named_not_a_traceback(
+    recorder, demo, tmp_path, monkeypatch
+):
+    """A GeoPackage given at startup whose earlier-year layer fails the enterprises schema:
+    the page says which rows, and the rest of the page works."""
+    import geopandas as gpd
+
+    from layers.catalog import DEMO_GPKG, save_layerset
+    from ui import cache
+
+    own = tmp_path / "own.gpkg"
+    save_layerset(demo, own)
+    bad = gpd.read_file(DEMO_GPKG, layer="enterprises_2024").head(20)
+    bad.loc[bad.index[3], "cluster"] = "不存在的集群"
+    bad.to_file(own, layer="enterprises_2023", driver="GPKG")
+    monkeypatch.setenv(cache.DATA_ENV, str(own))
+    cache.startup_layers.clear()
+    try:
+        at = open_page()
+        errors = " ".join(e.value for e in at.error).replace("\\", "")
+        assert "enterprises_2023" in errors and "不存在的集群" in errors
+        assert at.title[0].value == "产业集群分布"
+        assert any("427 家企业" in m.value for m in at.markdown)
+    finally:
+        cache.startup_layers.clear()

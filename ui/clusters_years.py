@@ -76,7 +76,12 @@ def earlier_sources(layers: LayerSet) -> dict[str, tuple[str, gpd.GeoDataFrame]]
     sources: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
     path = _data_file(layers)
     if path is not None and path.exists():
-        for year, gdf in cache.year_lists(str(path), path.stat().st_mtime).items():
+        try:
+            lists = cache.year_lists(str(path), path.stat().st_mtime)
+        except InputError as exc:
+            show_input_error(exc)  # a broken earlier list is named; the others are offered
+            lists = {}
+        for year, gdf in lists.items():
             sources[f"file:{year}"] = (t(f"{year} 年（数据文件）", f"{year} (data file)"), gdf)
     current = st.session_state.get(IMPORT_KEY)
     for import_id, mtime in kept_import_files()[:_KEPT_SHOWN]:
