@@ -17,6 +17,8 @@ Everything is drawn here from a fixed seed, so the output is the same on every r
 * enterprises: the anchor firms named in the plan placed near where they are, and
   synthetic small firms whose clusters lean towards each park's guidance, clumped around
   the anchors their supply chains serve;
+* the enterprise list of the year before (``enterprises_2024``; new, closed, moved and
+  renamed firms, 产值 a year earlier) from ``data/build_demo_years.py``;
 * constraints: the eco line over 马峦山, 工业区块线 tiers 1 and 2, the trunk roads and 坪山河;
 * a 30 m DEM in EPSG:4547 with 马峦山 in the south and plains in the industrial areas.
 
@@ -43,6 +45,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from analysis.standards import load_park_guidance  # noqa: E402
+from data.build_demo_years import EARLIER_LAYER, two_years  # noqa: E402
 from geo.crs import METRIC_CRS, WGS84  # noqa: E402
 from layers.catalog import DEMO_DEM, DEMO_GPKG, DEMO_SOURCE  # noqa: E402
 from layers.schema import CLUSTER  # noqa: E402
@@ -881,6 +884,8 @@ def build(out_dir: Path) -> dict[str, int]:
     parcels_geom = [g for g in map(largest_valid_part, parcels_geom) if g.area >= MIN_PARCEL_M2]
     parcels = assign_parcels(rng, parcels_geom, parks, pockets)
     enterprises = build_enterprises(rng, parcels, parks)
+    # The year before is drawn from its own seed: the layers above and below stay as they are.
+    enterprises, earlier = two_years(enterprises, parks, CORRIDOR_ID)
     constraints = build_constraints(outline, parks, pockets, trunk, river)
 
     layers = {
@@ -889,6 +894,7 @@ def build(out_dir: Path) -> dict[str, int]:
         "corridor_axis": axis,
         "parcels": parcels,
         "enterprises": enterprises,
+        EARLIER_LAYER: earlier,
         "constraints": constraints,
     }
     out_dir.mkdir(parents=True, exist_ok=True)

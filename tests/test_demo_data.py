@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 import rasterio
 
+from data.build_demo_years import EARLIER_LAYER, EARLIER_YEAR, LATER_YEAR
 from geo.crs import METRIC_CRS
 from layers.catalog import DEMO_DEM, DEMO_GPKG, DEMO_SOURCE, load_demo
-from layers.schema import LAND_USE, LAYER_KINDS, STATUS
+from layers.schema import LAND_USE, LAYER_KINDS, STATUS, validate_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference" / "pingshan_boundary_wgs84.geojson"
@@ -124,3 +125,29 @@ def test_dem_has_hills_in_the_south_and_plains_in_the_parks(demo):
         hill_height = band[row, col]
     assert park_height < 100.0
     assert hill_height > 350.0
+
+
+def test_the_year_before_is_reproduced_plausible_and_illustrative(rebuilt):
+    from analysis.colocation import CLOSED, MOVED, NEW, match_firms
+
+    committed = gpd.read_file(DEMO_GPKG, layer=EARLIER_LAYER)
+    fresh = gpd.read_file(rebuilt / DEMO_GPKG.name, layer=EARLIER_LAYER)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(committed.drop(columns="geometry")),
+        pd.DataFrame(fresh.drop(columns="geometry")),
+    )
+    assert committed.geometry.geom_equals_exact(fresh.geometry, tolerance=1e-9).all()
+    earlier = validate_layer("enterprises", committed)
+    later = load_demo().enterprises
+    assert (earlier["source"] == DEMO_SOURCE).all()
+    assert set(earlier["year"]) == {EARLIER_YEAR} and set(later["year"]) == {LATER_YEAR}
+    assert later["credit_code"].is_unique and earlier["credit_code"].is_unique
+    changes = match_firms(earlier, later).change.value_counts()
+    # A year of a district's firms: a few per cent new and closed, a handful moved.
+    assert 0.03 * len(later) <= changes[NEW] <= 0.15 * len(later)
+    assert 0.03 * len(later) <= changes[CLOSED] <= 0.10 * len(later)
+    assert 5 <= changes[MOVED] <= 30
+    # The anchors are in both years, and grew on the whole.
+    anchors = later[later.is_anchor].set_index("credit_code").output_10k_cny
+    before = earlier.set_index("credit_code").output_10k_cny.reindex(anchors.index)
+    assert before.notna().all() and anchors.sum() > before.sum()

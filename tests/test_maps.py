@@ -304,4 +304,8 @@ def test_kept_view_script_restores_saves_and_reports_the_view():
     assert '"at": [22.7, 114.35]' in page
     # the hidden-tab refit leaves a kept view alone
     refit = page[page.index("new ResizeObserver") :]
-    assert refit.index("if (map._psViewKept) { return; }") < refit.index("map.fitBounds")
+    assert refit.index("if (map._psViewRestored) { return; }") < refit.index("map.fitBounds")
+    # only a view restored from storage counts: a map shown late (a tab) saves its unfitted
+    # view at the resize's moveend, which must not stop the fit
+    assert "map._psViewRestored = true" in page[: page.index('map.on("moveend"')]
+    assert "_psViewRestored" not in page[page.index('map.on("moveend"') :].split("});")[0]

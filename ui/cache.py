@@ -48,7 +48,7 @@ from layers.scenario import AppliedScenario, Scenario, apply
 from layers.schema import STATUS
 from layers.store import ScenarioStore, open_store, store_location
 from ui import maps
-from ui.imports import rezone
+from ui.imports import earlier_enterprise_lists, load_imported_layers, rezone
 from ui.static_cache import (
     STATIC_CACHE,
     STATIC_CACHE_MAX_AGE_DAYS,
@@ -394,6 +394,47 @@ def local_payloads(
 @st.cache_data(show_spinner=False, max_entries=8)
 def anchor_table(fingerprint: str, radii_m: tuple[float, ...], _layers: LayerSet) -> pd.DataFrame:
     return co.anchor_proximity(_layers.enterprises, radius_m=radii_m)
+
+
+# --------------------------------------------------------------------------- clusters by firm and year
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def off_guidance(fingerprint: str, _layers: LayerSet) -> pd.DataFrame:
+    """Firms not in a park guiding their cluster, with the nearest park that does."""
+    return co.off_guidance_firms(_layers.enterprises, _layers.parks)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def firms_around(
+    fingerprint: str, anchor: str, radii_m: tuple[float, ...], _layers: LayerSet
+) -> pd.DataFrame:
+    """The firms within ``radii_m`` of the firm ``anchor``, nearest first."""
+    return co.firms_around(_layers.enterprises, anchor, radii_m)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def year_lists(path: str, mtime: float) -> dict[str, gpd.GeoDataFrame]:
+    """Earlier enterprise lists kept in a GeoPackage as layers ``enterprises_<year>``."""
+    return earlier_enterprise_lists(Path(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def kept_enterprises(import_id: str, mtime: float) -> gpd.GeoDataFrame | None:
+    """The enterprises layer of a kept import (None when it has none)."""
+    return load_imported_layers(import_id).enterprises
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def year_comparison(
+    before_fp: str, after_fp: str, _before, _after, _parks
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(firm changes, per cluster × park, guidance fit per park) between two lists."""
+    return (
+        co.match_firms(_before, _after, _parks),
+        co.cluster_park_change(_before, _after, _parks),
+        co.fit_change(_before, _after, _parks),
+    )
 
 
 # --------------------------------------------------------------------------- scenarios

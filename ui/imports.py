@@ -36,6 +36,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
@@ -64,16 +65,19 @@ __all__ = [
     "IMPORTS_FOLDER",
     "IMPORTS_MAX_COUNT_ENV",
     "IMPORTS_MAX_MB_ENV",
+    "YEAR_LAYER",
     "ZONED_KINDS",
     "KeptImports",
     "PendingImport",
     "RawImport",
     "ReadOptions",
     "confirm_import",
+    "earlier_enterprise_lists",
     "export_bytes",
     "fill_park_ids",
     "finish_import",
     "import_quota",
+    "kept_import_files",
     "kept_imports",
     "load_imported_layers",
     "outside_district",
@@ -582,3 +586,34 @@ def export_bytes(gdf: gpd.GeoDataFrame, fmt: str, name: str) -> tuple[bytes, str
         f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+# --------------------------------------------------------------------------- earlier years
+
+#: Layers of a GeoPackage holding an earlier year's enterprise list: ``enterprises_2024``.
+YEAR_LAYER = re.compile(r"enterprises_(\d{4})")
+
+
+def earlier_enterprise_lists(gpkg: Path) -> dict[str, gpd.GeoDataFrame]:
+    """The enterprise lists of earlier years kept in ``gpkg`` as layers
+    ``enterprises_<year>``, validated like the enterprises layer, newest first.
+
+    Raises
+    ------
+    InputError
+        A list that does not pass the enterprises schema (every problem listed).
+    """
+    if not Path(gpkg).exists():
+        return {}
+    names = [name for name, _ in pyogrio.list_layers(gpkg) if YEAR_LAYER.fullmatch(name)]
+    lists = {}
+    for name in sorted(names, reverse=True):
+        year = YEAR_LAYER.fullmatch(name).group(1)
+        layer = gpd.read_file(gpkg, layer=name)
+        lists[year] = validate_layer("enterprises", layer, source=f"{Path(gpkg).name}:{name}")
+    return lists
+
+
+def kept_import_files() -> list[tuple[str, float]]:
+    """(id, last use as a POSIX time) of every kept import, most recently used first."""
+    return [(stem, mtime) for stem, _path, _size, mtime in reversed(_kept_files())]

@@ -12,6 +12,18 @@ Five measures answer the industrial bureau's questions:
 - :func:`anchor_proximity` — how many firms of an anchor's own cluster and of its supply
   chain lie within 1, 3, 5 km ("上下游就在身边")?
 
+and the bureau's questions by firm name and year:
+
+- :func:`off_guidance_firms` — which firms sit where the plan does not guide their cluster
+  (inside a park or outside all of them), and which park guiding it is nearest?
+- :func:`firms_around` — which firms lie within 1 / 3 / 5 km of a chosen firm, and which of
+  them are its own cluster or its suppliers?
+- :func:`findings` — what the tables found, in short Chinese and English sentences, with
+  one significance rule (:func:`is_significant`);
+- :func:`match_firms`, :func:`cluster_park_change`, :func:`fit_change` — which firms are
+  new, closed or moved between two years' lists, and how counts, 产值, LQ and guidance fit
+  changed per cluster and park.
+
 The park guidance and the supply-chain links come from ``data/standards/park_guidance.yaml``
 (:func:`analysis.standards.load_park_guidance`), the single place they are written down.
 
@@ -58,17 +70,51 @@ replacement from the pool of the other labels, at a cost of ``v_i`` numbers per 
 """
 
 from analysis.colocation._common import COLOCATED, ISOLATED, NOT_SIGNIFICANT
+from analysis.colocation._findings import change_findings, findings, is_significant
+from analysis.colocation._nearby import (
+    OTHER_ROLE,
+    SAME_CLUSTER,
+    SUPPLIER,
+    firms_around,
+    off_guidance_firms,
+    off_guidance_totals,
+)
 from analysis.colocation._placement import anchor_proximity, location_quotients, park_guidance_fit
 from analysis.colocation._quotients import clq_matrix, colocation_quotients, local_colocation
+from analysis.colocation._yearly import (
+    CLOSED,
+    MOVED,
+    NEW,
+    STAYED,
+    cluster_park_change,
+    fit_change,
+    match_firms,
+)
 
 __all__ = [
+    "CLOSED",
     "COLOCATED",
     "ISOLATED",
+    "MOVED",
+    "NEW",
     "NOT_SIGNIFICANT",
+    "OTHER_ROLE",
+    "SAME_CLUSTER",
+    "STAYED",
+    "SUPPLIER",
     "anchor_proximity",
+    "change_findings",
     "clq_matrix",
+    "cluster_park_change",
     "colocation_quotients",
+    "findings",
+    "firms_around",
+    "fit_change",
+    "is_significant",
     "local_colocation",
     "location_quotients",
+    "match_firms",
+    "off_guidance_firms",
+    "off_guidance_totals",
     "park_guidance_fit",
 ]

@@ -24,6 +24,7 @@ from analysis.colocation._common import (
 )
 from analysis.standards import ParkGuidance, resolve_park_guidance
 from geo.errors import InputError
+from geo.values import is_blank
 from layers.schema import CLUSTER
 from layers.zoning import assign_parks
 
@@ -47,6 +48,22 @@ def _weights(df: pd.DataFrame, weight: str | None, what: str) -> np.ndarray:
             f"{what} rows {rows} have a missing, non-numeric or negative '{weight}'; fix them.",
         )
     return values
+
+
+def _firm_parks(enterprises: pd.DataFrame, parks: gpd.GeoDataFrame | None, what: str) -> np.ndarray:
+    """Park id of each firm (None outside every park): its ``park_id`` when the column
+    exists, else found by location with the one park rule (:func:`layers.zoning.assign_parks`)."""
+    if "park_id" in enterprises.columns:
+        values = enterprises["park_id"].to_numpy(dtype=object)
+        return np.array([None if is_blank(v) else v for v in values], dtype=object)
+    if parks is None:
+        raise InputError(
+            "企业图层没有 park_id 字段，需提供园区图层以按位置判断所属园区。",
+            "The enterprises have no park_id column; supply the parks layer so their "
+            "park can be found by location.",
+        )
+    ent = _require_frame(enterprises, what)
+    return np.array([None if is_blank(v) else v for v in assign_parks(ent, parks)], dtype=object)
 
 
 def location_quotients(
@@ -154,17 +171,7 @@ def park_guidance_fit(
     guide = resolve_park_guidance(guidance)
     labels = _labels(enterprises, "cluster", what)
     output = _weights(enterprises, output_col, what)
-    if "park_id" in enterprises.columns:
-        park_of = enterprises["park_id"].to_numpy(dtype=object)
-    else:
-        if parks is None:
-            raise InputError(
-                "企业图层没有 park_id 字段，需提供园区图层以按位置判断所属园区。",
-                "The enterprises have no park_id column; supply the parks layer so their "
-                "park can be found by location.",
-            )
-        ent = _require_frame(enterprises, what)
-        park_of = assign_parks(ent, parks).to_numpy()
+    park_of = _firm_parks(enterprises, parks, what)
 
     if parks is not None:
         _require_columns(parks, ["park_id"], "园区图层 parks ")

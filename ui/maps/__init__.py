@@ -6,6 +6,7 @@ the expensive parts (GeoJSON payloads, ``ui.cache``) on the state of each layer 
 rebuild the cheap folium wrapper on every rerun.
 
 - ``_styles``: palettes, colour rules, legends and the map's own layer names;
+- ``_colour``: the CIEDE2000 colour difference the palettes are checked with;
 - ``_payloads``: GeoJSON payloads with HTML-escaped tooltip text, tooltip fields;
 - ``_basemaps``: the empty map, offline Leaflet assets, basemap tiles, the hillshade;
 - ``_layers``: the browser-styled data layer, context outlines, drawing, layer order;
@@ -24,6 +25,7 @@ from ui.maps._basemaps import (
     VENDOR_URL,
     base_map,
 )
+from ui.maps._colour import ciede2000, hex_to_lab
 from ui.maps._layers import (
     DRAW_ORDER,
     DataLayer,
@@ -58,10 +60,12 @@ from ui.maps._styles import (
     CHANGE_COLORS,
     CLUSTER_COLORS,
     CONSTRAINT_STYLES,
+    FIRM_CHANGE_COLORS,
     LAND_USE_COLORS,
     LOCAL_TYPE_COLORS,
     LOCAL_TYPE_LABELS,
     NO_VALUE_COLOR,
+    PALETTE_MIN_DELTA_E00,
     SELECTION_COLOR,
     SEQUENTIAL,
     SIZE_CLASS_COLORS,
@@ -101,6 +105,7 @@ __all__ = [
     "DRAW_JS",
     "DRAW_ORDER",
     "ENTERPRISE_TOOLTIP",
+    "FIRM_CHANGE_COLORS",
     "FRAME_ZOOM_MAX",
     "FRAME_ZOOM_MIN",
     "LAND_USE_COLORS",
@@ -110,6 +115,7 @@ __all__ = [
     "LOCAL_TYPE_COLORS",
     "LOCAL_TYPE_LABELS",
     "NO_VALUE_COLOR",
+    "PALETTE_MIN_DELTA_E00",
     "PARCEL_TOOLTIP",
     "SELECTION_COLOR",
     "SEQUENTIAL",
@@ -133,12 +139,14 @@ __all__ = [
     "capacity_payload",
     "category_colors",
     "changes_payload",
+    "ciede2000",
     "code_legend",
     "constraints_payload",
     "context_payloads",
     "enterprises_payload",
     "frame_view",
     "geojson_payload",
+    "hex_to_lab",
     "legend_html",
     "local_colocation_payloads",
     "nice_bins",

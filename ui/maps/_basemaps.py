@@ -106,13 +106,14 @@ def base_map(
     # Fractional zoom lets the district fill the map instead of snapping a level too far out.
     m = folium.Map(
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # folium's bar shows miles too; a metric one is added below
         prefer_canvas=True,
         zoom_control=True,
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
     use_offline_assets(m, LEAFLET_JS, LEAFLET_CSS)
+    m.add_child(MetricScale())
     system = BASEMAPS[basemap][2]
     _add_tiles(m, basemap, tianditu_key)
     if hillshade is not None:
@@ -137,6 +138,23 @@ def base_map(
     return m
 
 
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (``imperial: false``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, maxWidth: 150})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "MetricScale"
+
+
 class _FitWhenShown(MacroElement):
     """Refit the map once its container gets a size: a map first drawn in a hidden tab has
     none, and Leaflet would otherwise fit the bounds into 0 pixels (zooming out to the world).
@@ -150,12 +168,26 @@ class _FitWhenShown(MacroElement):
             var map = {{ this._parent.get_name() }};
             var el = map.getContainer();
             var fitted = el.clientWidth > 0 && el.clientHeight > 0;
+            {# The size the bounds were fitted to: a map shown late (a tab) grows through
+               small sizes first, and is fitted again as it grows, until the user moves it. #}
+            var fitW = fitted ? el.clientWidth : 0, fitH = fitted ? el.clientHeight : 0;
+            var touched = false;
+            ['mousedown', 'wheel', 'touchstart', 'keydown'].forEach(function(kind) {
+                el.addEventListener(kind, function() { touched = true; }, {passive: true});
+            });
             if (!window.ResizeObserver) { return; }
             new ResizeObserver(function() {
                 map.invalidateSize();
-                if (!fitted && el.clientWidth > 0 && el.clientHeight > 0) {
+                var w = el.clientWidth, h = el.clientHeight;
+                if (w <= 0 || h <= 0) { return; }
+                var grown = fitted && !touched && (w > 1.2 * fitW || h > 1.2 * fitH);
+                if (!fitted || grown) {
                     fitted = true;
-                    if (map._psViewKept) { return; }  {# a kept view (ui.maps._view) #}
+                    fitW = w;
+                    fitH = h;
+                    {# a view restored from before (ui.maps._view); not one saved by the
+                       moveend of this very resize #}
+                    if (map._psViewRestored) { return; }
                     map.fitBounds({{ this.bounds|tojson }});
                 }
             }).observe(el);

@@ -19,6 +19,8 @@ import json
 from collections.abc import Mapping, Sequence
 
 import folium
+import shapely
+import shapely.geometry
 from folium.plugins import Draw
 from jinja2 import Template
 
@@ -191,6 +193,46 @@ def add_constraints(m: folium.Map, payload: dict, lang: str = "zh", *, show: boo
     layer.add_to(m)
 
 
+#: Park name labels: dark text on a light halo, centred on a point inside the park.
+PARK_LABEL_CSS = (
+    "display:inline-block;transform:translate(-50%,-50%);white-space:nowrap;"
+    "background:rgba(255,255,255,0.75);padding:0 3px;border-radius:2px;"
+    "color:#0d47a1;font:bold 12px 'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;"
+)
+
+
+def add_park_labels(m: folium.Map, parks_payload: dict, lang: str = "zh") -> None:
+    """Each park's name as a label at a point inside it (a layer of its own, so it can be
+    switched off). Names were HTML-escaped when the payload was built."""
+    group = folium.FeatureGroup(name=tr(("园区名称", "Park names"), lang), show=True)
+    features = [f for f in parks_payload["features"] if f.get("geometry") is not None]
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in features]
+    parks = [
+        g for f, g in zip(features, shapes, strict=True) if f["properties"].get("kind") == "park"
+    ]
+    for feature, shape in zip(features, shapes, strict=True):
+        name = feature["properties"].get("name")
+        if not name:
+            continue
+        # The belt's label goes on its own stretch, not on a park it overlaps.
+        if feature["properties"].get("kind") != "park" and parks:
+            own = shape.difference(shapely.union_all(parks))
+            shape = own if not own.is_empty else shape
+        if shape.geom_type == "MultiPolygon":
+            shape = max(shape.geoms, key=lambda g: g.area)
+        point = shape.representative_point()
+        folium.Marker(
+            [point.y, point.x],
+            icon=folium.DivIcon(
+                html=f'<span style="{PARK_LABEL_CSS}">{name}</span>',
+                class_name="ps-park-label",
+                icon_size=(0, 0),
+            ),
+            interactive=False,
+        ).add_to(group)
+    group.add_to(m)
+
+
 def add_context(
     m: folium.Map,
     boundary_payload: dict | None,
@@ -225,6 +267,7 @@ def add_context(
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[tr(("园区", "Park"), lang)]),
             zoom_on_click=False,
         ).add_to(m)
+        add_park_labels(m, parks_payload, lang)
     if axis_payload is not None:
         folium.GeoJson(
             axis_payload,

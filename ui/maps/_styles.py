@@ -33,19 +33,26 @@ STATUS_COLORS = {
     "non_industrial": "#e6e6e6",
 }
 LAND_USE_COLORS = {"M1": "#a1887f", "M0": "#7e57c2", "W": "#26a69a", "other": "#d0d0d0"}
+#: Enterprises by cluster. Drawn on top of parcels coloured by status, so no colour here is
+#: near a status colour (CIEDE2000 ≥ :data:`PALETTE_MIN_DELTA_E00` to every status colour,
+#: and between any two clusters; ``tests/test_palette.py``): no reds, greens, blues, ambers
+#: or greys of the status map, but navy, mint, pink, violet, lime, cyan, salmon, plum.
 CLUSTER_COLORS = {
-    "car": "#1f77b4",
-    "pharma": "#2ca02c",
-    "chip": "#d62728",
-    "ai": "#9467bd",
-    "energy": "#ff7f0e",
-    "equipment": "#8c564b",
-    "photonics": "#e377c2",
-    "lowalt": "#17becf",
-    "cellgene": "#bcbd22",
-    "traditional": "#7f7f7f",
-    "other": "#c7c7c7",
+    "car": "#004477",
+    "pharma": "#00ddaa",
+    "chip": "#ff3388",
+    "ai": "#9900ff",
+    "energy": "#bbcc00",
+    "equipment": "#882200",
+    "photonics": "#00ccff",
+    "lowalt": "#ffaa88",
+    "cellgene": "#446600",
+    "traditional": "#663355",
+    "other": "#007777",
 }
+#: Smallest CIEDE2000 difference between a cluster colour and a status colour, or two
+#: cluster colours (the reasoning is in ``tests/test_palette.py``).
+PALETTE_MIN_DELTA_E00 = 20.0
 #: Contiguous blocks by ``analysis.contiguity.SIZE_CLASS`` (labels come from there).
 SIZE_CLASS_COLORS = {"km2": "#b71c1c", "large": "#fb8c00", "small": "#ffe082"}
 CONSTRAINT_STYLES = {
@@ -69,6 +76,8 @@ LOCAL_TYPE_LABELS = {
 B_POINT_COLOR = "#757575"
 #: Parcels a scenario adds, removes or modifies (labels: ``layers.scenario.CHANGE_LABELS``).
 CHANGE_COLORS = {"added": "#00897b", "removed": "#6d4c41", "modified": "#f9a825"}
+#: Firms new, closed or moved between two years' enterprise lists (``analysis.colocation``).
+FIRM_CHANGE_COLORS = {"new": "#00897b", "closed": "#6d4c41", "moved": "#f9a825"}
 #: Outline of the parcels selected on the scenario map.
 SELECTION_COLOR = "#00e5ff"
 #: Sequential ramp (light → dark) for numeric values such as GFA increments.
@@ -210,21 +219,34 @@ class _Legend(MacroElement):
         self.position = position
 
 
+#: Sections with more items than this are laid out in two columns, so a legend of the
+#: eleven clusters and the seven parcel states stays shorter than the map.
+LEGEND_ONE_COLUMN_MAX = 6
+
+
 def legend_html(sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> str:
-    """The HTML of a legend box: titled sections of (colour, label) items, text escaped."""
+    """The HTML of a legend box: titled sections of (colour, label) items, text escaped.
+
+    Long sections wrap into two columns (:data:`LEGEND_ONE_COLUMN_MAX`); the box scrolls
+    only if it would still be taller than the map allows.
+    """
     parts = [
         '<div style="background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;'
         "font:12px/1.35 'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;"
-        'box-shadow:0 1px 4px rgba(0,0,0,0.3);max-height:320px;overflow:auto">'
+        'box-shadow:0 1px 4px rgba(0,0,0,0.3);max-height:440px;overflow:auto">'
     ]
     for title, items in sections:
         parts.append(f'<div style="font-weight:bold;margin:2px 0">{html.escape(title)}</div>')
+        columns = 2 if len(items) > LEGEND_ONE_COLUMN_MAX else 1
+        parts.append(f'<div style="column-count:{columns};column-gap:12px">')
         for color, label in items:
             parts.append(
-                '<div><span style="display:inline-block;width:12px;height:12px;margin-right:5px;'
+                '<div style="break-inside:avoid;white-space:nowrap">'
+                '<span style="display:inline-block;width:12px;height:12px;margin-right:5px;'
                 f'vertical-align:middle;border:1px solid #555;background:{html.escape(color)}"></span>'
                 f"{html.escape(label)}</div>"
             )
+        parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)
 

@@ -66,6 +66,7 @@ class KeepView(MacroElement):
                 var o = offset(saved.lat, saved.lng);
                 map.setView([saved.lat + o[0], saved.lng + o[1]], saved.zoom, {animate: false});
                 map._psViewKept = true;
+                map._psViewRestored = true;
             }
             map.on("moveend", function() {
                 var el = map.getContainer();
