@@ -233,6 +233,18 @@ def _fit_table(fit: pd.DataFrame, layers: LayerSet) -> None:
     st.dataframe(view, hide_index=True, width="stretch", column_config=pct)
 
 
+def _output_change(value: float, kind: str) -> str:
+    """A firm's output change for the table: signed with thousands separators; a firm with
+    no figure in one of the years says why (new / closed) instead of an empty cell."""
+    if pd.notna(value):
+        return f"{value:+,.1f}"
+    if kind == co.NEW:
+        return t("新增企业", "new firm")
+    if kind == co.CLOSED:
+        return t("已关停", "closed")
+    return "—"
+
+
 def _firm_table(changes: pd.DataFrame, layers: LayerSet) -> None:
     kinds = st.multiselect(
         t("列出的企业", "Firms listed"),
@@ -254,9 +266,10 @@ def _firm_table(changes: pd.DataFrame, layers: LayerSet) -> None:
             t("集群", "Cluster"): [cluster_label(c) for c in cluster],
             t("原园区", "Park before"): _park_label(shown["park_before"], layers),
             t("现园区", "Park now"): _park_label(shown["park_after"], layers),
-            t("产值变化（万元）", "Output change (10k CNY)"): shown["output_change_10k_cny"].round(
-                1
-            ),
+            t("产值变化（万元）", "Output change (10k CNY)"): [
+                _output_change(value, kind)
+                for value, kind in zip(shown["output_change_10k_cny"], shown["change"], strict=True)
+            ],
         }
     )
     st.dataframe(view, hide_index=True, width="stretch", height=38 + 35 * min(len(view), 10))
