@@ -1,0 +1,178 @@
+"""工业上楼 massing: hand-computed envelopes of a square parcel, heights from the bands,
+footprints inside their parcels (property), bad input."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from analysis.capacity import floor_capacity
+from analysis.massing import (
+    EXISTING,
+    MASS_COLUMNS,
+    NEW,
+    band_fits,
+    building_envelopes,
+    inward_footprints,
+    stacked_height_m,
+)
+from analysis.standards import Standards, load_standards
+from geo.crs import to_metric_geometries
+from geo.errors import InputError
+
+HA = 10_000.0
+
+
+@pytest.fixture(scope="module")
+def far4() -> Standards:
+    """M1 at exactly FAR 4.0, 50 % coverage, no plot-size correction, 100 m cap."""
+    return (
+        load_standards()
+        .without_plot_size_correction()
+        .with_far_rule(
+            "M1",
+            base_by_zone={z: 4.0 for z in range(1, 6)},
+            upper_factor=1.0,
+            upper_cap=4.0,
+            coverage=0.5,
+        )
+        .with_height_cap(100.0)
+    )
+
+
+def _square(x0: float = 536_000.0, side_m: float = 100.0, **columns) -> gpd.GeoDataFrame:
+    data = {
+        "parcel_id": ["T0"],
+        "park_id": ["gaoxin_south"],
+        "status": ["low_efficiency"],
+        "land_use": ["M1"],
+        "area_m2": [side_m * side_m],
+        "gfa_current_m2": [HA],
+        "density_zone": [3],
+    }
+    data.update({k: [v] for k, v in columns.items()})
+    geom = shapely.box(x0, 2_511_000.0, x0 + side_m, 2_511_000.0 + side_m)
+    return gpd.GeoDataFrame(data, geometry=[geom], crs="EPSG:4547").to_crs("EPSG:4326")
+
+
+def _metric(frame: gpd.GeoDataFrame) -> np.ndarray:
+    return to_metric_geometries(frame.geometry.to_numpy(), frame.crs)
+
+
+def test_square_at_half_coverage_is_a_centred_square_of_half_the_area(far4: Standards) -> None:
+    parcel = _square()
+    env = building_envelopes(floor_capacity(parcel, far4), far4)
+    new = env[env["mass"] == NEW]
+    footprint = _metric(new.iloc[[0]])[0]
+    # (100 − 2d)² = 5,000 → side √5000 = 70.71 m, d = 14.64 m on every side.
+    assert footprint.area == pytest.approx(5_000.0, rel=1e-3)
+    minx, miny, maxx, maxy = footprint.bounds
+    side = np.sqrt(5_000.0)
+    assert maxx - minx == pytest.approx(side, abs=0.05)
+    assert maxy - miny == pytest.approx(side, abs=0.05)
+    assert minx - 536_000.0 == pytest.approx((100.0 - side) / 2, abs=0.05)
+    assert _metric(parcel)[0].buffer(1e-6).contains(footprint)
+    assert new["footprint_m2"].to_numpy() == pytest.approx([5_000.0] * 3, rel=1e-3)
+
+
+def test_heights_come_from_the_bands(far4: Standards) -> None:
+    cap = floor_capacity(_square(), far4)
+    env = building_envelopes(cap, far4)
+    new = env[env["mass"] == NEW].set_index("band")
+    # 40,000 m² on 5,000 m²: 8 floors = ground 8 m, 3 × 6 m, 4 × 4.5 m.
+    assert list(new.index) == ["ground", "low", "std"]
+    assert new["floors"].tolist() == [1.0, 3.0, 4.0]
+    assert new["base_m"].tolist() == [0.0, 8.0, 26.0]
+    assert new["height_m"].tolist() == [8.0, 26.0, 44.0]
+    assert new["thickness_m"].tolist() == [8.0, 18.0, 18.0]
+    assert new["gfa_m2"].tolist() == pytest.approx([5_000.0, 15_000.0, 20_000.0])
+    assert new["height_m"].max() == cap["height_m"].iloc[0]
+    assert new.loc["ground", "load_t_m2"] == 2.0
+
+
+def test_existing_mass_is_the_current_gfa_stacked_on_the_template(far4: Standards) -> None:
+    # 12,500 m² on a 5,000 m² footprint: 2.5 floors = 8 m + 1.5 × 6 m = 17 m.
+    env = building_envelopes(floor_capacity(_square(gfa_current_m2=12_500.0), far4), far4)
+    old = env[env["mass"] == EXISTING].iloc[0]
+    assert old["floors"] == pytest.approx(2.5)
+    assert old["base_m"] == 0.0
+    assert old["height_m"] == pytest.approx(17.0)
+    assert old["gfa_m2"] == 12_500.0
+    assert (
+        building_envelopes(floor_capacity(_square(), far4), far4, include_existing=False)["mass"]
+        .eq(NEW)
+        .all()
+    )
+
+
+def test_a_partly_built_top_floor_counts_whole(far4: Standards) -> None:
+    # FAR 4 at 45 % coverage: 40,000 / 4,500 = 8.9 floors → 9 floors, top band 5 floors.
+    std = far4.with_far_rule("M1", coverage=0.45)
+    env = building_envelopes(floor_capacity(_square(), std), std)
+    top = env[(env["mass"] == NEW) & (env["band"] == "std")].iloc[0]
+    assert top["floors"] == 5.0
+    assert top["height_m"] == 26.0 + 5 * 4.5
+
+
+def test_parcels_not_redeveloped_get_no_mass(far4: Standards) -> None:
+    cap = floor_capacity(_square(status="built"), far4)
+    env = building_envelopes(cap, far4)
+    assert len(env) == 0
+    assert list(env.columns) == [*MASS_COLUMNS, "geometry"]
+
+
+def test_band_fits_follow_the_suitability_table() -> None:
+    std = load_standards()
+    fits = band_fits(std)
+    # Whole-vehicle assembly stays on the ground floor (max_band ground in highrise.yaml).
+    assert "car:vehicle_assembly" in fits["ground"]
+    assert "car:vehicle_assembly" not in fits["low"]
+    assert "car:vehicle_assembly" not in fits["std"]
+
+
+def test_stacked_height_of_fractional_floors() -> None:
+    std = load_standards()
+    assert stacked_height_m(np.array([0.0, 1.0, 0.5, 4.0, 6.0]), std).tolist() == [
+        0.0,
+        8.0,
+        4.0,
+        26.0,
+        35.0,
+    ]
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(InputError, match="容量"):
+        building_envelopes(_square(), load_standards())
+    with pytest.raises(InputError, match="覆盖率"):
+        inward_footprints(np.array([shapely.box(0, 0, 1, 1)]), np.array([1.5]))
+
+
+def _polygon(seed_points: list[tuple[float, float]]) -> shapely.Geometry:
+    return shapely.MultiPoint(seed_points).convex_hull
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    points=st.lists(
+        st.tuples(st.floats(0, 300), st.floats(0, 300)), min_size=3, max_size=12, unique=True
+    ),
+    notch=st.booleans(),
+    coverage=st.floats(0.05, 1.0),
+)
+def test_footprint_lies_inside_and_has_the_coverage(points, notch, coverage) -> None:
+    poly = _polygon(points)
+    if notch and poly.area > 0:
+        # A non-convex parcel: cut a corner notch out of the hull.
+        minx, miny, maxx, maxy = poly.bounds
+        poly = poly.difference(
+            shapely.box(minx, miny, (minx + maxx) / 2, (miny + maxy) / 2)
+        ).buffer(0)
+    assume(poly.geom_type in ("Polygon", "MultiPolygon") and poly.area >= 100.0)
+    out = inward_footprints(np.array([poly], dtype=object), np.array([coverage]))[0]
+    assert out.area == pytest.approx(coverage * poly.area, rel=1e-3)
+    assert poly.buffer(1e-6).contains(out)
