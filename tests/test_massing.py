@@ -176,3 +176,49 @@ def test_footprint_lies_inside_and_has_the_coverage(points, notch, coverage) -> 
     out = inward_footprints(np.array([poly], dtype=object), np.array([coverage]))[0]
     assert out.area == pytest.approx(coverage * poly.area, rel=1e-3)
     assert poly.buffer(1e-6).contains(out)
+
+
+# ------------------------------------------------------------------ the capacity page (AppTest)
+
+
+def test_capacity_page_draws_the_envelopes_without_a_basemap_and_exports_them():
+    import json
+
+    from tests.app_harness import app
+    from ui.massing_view import NO_BASEMAP
+
+    with app("ui/capacity_page.py", timeout=240) as (at, _):
+        assert not at.exception, at.exception
+        decks = at.get("deck_gl_json_chart")
+        assert len(decks) == 1
+        spec = json.loads(decks[0].proto.json)
+        assert spec["mapStyle"] == NO_BASEMAP and "mapProvider" not in spec
+        records = spec["layers"][0]["data"]
+        assert records and all(len(r["polygon"][0]) == 3 for r in records)
+        assert {r["band"] for r in records} >= {"首层", "现状建筑面积"}
+        assert "{floors}" in json.loads(decks[0].proto.tooltip)["text"]
+        envelopes = at.session_state["results"]["massing_envelopes"][1]
+        assert {"height_m", "base_m", "band"} <= set(envelopes.columns)
+        assert (envelopes["height_m"] >= envelopes["base_m"]).all()
+        # Colouring by one cluster: bands that do not suit it turn pale.
+        at.selectbox(key="capacity_massing_color").set_value("car:vehicle_assembly").run()
+        spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+        upper = [r for r in spec["layers"][0]["data"] if r["band"].startswith("标准层")]
+        assert upper and all(r["color"][3] < 100 for r in upper)
+
+
+def test_envelopes_export_as_geojson_with_heights(far4: Standards) -> None:
+    import json
+
+    from geo.io import write_geojson
+
+    env = building_envelopes(floor_capacity(_square(), far4), far4)
+    features = json.loads(write_geojson(env))["features"]
+    props = [f["properties"] for f in features]
+    assert [(p["band"], p["base_m"], p["height_m"]) for p in props[:3]] == [
+        ("ground", 0.0, 8.0),
+        ("low", 8.0, 26.0),
+        ("std", 26.0, 44.0),
+    ]
+    assert props[3]["mass"] == EXISTING
+    assert all(f["geometry"]["type"] == "Polygon" for f in features)

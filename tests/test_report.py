@@ -216,3 +216,31 @@ def test_the_pages_render_to_images(comparison, tmp_path) -> None:
         pixels = np.asarray(Image.open(page).convert("L"), dtype=float)
         assert pixels.std() > 5.0, f"{page.name} is blank"
         shutil.copy(page, ARTIFACTS / page.name)
+
+
+# ------------------------------------------------------------------ the pages (AppTest)
+
+
+def report_buttons(at) -> list:
+    return [b for b in at.get("download_button") if b.key.startswith("scenario_report_")]
+
+
+def test_the_comparison_offers_the_3d_view_and_both_downloads():
+    from tests.app_harness import app
+    from tests.test_app_scenario import PAGE, create, mark_highrise, pocket_ids
+
+    with app(PAGE, timeout=240) as (at, _):
+        create(at, "高新南工业上楼")
+        mark_highrise(at, pocket_ids())
+        assert len(at.get("deck_gl_json_chart")) == 1
+        assert not report_buttons(at)  # nothing to download before the click
+        at.button(key="scenario_report_make").click().run()
+        assert not at.exception, at.exception
+        labels = [b.label for b in report_buttons(at)]
+        assert labels == ["下载 PDF", "下载 HTML"]
+        report = at.session_state["scenario_report_built"][1]
+        texts = _texts(PdfReader(io.BytesIO(report.pdf)))
+        assert "高新南工业上楼" in texts[0] and "示意数据" in texts[0]
+        # B alone: a new signature, so the old report's downloads are gone until made again.
+        at.toggle(key="scenario_report_only_b").set_value(True).run()
+        assert not report_buttons(at)
