@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import assume, given, settings
@@ -222,3 +223,40 @@ def test_envelopes_export_as_geojson_with_heights(far4: Standards) -> None:
     ]
     assert props[3]["mass"] == EXISTING
     assert all(f["geometry"]["type"] == "Polygon" for f in features)
+
+
+def test_deck_records_stack_the_bands_and_colour_them(far4: Standards) -> None:
+    from ui.massing_view import BAND_COLORS, EXISTING_COLOR, UNSUITED_COLOR, deck_records
+
+    env = building_envelopes(floor_capacity(_square(), far4), far4)
+    records = deck_records(env, band_labels={"ground": "G"}, existing_label="E")
+    assert [r["band"] for r in records] == ["G", "low", "std", "E"]
+    assert [r["polygon"][0][2] for r in records] == [0.0, 8.0, 26.0, 0.0]
+    # Existing 10,000 m² on 5,000 m²: 2 floors = 8 m + 6 m.
+    assert [r["thickness_m"] for r in records] == [8.0, 18.0, 18.0, 14.0]
+    assert [r["color"] for r in records[:3]] == [
+        BAND_COLORS["ground"],
+        BAND_COLORS["low"],
+        BAND_COLORS["std"],
+    ]
+    assert records[3]["color"] == EXISTING_COLOR
+    assert records[2]["gfa_wan"] == "2.00" and records[2]["floors"] == "4"
+    # Whole-vehicle assembly suits the ground floor only.
+    by_cluster = deck_records(env, color_by="car:vehicle_assembly", show_existing=False)
+    assert len(by_cluster) == 3
+    assert by_cluster[0]["color"] != UNSUITED_COLOR
+    assert by_cluster[1]["color"] == by_cluster[2]["color"] == UNSUITED_COLOR
+
+
+def test_camera_presets_frame_the_district_and_each_park(far4: Standards) -> None:
+    from ui.massing_view import camera_presets
+
+    two = _square().assign(park_id="gaoxin_south")
+    other = _square(x0=540_000.0).assign(park_id="jinsha_bihu", parcel_id="T1")
+    both = building_envelopes(floor_capacity(pd.concat([two, other]), far4), far4)
+    presets = camera_presets(both, {"gaoxin_south": "高新南"}, "全部")
+    assert list(presets) == ["全部", "高新南", "jinsha_bihu"]
+    # One 100 m parcel frames closer than two parcels 4 km apart.
+    assert presets["高新南"]["zoom"] > presets["全部"]["zoom"]
+    assert presets["高新南"]["longitude"] < presets["全部"]["longitude"]
+    assert presets["全部"]["longitude"] < presets["jinsha_bihu"]["longitude"]

@@ -72,6 +72,7 @@ def deck_records(
     color_by: str = _BY_BAND,
     show_existing: bool = True,
     band_labels: dict[str, str] | None = None,
+    existing_label: str = "现状建筑面积",
     precision: int = 6,
 ) -> list[dict]:
     """One JSON-ready record per polygon part of each envelope, for a deck.gl PolygonLayer.
@@ -80,7 +81,8 @@ def deck_records(
     extrusion starts at the band's base), ``thickness_m``, ``color`` (RGBA) and the
     tooltip fields ``parcel``, ``band``, ``floors``, ``base``, ``top``, ``gfa_wan`` (万 m²).
     ``color_by`` is :data:`_BY_BAND` (colour per band) or a suitability key: bands whose
-    ``fits`` list it take the cluster's colour, the others :data:`UNSUITED_COLOR`.
+    ``fits`` list it take the cluster's colour, the others :data:`UNSUITED_COLOR`. Bands are
+    named by ``band_labels`` (key → label), the existing mass by ``existing_label``.
     """
     labels = band_labels or {}
     frame = envelopes if show_existing else envelopes[envelopes["mass"] == NEW]
@@ -109,7 +111,7 @@ def deck_records(
         top = float(columns["height_m"][part])
         if mass == EXISTING:
             color = EXISTING_COLOR
-            band_text = t("现状建筑面积", "existing floor area")
+            band_text = existing_label
             floors = f"{float(columns['floors'][part]):.1f}"
         else:
             if cluster_color is None:
@@ -279,7 +281,11 @@ def massing_section(
     show_existing = c3.toggle(t("现状体量", "Existing"), value=True, key=f"{key}_massing_existing")
     band_labels = {b.key: band_label(b) for b in standards.highrise.bands}
     records = deck_records(
-        envelopes, color_by=color_by, show_existing=show_existing, band_labels=band_labels
+        envelopes,
+        color_by=color_by,
+        show_existing=show_existing,
+        band_labels=band_labels,
+        existing_label=t("现状建筑面积", "existing floor area"),
     )
     st.pydeck_chart(
         massing_deck(records, presets[camera]),
