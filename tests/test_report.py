@@ -244,3 +244,13 @@ def test_the_comparison_offers_the_3d_view_and_both_downloads():
         # B alone: a new signature, so the old report's downloads are gone until made again.
         at.toggle(key="scenario_report_only_b").set_value(True).run()
         assert not report_buttons(at)
+
+
+def test_the_english_report_has_english_headings(demo) -> None:
+    layers, std, base_side, side = demo
+    text = report_html(layers, [base_side, side], std, lang="en", generated_at=WHEN)
+    for heading in ("Scenario comparison", "1. Indicators", "2. Maps", "3. Edit list"):
+        assert heading in text
+    for chinese in ("方案比选报告", "一、指标", "三、编辑记录", "生成时间"):
+        assert chinese not in text
+    assert "Floor area (10⁴ m²)" in text
