@@ -424,7 +424,11 @@ table { border-collapse: collapse; width: 100%%; margin-bottom: 3mm; }
 th, td { border: 0.4pt solid #bdbdbd; padding: 1mm 1.5mm; vertical-align: top; }
 th { background: #eeeeee; text-align: left; }
 td.num { text-align: right; white-space: nowrap; }
-.std table { font-size: 7pt; }
+.std table { font-size: 7pt; table-layout: fixed; overflow-wrap: anywhere; }
+.src th:nth-child(1) { width: 16%%; }
+.src th:nth-child(2) { width: 50%%; }
+.src th:nth-child(3) { width: 26%%; }
+.src th:nth-child(4) { width: 8%%; }
 table.edits { table-layout: fixed; }
 table.edits th:nth-child(1) { width: 6%%; }
 table.edits th:nth-child(2) { width: 56%%; }
