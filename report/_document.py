@@ -36,6 +36,7 @@ from layers.scenario import Scenario
 from report import _maps
 from report._fonts import CJK_FAMILY
 from ui.i18n import pick
+from ui.maps import nice_bins
 
 __all__ = ["UNITS", "ReportSide", "report_html"]
 
@@ -145,8 +146,12 @@ def _area_label(park_id: str, names: dict[str, str], lang: str) -> str:
 def _title_page(
     sides: Sequence[ReportSide], demo: bool, when: datetime, version: str, lang: str
 ) -> str:
-    kind = pick(("方案比选报告", "Scenario comparison"), lang) if len(sides) == 2 else ""
-    kind = kind or pick(("方案报告", "Scenario report"), lang)
+    kind = pick(
+        ("方案比选报告", "Scenario comparison")
+        if len(sides) == 2
+        else ("方案报告", "Scenario report"),
+        lang,
+    )
     names = " ⟷ ".join(_e(s.name) for s in sides)
     rows = []
     for label, side in zip("AB", sides, strict=False):
@@ -296,7 +301,7 @@ def _maps_section(baseline: LayerSet, sides: Sequence[ReportSide], lang: str) ->
     increments = np.concatenate(
         [s.indicators.parcel_capacity["gfa_increment_m2"].to_numpy(dtype=float) for s in sides]
     )
-    bins = _maps.nice_bins(increments)
+    bins = nice_bins(increments)
     for label, side in labelled:
         title = pick((f"工业上楼新增建筑面积 · {label}", f"GFA increment · {label}"), lang)
         figures.append(

@@ -179,7 +179,7 @@ def massing_deck(records: list[dict], camera: dict) -> pdk.Deck:
         get_fill_color="color",
         get_line_color=[90, 90, 90, 120],
         extruded=True,
-        wireframe=True,
+        wireframe=False,
         filled=True,
         pickable=True,
         auto_highlight=True,

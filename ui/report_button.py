@@ -26,7 +26,6 @@ __all__ = ["REPORT_KEY", "compare_extras", "report_downloads"]
 
 #: Session key of the last report built: (signature, ScenarioReport).
 REPORT_KEY = "scenario_report_built"
-_BASELINE = "__baseline__"  # the comparison's choice meaning "the baseline layers"
 
 
 def _side(
@@ -39,7 +38,9 @@ def _side(
     result: AppliedScenario,
     store,
 ) -> ReportSide:
-    if sid == _BASELINE:
+    from ui.scenario_compare import BASELINE  # here: that module imports this one
+
+    if sid == BASELINE:
         return ReportSide(name, layers, indicators)
     if sid == draft.id:
         return ReportSide(name, result.layers, indicators, draft, result.changes)
