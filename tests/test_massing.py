@@ -3,6 +3,8 @@ footprints inside their parcels (property), bad input."""
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -206,6 +208,21 @@ def test_capacity_page_draws_the_envelopes_without_a_basemap_and_exports_them():
         spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
         upper = [r for r in spec["layers"][0]["data"] if r["band"].startswith("标准层")]
         assert upper and all(r["color"][3] < 100 for r in upper)
+        # In English the section, its options and its tooltips carry no Chinese.
+        at.session_state["lang"] = "en"
+        at.run()
+        assert not at.exception, at.exception
+        spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+        cjk = re.compile(r"[\u4e00-\u9fff]")
+        shown = [
+            *[h.value for h in at.subheader if "3D" in h.value],
+            *at.selectbox(key="capacity_massing_camera").options,
+            *at.selectbox(key="capacity_massing_color").options,
+            *[r["band"] for r in spec["layers"][0]["data"]],
+            json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["text"],
+        ]
+        assert shown[0] == "High-rise industry in 3D"
+        assert not [text for text in shown if cjk.search(text)]
 
 
 def test_envelopes_export_as_geojson_with_heights(far4: Standards) -> None:

@@ -29,7 +29,7 @@ from analysis.standards import Standards
 from geo.errors import InputError
 from layers.catalog import LayerSet, layer_fingerprint
 from ui import cache
-from ui.common import md_escape, park_labels, publish_result, show_input_error
+from ui.common import md_escape, park_name, publish_result, show_input_error
 from ui.i18n import band_label, fit_key_label, t
 from ui.maps import CLUSTER_COLORS
 
@@ -243,7 +243,7 @@ def massing_section(
 ) -> None:
     """The 3D view of a capacity result, with colour, camera and existing-mass controls and
     (``download``) the GeoJSON export of the envelopes; ``key`` prefixes the widget keys."""
-    st.subheader(t("工业上楼三维体量", "工业上楼 in 3D"))
+    st.subheader(t("工业上楼三维体量", "High-rise industry in 3D"))
     try:
         fp = _capacity_key(capacity, standards)
         with st.spinner(t("正在生成建筑体量…", "Building the envelopes…")):
@@ -256,13 +256,7 @@ def massing_section(
             t("没有改造地块，无建筑体量可显示。", "No parcel is rebuilt: nothing to show in 3D.")
         )
         return
-    names = dict(
-        zip(
-            envelopes["park_id"].dropna().astype(str).unique(),
-            park_labels(envelopes["park_id"].dropna().astype(str).unique(), layers),
-            strict=True,
-        )
-    )
+    names = {p: park_name(p, layers) for p in envelopes["park_id"].dropna().astype(str).unique()}
     district = t("全部改造地块", "all rebuilt parcels")
     presets = camera_presets(envelopes, names, district)
     fit_keys = [e.key for e in standards.highrise.suitability]
@@ -304,7 +298,7 @@ def massing_section(
         )
     )
     publish_result(
-        "massing_envelopes", ("工业上楼建筑体量", "工业上楼 building envelopes"), envelopes
+        "massing_envelopes", ("工业上楼建筑体量", "High-rise building envelopes"), envelopes
     )
     if download:
         text = cache.massing_geojson(fp, envelopes)
