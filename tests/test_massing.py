@@ -204,7 +204,7 @@ def test_capacity_page_draws_the_envelopes_without_a_basemap_and_exports_them():
         assert {"height_m", "base_m", "band"} <= set(envelopes.columns)
         assert (envelopes["height_m"] >= envelopes["base_m"]).all()
         # Colouring by one cluster: bands that do not suit it turn pale.
-        at.selectbox(key="capacity_massing_color").set_value("car:vehicle_assembly").run()
+        at.selectbox(key="capacity_massing_color_zh").set_value("car:vehicle_assembly").run()
         spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
         upper = [r for r in spec["layers"][0]["data"] if r["band"].startswith("标准层")]
         assert upper and all(r["color"][3] < 100 for r in upper)
@@ -216,8 +216,8 @@ def test_capacity_page_draws_the_envelopes_without_a_basemap_and_exports_them():
         cjk = re.compile(r"[\u4e00-\u9fff]")
         shown = [
             *[h.value for h in at.subheader if "3D" in h.value],
-            *at.selectbox(key="capacity_massing_camera").options,
-            *at.selectbox(key="capacity_massing_color").options,
+            *at.selectbox(key="capacity_massing_camera_en").options,
+            *at.selectbox(key="capacity_massing_color_en").options,
             *[r["band"] for r in spec["layers"][0]["data"]],
             json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["text"],
         ]

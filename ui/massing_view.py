@@ -32,6 +32,7 @@ from ui import cache
 from ui.common import md_escape, park_name, publish_result, show_input_error
 from ui.i18n import band_label, fit_key_label, t
 from ui.maps import CLUSTER_COLORS
+from ui.widgets import choice
 
 __all__ = [
     "BAND_COLORS",
@@ -59,6 +60,7 @@ _OTHER_BAND = [158, 158, 158, 235]
 #: (tests/e2e/test_massing.py) checks that no request leaves the machine.
 NO_BASEMAP = "__MAP_STYLE__"
 _BY_BAND = "__band__"
+_ALL_PARKS = "__all__"
 
 
 def _hex_rgba(color: str, alpha: int = 235) -> list[int]:
@@ -261,16 +263,27 @@ def massing_section(
     presets = camera_presets(envelopes, names, district)
     fit_keys = [e.key for e in standards.highrise.suitability]
     c1, c2, c3 = st.columns([2, 2, 1])
-    camera = c1.selectbox(t("视角", "Camera"), list(presets), key=f"{key}_massing_camera")
-    color_by = c2.selectbox(
+    # Options are codes and their labels follow the language (ui.widgets.choice).
+    labels = {v: k for k, v in names.items()} | {district: _ALL_PARKS}
+    camera_code = choice(
+        c1.selectbox,
+        t("视角", "Camera"),
+        [labels[label] for label in presets],
+        f"{key}_massing_camera",
+        format_func=lambda code: district if code == _ALL_PARKS else names[code],
+    )
+    camera = district if camera_code == _ALL_PARKS else names[camera_code]
+    # Labels made now, in this run's language (a format function must not look it up later).
+    color_labels = {_BY_BAND: t("按楼层分段", "by floor band")} | {
+        k: t(f"适合：{fit_key_label(k, standards)}", f"suits: {fit_key_label(k, standards)}")
+        for k in fit_keys
+    }
+    color_by = choice(
+        c2.selectbox,
         t("着色", "Colour"),
-        [_BY_BAND, *fit_keys],
-        format_func=lambda k: (
-            t("按楼层分段", "by floor band")
-            if k == _BY_BAND
-            else t(f"适合：{fit_key_label(k, standards)}", f"suits: {fit_key_label(k, standards)}")
-        ),
-        key=f"{key}_massing_color",
+        list(color_labels),
+        f"{key}_massing_color",
+        format_func=color_labels.get,
     )
     show_existing = c3.toggle(t("现状体量", "Existing"), value=True, key=f"{key}_massing_existing")
     band_labels = {b.key: band_label(b) for b in standards.highrise.bands}
