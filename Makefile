@@ -46,6 +46,8 @@ bench: $(STAMP) $(ASSETS)
 	$(PY) benchmarks/colocation.py --n 100000
 	$(PY) benchmarks/app_map.py --parcels 20000
 	$(PY) benchmarks/matching.py
+	$(PY) benchmarks/massing.py
+	$(PY) benchmarks/report.py
 
 demo-data: $(STAMP)
 	$(PY) data/build_demo.py

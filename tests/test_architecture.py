@@ -25,9 +25,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "layers": ("analysis", "ui", "app", "streamlit", "folium", "streamlit_folium"),
     "analysis": ("ui", "app", "streamlit", "folium", "streamlit_folium"),
     "ui.maps": ("streamlit", "streamlit_folium", "app"),
+    "report": ("streamlit", "streamlit_folium", "app"),
 }
 
-LIBRARY_PACKAGES = ("geo", "layers", "analysis")
+LIBRARY_PACKAGES = ("geo", "layers", "analysis", "report")
 
 
 def modules_of(package: str) -> list[str]:

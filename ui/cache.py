@@ -498,3 +498,23 @@ def scenario_indicators_of(layers_fp: str, key: str, _layers: LayerSet):
     """:func:`analysis.indicators.scenario_indicators` of a scenario's (or the baseline's)
     layers (``key``: :func:`chain_key`, or "baseline")."""
     return scenario_indicators(_layers)
+
+
+# --- 工业上楼 massing (3D view) and the scenario report -----------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
+def massing_envelopes(key: str, _capacity: gpd.GeoDataFrame, _standards: Standards):
+    """Building envelopes of a capacity result (:func:`analysis.massing.building_envelopes`),
+    cached on ``key`` (a fingerprint of the result and the standards)."""
+    from analysis.massing import building_envelopes
+
+    return building_envelopes(_capacity, _standards)
+
+
+@st.cache_data(show_spinner=False, max_entries=BIG_ENTRIES)
+def massing_geojson(key: str, _envelopes: gpd.GeoDataFrame) -> str:
+    """The envelopes as RFC 7946 GeoJSON text (the one GeoJSON writer), cached on ``key``."""
+    from geo.io import write_geojson
+
+    return write_geojson(_envelopes)

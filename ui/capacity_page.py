@@ -39,6 +39,7 @@ from ui.common import (
     show_map,
 )
 from ui.i18n import band_label, cluster_label, fit_key_label, labeller, lang, t
+from ui.massing_view import massing_section
 from ui.widgets import choice
 
 #: The city's yearly 工业上楼 programme, m² (深府函〔2023〕20号: ≥ 2,000万 m² a year, 5 years).
@@ -527,6 +528,7 @@ with map_box:
     )
     maps.add_legends(m, [(title, maps.bins_legend(bins, none_label=none_label))])
     show_map(m, key="capacity_map", returned_objects=[])
+    massing_section(parcels_layers, result, standards, key="capacity")
 
 with summary_box:
     unit = t("万 m²", "10⁴ m²")

@@ -36,6 +36,7 @@ from ui.common import (
     show_map,
 )
 from ui.i18n import fit_key_label, lang, t
+from ui.report_button import compare_extras
 from ui.static_cache import publish_payload
 
 __all__ = ["BASELINE", "add_changes", "changes_legend", "render_compare"]
@@ -291,3 +292,4 @@ def render_compare(
             add_changes(cm, res_b.changes)
             maps.add_legends(cm, [changes_legend()])
             show_map(cm, key="scenario_compare_map", height=480)
+        compare_extras(a_id, b_id, names, ind_a, ind_b, layers=layers, layers_b=layers_b, draft=draft, result=result, store=store)  # fmt: skip
