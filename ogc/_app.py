@@ -21,6 +21,7 @@ Errors are JSON ``{"code", "description"}`` with the description in Chinese, the
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -132,14 +133,18 @@ def create_app(
 
     def handler(body: Callable[[Request, Principal], Response]) -> Callable:
         def endpoint(request: Request) -> Response:
+            start = time.perf_counter()
             try:
                 principal = principal_of(request)
-                return body(request, principal)
+                response = body(request, principal)
             except _Refused as exc:
                 extra = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
-                return _error(exc.status, exc.code, f"{exc.zh}\n{exc.en}", **extra)
+                response = _error(exc.status, exc.code, f"{exc.zh}\n{exc.en}", **extra)
             except InputError as exc:
-                return _error(400, "InvalidParameterValue", f"{exc.zh}\n{exc.en}")
+                response = _error(400, "InvalidParameterValue", f"{exc.zh}\n{exc.en}")
+            # Server time of the request in ms (W3C Server-Timing), read by benchmarks/ogc.py.
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1e3:.1f}"
+            return response
 
         return endpoint
 
