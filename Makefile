@@ -28,6 +28,7 @@ $(ASSETS): package.json package-lock.json
 	mkdir -p static/vendor
 	cp -r node_modules/leaflet/dist static/vendor/leaflet
 	cp -r node_modules/leaflet-draw/dist static/vendor/leaflet-draw
+	cp -r node_modules/protomaps-leaflet/dist static/vendor/protomaps-leaflet
 	@touch $(ASSETS)
 
 run: $(STAMP) $(ASSETS)

@@ -9,6 +9,7 @@ rebuild the cheap folium wrapper on every rerun.
 - ``_payloads``: GeoJSON payloads with HTML-escaped tooltip text, tooltip fields;
 - ``_basemaps``: the empty map, offline Leaflet assets, basemap tiles, the hillshade;
 - ``_layers``: the browser-styled data layer, context outlines, drawing, layer order;
+- ``_tiles``: vector tiles (PMTiles) for big layers, drawn by protomaps-leaflet;
 - ``_view``: the view kept across reruns (browser ``sessionStorage``), views framing a
   feature.
 
@@ -32,6 +33,7 @@ from ui.maps._layers import (
     add_draw_control,
     add_geojson,
     add_layer_control,
+    layer_style,
 )
 from ui.maps._payloads import (
     BLOCK_TOOLTIP,
@@ -79,6 +81,15 @@ from ui.maps._styles import (
     tr,
     value_colors,
 )
+from ui.maps._tiles import (
+    TILE_MAX_ZOOM,
+    TILE_MIN_FEATURES,
+    TILE_MIN_ZOOM,
+    TILES_JS,
+    TileLayer,
+    add_tiles,
+    pmtiles_bytes,
+)
 from ui.maps._view import (
     FRAME_ZOOM_MAX,
     FRAME_ZOOM_MIN,
@@ -115,17 +126,23 @@ __all__ = [
     "SEQUENTIAL",
     "SIZE_CLASS_COLORS",
     "STATUS_COLORS",
+    "TILES_JS",
+    "TILE_MAX_ZOOM",
+    "TILE_MIN_FEATURES",
+    "TILE_MIN_ZOOM",
     "UNKNOWN_COLOR",
     "UNTESTED_COLOR",
     "VENDOR_URL",
     "DataLayer",
     "KeepView",
+    "TileLayer",
     "add_constraints",
     "add_context",
     "add_draw_control",
     "add_geojson",
     "add_layer_control",
     "add_legends",
+    "add_tiles",
     "base_map",
     "binned_colors",
     "bins_legend",
@@ -139,6 +156,7 @@ __all__ = [
     "enterprises_payload",
     "frame_view",
     "geojson_payload",
+    "layer_style",
     "legend_html",
     "local_colocation_payloads",
     "nice_bins",
@@ -146,6 +164,7 @@ __all__ = [
     "parcels_payload",
     "park_names",
     "payload_json",
+    "pmtiles_bytes",
     "shift_model",
     "tooltip_pairs",
     "tr",
