@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import urllib.error
 import urllib.request
 
@@ -24,7 +23,7 @@ import shapely
 
 from analysis.capacity import rule_capacity
 from analysis.contiguity import contiguous_blocks
-from benchmarks.browser import start_app
+from benchmarks.browser import start_app, stop_app
 from geo.io import write_geojson
 from layers.catalog import load_demo
 from layers.scenario import apply, new_scenario, remove_parcel, set_attributes
@@ -55,11 +54,7 @@ def server(tmp_path_factory, demo):
     log = open(tmp_path_factory.mktemp("logs") / "server.log", "w")  # noqa: SIM115
     proc, url = start_app(env, log)
     yield f"{url}/ogc", token, scenario, workspace
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_app(proc)
     log.close()
 
 
