@@ -188,8 +188,11 @@ def create_app(
         return _json(_openapi(base_url(request), limits), media_type=_OPENAPI)
 
     def describe(base: str, collection: Collection) -> dict:
-        gdf = collection.build()
-        bounds = gdf.total_bounds if len(gdf) else np.full(4, np.nan)
+        if collection.extent is not None:
+            bounds = np.array(collection.extent)
+        else:
+            gdf = collection.build()
+            bounds = gdf.total_bounds if len(gdf) else np.full(4, np.nan)
         spatial = [float(v) for v in bounds] if np.isfinite(bounds).all() else [-180, -90, 180, 90]
         href = f"{base}/collections/{collection.id}"
         return {

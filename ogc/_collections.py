@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 
 from analysis.capacity import rule_capacity
 from analysis.contiguity import contiguous_blocks
@@ -77,6 +78,11 @@ class Collection:
     kind: str
     id_column: str | None
     build: Callable[[], gpd.GeoDataFrame]
+    #: (west, south, east, north) when known without building the features: computed
+    #: collections give the extent of the baseline parcels and the district, which holds
+    #: every scenario's parcels (drawn parcels must lie in the district), so listing the
+    #: collections never runs an analysis.
+    extent: tuple[float, float, float, float] | None = None
 
     @property
     def title(self) -> str:
@@ -132,12 +138,13 @@ class Catalog:
         found = [self._base(layers, kind) for kind in BASE_KINDS if layers.layer(kind) is not None]
         if layers.parcels is not None:
             key = ("baseline", layers.fingerprint("parcels", "constraints", "parks"))
-            found += self._analyses(key, "", "基线", "baseline", lambda: layers)
+            extent = _extent(layers)
+            found += self._analyses(key, "", "基线", "baseline", lambda: layers, extent)
             store = self._store()
             infos = store.list()
             by_id = {info.id: info for info in infos}
             for info in visible_scenarios(infos, principal):
-                found += self._scenario(layers, store, info, _version_chain(by_id, info))
+                found += self._scenario(layers, store, info, _version_chain(by_id, info), extent)
         return found
 
     def find(self, collection_id: str, principal: Principal) -> Collection | None:
@@ -154,7 +161,13 @@ class Catalog:
         )
 
     def _analyses(
-        self, key: tuple, prefix: str, zh: str, en: str, source: Callable[[], LayerSet]
+        self,
+        key: tuple,
+        prefix: str,
+        zh: str,
+        en: str,
+        source: Callable[[], LayerSet],
+        extent: tuple[float, float, float, float],
     ) -> list[Collection]:
 
         def blocks() -> gpd.GeoDataFrame:
@@ -183,6 +196,7 @@ class Catalog:
                 "contiguity_blocks",
                 "block_id",
                 blocks,
+                extent=extent,
             ),
             Collection(
                 f"{prefix}capacity",
@@ -191,11 +205,17 @@ class Catalog:
                 "capacity",
                 "parcel_id",
                 capacity,
+                extent=extent,
             ),
         ]
 
     def _scenario(
-        self, layers: LayerSet, store: ScenarioStore, info: ScenarioInfo, chain: tuple
+        self,
+        layers: LayerSet,
+        store: ScenarioStore,
+        info: ScenarioInfo,
+        chain: tuple,
+        extent: tuple[float, float, float, float],
     ) -> list[Collection]:
         prefix = f"scenario-{info.id}-"
         key = ("applied", layers.fingerprint(), *chain)
@@ -214,6 +234,7 @@ class Catalog:
                 "parcels",
                 "parcel_id",
                 lambda: applied().layers.parcels,
+                extent=extent,
             ),
             Collection(
                 f"{prefix}changes",
@@ -222,9 +243,17 @@ class Catalog:
                 "changes",
                 "parcel_id",
                 lambda: applied().changes,
+                extent=extent,
             ),
-            *self._analyses(key, prefix, zh, en, lambda: applied().layers),
+            *self._analyses(key, prefix, zh, en, lambda: applied().layers, extent),
         ]
+
+
+def _extent(layers: LayerSet) -> tuple[float, float, float, float]:
+    """Bounds of the baseline parcels and the district boundary together."""
+    frames = [g for g in (layers.parcels, layers.boundary) if g is not None and len(g)]
+    bounds = np.array([g.total_bounds for g in frames])
+    return (*bounds[:, :2].min(axis=0).tolist(), *bounds[:, 2:].max(axis=0).tolist())
 
 
 def _version_chain(by_id: dict[str, ScenarioInfo], info: ScenarioInfo) -> tuple:

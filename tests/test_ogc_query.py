@@ -180,3 +180,17 @@ def test_catalog_caches_results_until_a_scenario_is_saved_again(tmp_path):
     assert sorted(changes["parcel_id"]) == sorted(
         i for i in ids[:4] if small.parcels.set_index("parcel_id").loc[i, "status"] != "reserve"
     )
+
+
+def test_computed_collections_are_listed_with_an_extent_that_holds_their_features(tmp_path):
+    demo = load_demo()
+    store = GpkgScenarioStore(tmp_path / "s.gpkg")
+    ids = demo.parcels["parcel_id"].tolist()
+    store.save(new_scenario("乙").with_edit(set_attributes(ids[:9], status="available")))
+    catalog = Catalog(lambda: demo, lambda: store)
+    computed = [c for c in catalog.collections(Principal("t")) if c.extent is not None]
+    assert len(computed) == 6  # baseline: 2 analyses; the scenario: parcels, changes, 2
+    for collection in computed:
+        west, south, east, north = collection.build().total_bounds
+        e_west, e_south, e_east, e_north = collection.extent
+        assert e_west <= west <= east <= e_east and e_south <= south <= north <= e_north
