@@ -9,7 +9,8 @@ already HTML-escaped, ``_color`` per feature) is written by GDAL's PMTiles drive
 size. The browser reads the one file by HTTP range requests from the app's static cache
 (protomaps-leaflet with pmtiles, installed from npm into ``static/vendor``), so only the
 tiles in view are fetched and drawn on canvas, instead of every feature held as a Leaflet
-layer. Colours come from ``_color`` as in :class:`ui.maps.DataLayer`; hovering shows the
+layer. Colours come from ``_color`` as in :class:`ui.maps.DataLayer` (outlines from zoom
+:data:`TILE_OUTLINE_MIN_ZOOM`); hovering shows the
 same tooltip table, a click pins it (a point-in-polygon pick in the tile under the pointer)
 and records the feature's properties as ``window.ps_tile_picked`` for the page's scripts.
 
@@ -40,6 +41,7 @@ __all__ = [
     "TILE_MAX_ZOOM",
     "TILE_MIN_FEATURES",
     "TILE_MIN_ZOOM",
+    "TILE_OUTLINE_MIN_ZOOM",
     "TileLayer",
     "add_tiles",
     "pmtiles_bytes",
@@ -49,6 +51,9 @@ TILES_JS = [("protomaps_leaflet", f"{VENDOR_URL}/protomaps-leaflet/protomaps-lea
 #: Zoom levels written to the tiles; the district fills a screen at about zoom 12.
 TILE_MIN_ZOOM = 9
 TILE_MAX_ZOOM = 14
+#: Polygon outlines are drawn from this display zoom on: below it a big layer's parcels are
+#: a few pixels wide and their outlines would hide the fill colours (and cost the most).
+TILE_OUTLINE_MIN_ZOOM = 14
 #: Layers with at least this many features are drawn from vector tiles.
 TILE_MIN_FEATURES = 20000
 
@@ -92,7 +97,8 @@ class TileLayer(folium.map.Layer):
             var colour = function(z, f) { return f.props._color || style.fillColor || "#999999"; };
             var symbolizer = {{ this.point_radius|tojson }} === null
                 ? new protomapsL.PolygonSymbolizer({fill: colour, opacity: style.fillOpacity,
-                      stroke: style.color, width: style.weight})
+                      stroke: style.color, width: function(z) {
+                          return z < {{ this.outline_min_zoom }} ? 0 : style.weight; }})
                 : new protomapsL.CircleSymbolizer({radius: {{ this.point_radius|tojson }},
                       fill: colour, opacity: style.fillOpacity,
                       stroke: style.color || colour, width: style.weight});
@@ -154,6 +160,7 @@ class TileLayer(folium.map.Layer):
         self.url = url
         self.layer = layer
         self.max_zoom = TILE_MAX_ZOOM
+        self.outline_min_zoom = TILE_OUTLINE_MIN_ZOOM
         self.style_json = json.dumps(dict(style))
         self.tooltip_json = json.dumps(
             [[f, html.escape(label)] for f, label in tooltip_fields], ensure_ascii=False
