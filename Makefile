@@ -46,6 +46,7 @@ bench: $(STAMP) $(ASSETS)
 	$(PY) benchmarks/capacity.py --n 100000
 	$(PY) benchmarks/colocation.py --n 100000
 	$(PY) benchmarks/app_map.py --parcels 20000
+	$(PY) benchmarks/ogc.py --parcels 100000
 
 demo-data: $(STAMP)
 	$(PY) data/build_demo.py
