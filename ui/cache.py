@@ -471,16 +471,15 @@ def scenario_indicators_of(layers_fp: str, key: str, _layers: LayerSet):
 
 # --------------------------------------------------------------------------- vector tiles
 
+#: Environment variable overriding :data:`ui.maps.TILE_MIN_FEATURES` (benchmarks compare).
+TILE_MIN_FEATURES_ENV = "LANDPLAN_TILE_MIN_FEATURES"
+
 
 def tile_min_features() -> int:
     """Feature count from which parcels and firms reach the map as vector tiles
     (:data:`ui.maps.TILE_MIN_FEATURES`, or ``$LANDPLAN_TILE_MIN_FEATURES``)."""
     text = os.environ.get(TILE_MIN_FEATURES_ENV, "").strip()
     return int(text) if text.isdigit() else maps.TILE_MIN_FEATURES
-
-
-#: Environment variable overriding :data:`ui.maps.TILE_MIN_FEATURES` (benchmarks compare).
-TILE_MIN_FEATURES_ENV = "LANDPLAN_TILE_MIN_FEATURES"
 
 
 def parcels_tiles_url(layers: LayerSet, color_by: str, lang_code: str, system: str) -> str:
