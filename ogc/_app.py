@@ -35,12 +35,12 @@ from geo.errors import InputError
 from ogc._collections import Catalog, Collection, Principal
 from ogc._features import (
     FILTER_FIELDS,
-    GLOBAL_PARAMS,
     Limits,
-    check_format,
+    check_params,
     feature_ids,
     features_json,
     parse_query,
+    raise_problems,
     select,
 )
 from ogc._tokens import TokenStore
@@ -149,17 +149,7 @@ def create_app(
         return endpoint
 
     def plain_params(request: Request) -> None:
-        unknown = [k for k in request.query_params if k not in GLOBAL_PARAMS]
-        problems = check_format(request.query_params)
-        if unknown:
-            problems.append(
-                (f"不支持的参数 {', '.join(unknown)}", f"unknown parameters {', '.join(unknown)}")
-            )
-        if problems:
-            raise InputError(
-                "请求参数有误：" + "；".join(zh for zh, _ in problems) + "。",
-                "Bad request parameters: " + "; ".join(en for _, en in problems) + ".",
-            )
+        raise_problems(check_params(request.query_params, ()))
 
     def landing(request: Request, principal: Principal) -> Response:
         plain_params(request)

@@ -56,7 +56,8 @@ _ID_COLUMNS = {
     "capacity": "parcel_id",
 }
 
-_MEMO_ENTRIES = 24
+#: Computed collections kept (a scenario uses three: applied, blocks, capacity).
+_MEMO_ENTRIES = 12
 
 
 @dataclass(frozen=True)

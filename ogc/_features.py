@@ -44,10 +44,12 @@ __all__ = [
     "Limits",
     "bbox_area_km2",
     "check_format",
+    "check_params",
     "feature_ids",
     "features_json",
     "limits_from_env",
     "parse_query",
+    "raise_problems",
     "select",
 ]
 
@@ -89,16 +91,7 @@ def parse_query(params: Mapping[str, str], columns: list[str], limits: Limits) -
     """
     problems: list[tuple[str, str]] = []
     filterable = [f for f in FILTER_FIELDS if f in columns]
-    unknown = sorted(k for k in params if k not in (*_OWN_PARAMS, *GLOBAL_PARAMS, *filterable))
-    if unknown:
-        problems.append(
-            (
-                f"不支持的参数 {', '.join(unknown)}；可用：{', '.join((*_OWN_PARAMS, *filterable))}",
-                f"unknown parameters {', '.join(unknown)}; known: "
-                f"{', '.join((*_OWN_PARAMS, *filterable))}",
-            )
-        )
-    problems += check_format(params)
+    problems += check_params(params, (*_OWN_PARAMS, *filterable))
     limit = _integer(params, "limit", limits.default_limit, 1, limits.max_limit, problems)
     offset = _integer(params, "offset", 0, 0, None, problems)
     bbox = _bbox(params, limits, problems)
@@ -107,8 +100,24 @@ def parse_query(params: Mapping[str, str], columns: list[str], limits: Limits) -
         for f in filterable
         if f in params
     )
-    _raise(problems)
+    raise_problems(problems)
     return ItemQuery(limit=limit, offset=offset, bbox=bbox, filters=filters)
+
+
+def check_params(params: Mapping[str, str], known: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Problems with a request's parameters: names other than ``known`` and
+    :data:`GLOBAL_PARAMS`, and a format other than JSON."""
+    problems = []
+    unknown = sorted(k for k in params if k not in (*known, *GLOBAL_PARAMS))
+    if unknown:
+        listed = ", ".join(known) or "—"
+        problems.append(
+            (
+                f"不支持的参数 {', '.join(unknown)}；可用：{listed}",
+                f"unknown parameters {', '.join(unknown)}; known: {listed}",
+            )
+        )
+    return problems + check_format(params)
 
 
 def check_format(params: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -119,7 +128,8 @@ def check_format(params: Mapping[str, str]) -> list[tuple[str, str]]:
     return [(f"不支持的格式 f={f}，只提供 json", f"format f={f} is not offered; use f=json")]
 
 
-def _raise(problems: list[tuple[str, str]]) -> None:
+def raise_problems(problems: list[tuple[str, str]]) -> None:
+    """One InputError listing every (Chinese, English) problem of a request, if any."""
     if problems:
         raise InputError(
             "请求参数有误：" + "；".join(zh for zh, _ in problems) + "。",
