@@ -273,6 +273,8 @@ def test_item_by_id_in_utf8_with_chinese_text(server, demo):
 @pytest.mark.parametrize(
     ("path", "status", "word"),
     [
+        ("/?foo=1", 400, "foo"),
+        ("/collections?f=xml", 400, "xml"),
         ("/collections/nothing", 404, "nothing"),
         ("/collections/nothing/items", 404, "nothing"),
         ("/collections/parcels/items/NO-SUCH-PARCEL", 404, "NO-SUCH-PARCEL"),

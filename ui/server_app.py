@@ -20,6 +20,7 @@ if str(ROOT) not in sys.path:  # streamlit run puts this file's folder first, no
 import streamlit as st  # noqa: E402
 from starlette.routing import Mount  # noqa: E402
 
+from geo.errors import InputError  # noqa: E402
 from layers.catalog import LayerSet  # noqa: E402
 from ogc import Catalog, create_app, default_token_store, limits_from_env  # noqa: E402
 from ui.cache import startup_layers, the_store  # noqa: E402
@@ -35,7 +36,10 @@ def _layers() -> LayerSet:
     return startup_layers()[0]
 
 
-ogc_app = create_app(
-    Catalog(_layers, the_store), default_token_store, limits=limits_from_env(os.environ)
-)
+try:
+    _limits = limits_from_env(os.environ)
+except InputError as exc:  # a bad LANDPLAN_OGC_* setting: say which, do not start
+    raise SystemExit(str(exc)) from None
+
+ogc_app = create_app(Catalog(_layers, the_store), default_token_store, limits=_limits)
 app = st.App(str(ROOT / "app.py"), routes=[Mount(OGC_PATH, app=ogc_app)])
