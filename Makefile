@@ -28,6 +28,7 @@ $(ASSETS): package.json package-lock.json
 	mkdir -p static/vendor
 	cp -r node_modules/leaflet/dist static/vendor/leaflet
 	cp -r node_modules/leaflet-draw/dist static/vendor/leaflet-draw
+	cp -r node_modules/protomaps-leaflet/dist static/vendor/protomaps-leaflet
 	@touch $(ASSETS)
 
 run: $(STAMP) $(ASSETS)
@@ -48,6 +49,7 @@ bench: $(STAMP) $(ASSETS)
 	$(PY) benchmarks/matching.py
 	$(PY) benchmarks/massing.py
 	$(PY) benchmarks/report.py
+	$(PY) benchmarks/ogc.py --parcels 100000
 
 demo-data: $(STAMP)
 	$(PY) data/build_demo.py

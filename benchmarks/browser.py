@@ -35,6 +35,7 @@ __all__ = [
     "map_frame",
     "map_frames",
     "start_app",
+    "stop_app",
     "wait_for_features",
 ]
 
@@ -174,3 +175,12 @@ def wait_for_features(page, minimum_layers: int, index: int = 0, timeout_s: floa
             return counts
         time.sleep(0.1)
     raise AssertionError(f"map layers did not fill: {counts}")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    """Stop a server from :func:`start_app`: terminate, and kill it if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()

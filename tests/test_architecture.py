@@ -1,9 +1,11 @@
 """The package layering holds: a lower layer never loads a higher one, nor Streamlit.
 
-Direction: ``app.py`` → ``ui`` → ``analysis`` → ``layers`` → ``geo``. Each package (with
-every one of its modules) is imported in a fresh interpreter, and the modules that
-interpreter then holds are checked against what the package may load. Every module of
-``geo``, ``layers`` and ``analysis`` declares ``__all__``, and every name in it exists.
+Direction: ``app.py`` → ``ui`` → ``analysis`` → ``layers`` → ``geo``; ``ogc`` (the OGC API
+endpoint, mounted by ``ui``) sits beside ``ui`` and uses ``analysis``, ``layers`` and ``geo``
+without Streamlit. Each package (with every one of its modules) is imported in a fresh
+interpreter, and the modules that interpreter then holds are checked against what the
+package may load. Every module of ``geo``, ``layers``, ``analysis`` and ``ogc`` declares
+``__all__``, and every name in it exists.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "analysis": ("ui", "app", "streamlit", "folium", "streamlit_folium"),
     "ui.maps": ("streamlit", "streamlit_folium", "app"),
     "report": ("streamlit", "streamlit_folium", "app"),
+    "ogc": ("ui", "app", "streamlit", "folium", "streamlit_folium"),
 }
 
-LIBRARY_PACKAGES = ("geo", "layers", "analysis", "report")
+LIBRARY_PACKAGES = ("geo", "layers", "analysis", "report", "ogc")
 
 
 def modules_of(package: str) -> list[str]:

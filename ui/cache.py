@@ -55,11 +55,13 @@ from ui.static_cache import (
     prune_cache_dir,
     publish,
     publish_payload,
+    publish_tiles,
 )
 
 __all__ = [
     "DATA_ENV",
     "DEM_ENV",
+    "TILE_MIN_FEATURES_ENV",
     "anchor_table",
     "applied",
     "applied_saved",
@@ -68,12 +70,14 @@ __all__ = [
     "colocation_table",
     "context_payloads",
     "default_standards",
+    "enterprises_tiles_url",
     "enterprises_urls",
     "guidance_fit",
     "hillshade",
     "local_payloads",
     "local_table",
     "location_quotients",
+    "parcels_tiles_url",
     "parcels_url",
     "park_guidance",
     "prune_static_cache",
@@ -87,6 +91,7 @@ __all__ = [
     "startup_layers",
     "store_at",
     "the_store",
+    "tile_min_features",
     "warm_map_payloads",
 ]
 
@@ -184,9 +189,14 @@ def warm_map_payloads(layers: LayerSet) -> None:
     system = maps.BASEMAPS["none"][2]
     context_payloads(layers, "zh", system)
     if layers.parcels is not None:
-        parcels_url(layers, "status", "zh", system)
+        if len(layers.parcels) >= tile_min_features():
+            parcels_tiles_url(layers, "status", "zh", system)
+        else:
+            parcels_url(layers, "status", "zh", system)
     if layers.enterprises is not None:
         enterprises_urls(layers, "zh", system)
+        if len(layers.enterprises) >= tile_min_features():
+            enterprises_tiles_url(layers, "zh", system)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -518,3 +528,49 @@ def massing_geojson(key: str, _envelopes: gpd.GeoDataFrame) -> str:
     from geo.io import write_geojson
 
     return write_geojson(_envelopes)
+
+
+# --------------------------------------------------------------------------- vector tiles
+
+#: Environment variable overriding :data:`ui.maps.TILE_MIN_FEATURES` (benchmarks compare).
+TILE_MIN_FEATURES_ENV = "LANDPLAN_TILE_MIN_FEATURES"
+
+
+def tile_min_features() -> int:
+    """Feature count from which parcels and firms reach the map as vector tiles
+    (:data:`ui.maps.TILE_MIN_FEATURES`, or ``$LANDPLAN_TILE_MIN_FEATURES``)."""
+    text = os.environ.get(TILE_MIN_FEATURES_ENV, "").strip()
+    return int(text) if text.isdigit() else maps.TILE_MIN_FEATURES
+
+
+def parcels_tiles_url(layers: LayerSet, color_by: str, lang_code: str, system: str) -> str:
+    """URL of the parcels as vector tiles (same properties as :func:`parcels_url`)."""
+    return _parcels_tiles_url(
+        layers.fingerprint("parcels", "parks"), color_by, lang_code, system, layers
+    )
+
+
+def enterprises_tiles_url(layers: LayerSet, lang_code: str, system: str) -> str:
+    """URL of the firms other than anchor firms as vector tiles."""
+    return _enterprises_tiles_url(
+        layers.fingerprint("enterprises", "parks"), lang_code, system, layers
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _parcels_tiles_url(
+    fingerprint: str, color_by: str, lang_code: str, system: str, _layers: LayerSet
+) -> str:
+    payload = maps.parcels_payload(
+        _layers.parcels, _layers.parks, color_by=color_by, lang=lang_code, display_system=system
+    )
+    return publish_tiles(payload, "parcels")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _enterprises_tiles_url(fingerprint: str, lang_code: str, system: str, _layers: LayerSet) -> str:
+    firms = _layers.enterprises
+    payload = maps.enterprises_payload(
+        firms[~firms.is_anchor], _layers.parks, lang=lang_code, display_system=system
+    )
+    return publish_tiles(payload, "enterprises")

@@ -43,11 +43,14 @@ from ui import maps
 from ui.cache import (
     DATA_ENV,
     context_payloads,
+    enterprises_tiles_url,
     enterprises_urls,
     hillshade,
+    parcels_tiles_url,
     parcels_url,
     park_guidance,
     startup_layers,
+    tile_min_features,
 )
 from ui.i18n import lang, t
 from ui.imports import load_imported_layers, save_imported_layers
@@ -248,6 +251,16 @@ def add_parcels(
 ) -> None:
     if layers.parcels is None:
         return
+    if len(layers.parcels) >= tile_min_features():
+        maps.add_tiles(
+            m,
+            parcels_tiles_url(layers, color_by, lang(), display_system()),
+            maps.tr("parcels", lang()),
+            "parcels",
+            tooltip_fields=maps.tooltip_pairs(maps.PARCEL_TOOLTIP, lang()),
+            show=show,
+        )
+        return
     url = parcels_url(layers, color_by, lang(), display_system())
     maps.add_geojson(
         m,
@@ -264,16 +277,14 @@ def add_enterprises(m: folium.Map, layers: LayerSet, *, show: bool = True) -> No
         return
     others_url, anchors_url = enterprises_urls(layers, lang(), display_system())
     tips = maps.tooltip_pairs(maps.ENTERPRISE_TOOLTIP, lang())
-    maps.add_geojson(
-        m,
-        None,
-        maps.tr("enterprises", lang()),
-        url=others_url,
-        tooltip_fields=tips,
-        point_radius=2.5,
-        show=show,
-        style={"weight": 1, "fillOpacity": 0.9},
+    others = dict(
+        tooltip_fields=tips, point_radius=2.5, show=show, style={"weight": 1, "fillOpacity": 0.9}
     )
+    if len(layers.enterprises) >= tile_min_features():
+        tiles_url = enterprises_tiles_url(layers, lang(), display_system())
+        maps.add_tiles(m, tiles_url, maps.tr("enterprises", lang()), "enterprises", **others)
+    else:
+        maps.add_geojson(m, None, maps.tr("enterprises", lang()), url=others_url, **others)
     maps.add_geojson(
         m,
         None,

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
+#: What ``streamlit run`` is given: the app with the OGC API mounted (``ui/server_app.py``).
+SERVER_APP = Path(__file__).resolve().parent / "server_app.py"
 
 #: Modules the pages import; importing them here is what saves the first visitor's wait.
 PRELOAD = (
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"请在浏览器中打开 / open in a browser: http://localhost:{_port(args)}", flush=True)
     from streamlit.web import cli
 
-    sys.argv = ["streamlit", "run", str(APP), *args]
+    sys.argv = ["streamlit", "run", str(SERVER_APP), *args]
     return cli.main()
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from ui.maps import payload_json
+from ui.maps import payload_json, pmtiles_bytes
 
 __all__ = [
     "STATIC_CACHE",
@@ -23,7 +24,9 @@ __all__ = [
     "STATIC_CACHE_URL",
     "prune_cache_dir",
     "publish",
+    "publish_made",
     "publish_payload",
+    "publish_tiles",
 ]
 
 #: Payloads and images are written here once and served by Streamlit's static serving, so
@@ -36,16 +39,30 @@ STATIC_CACHE_MAX_AGE_DAYS = 14
 
 def publish(data: bytes, suffix: str) -> str:
     """Write ``data`` under a content-hash name in the static cache and return its URL."""
-    name = hashlib.blake2b(data, digest_size=12).hexdigest() + suffix
+    return publish_made(data, suffix, lambda: data)
+
+
+def publish_made(key: bytes, suffix: str, make: Callable[[], bytes]) -> str:
+    """Write ``make()`` under the hash of ``key`` (what the file is made from) in the static
+    cache, unless a file of that name is there already, and return its URL."""
+    name = hashlib.blake2b(key, digest_size=12).hexdigest() + suffix
     path = STATIC_CACHE / name
     if path.exists():
         os.utime(path)  # in use again: keeps it from being pruned
     else:
+        data = make()
         STATIC_CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)  # atomic: a reader never sees half a file
     return f"{STATIC_CACHE_URL}/{name}"
+
+
+def publish_tiles(payload: dict, layer: str) -> str:
+    """Publish a payload as vector tiles (:func:`ui.maps.pmtiles_bytes`), made once per
+    payload content (a restarted server finds the file it made before), and return the URL."""
+    key = f"{layer}\n{payload_json(payload)}".encode()
+    return publish_made(key, ".pmtiles", lambda: pmtiles_bytes(payload, layer))
 
 
 def publish_payload(payload: dict) -> str:

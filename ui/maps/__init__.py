@@ -10,6 +10,7 @@ rebuild the cheap folium wrapper on every rerun.
 - ``_payloads``: GeoJSON payloads with HTML-escaped tooltip text, tooltip fields;
 - ``_basemaps``: the empty map, offline Leaflet assets, basemap tiles, the hillshade;
 - ``_layers``: the browser-styled data layer, context outlines, drawing, layer order;
+- ``_tiles``: vector tiles (PMTiles) for big layers, drawn by protomaps-leaflet;
 - ``_view``: the view kept across reruns (browser ``sessionStorage``), views framing a
   feature.
 
@@ -34,6 +35,7 @@ from ui.maps._layers import (
     add_draw_control,
     add_geojson,
     add_layer_control,
+    layer_style,
 )
 from ui.maps._payloads import (
     BLOCK_TOOLTIP,
@@ -83,6 +85,15 @@ from ui.maps._styles import (
     tr,
     value_colors,
 )
+from ui.maps._tiles import (
+    TILE_MAX_ZOOM,
+    TILE_MIN_FEATURES,
+    TILE_MIN_ZOOM,
+    TILES_JS,
+    TileLayer,
+    add_tiles,
+    pmtiles_bytes,
+)
 from ui.maps._view import (
     FRAME_ZOOM_MAX,
     FRAME_ZOOM_MIN,
@@ -121,17 +132,23 @@ __all__ = [
     "SEQUENTIAL",
     "SIZE_CLASS_COLORS",
     "STATUS_COLORS",
+    "TILES_JS",
+    "TILE_MAX_ZOOM",
+    "TILE_MIN_FEATURES",
+    "TILE_MIN_ZOOM",
     "UNKNOWN_COLOR",
     "UNTESTED_COLOR",
     "VENDOR_URL",
     "DataLayer",
     "KeepView",
+    "TileLayer",
     "add_constraints",
     "add_context",
     "add_draw_control",
     "add_geojson",
     "add_layer_control",
     "add_legends",
+    "add_tiles",
     "base_map",
     "binned_colors",
     "bins_legend",
@@ -147,6 +164,7 @@ __all__ = [
     "frame_view",
     "geojson_payload",
     "hex_to_lab",
+    "layer_style",
     "legend_html",
     "local_colocation_payloads",
     "nice_bins",
@@ -154,6 +172,7 @@ __all__ = [
     "parcels_payload",
     "park_names",
     "payload_json",
+    "pmtiles_bytes",
     "shift_model",
     "tooltip_pairs",
     "tr",

@@ -130,6 +130,16 @@ class DataLayer(folium.map.Layer):
         self.keep_outline = keep_outline
 
 
+def layer_style(style: Mapping[str, object] | None, point_radius: float | None) -> dict:
+    """A data layer's Leaflet style: the defaults for areas (or for points drawn as circles
+    of ``point_radius`` pixels), updated with ``style``."""
+    base = {"weight": 0.6, "opacity": 0.9, "fillOpacity": 0.75, "color": "#444444"}
+    if point_radius is not None:
+        base = {"weight": 1, "opacity": 1.0, "fillOpacity": 0.9}
+    base.update(style or {})
+    return base
+
+
 def add_geojson(
     m: folium.Map,
     payload: dict | None,
@@ -149,10 +159,7 @@ def add_geojson(
     the browser fetches the same payload from there instead of receiving it inline, which
     keeps the page small and lets the browser cache it.
     """
-    base = {"weight": 0.6, "opacity": 0.9, "fillOpacity": 0.75, "color": "#444444"}
-    if point_radius is not None:
-        base = {"weight": 1, "opacity": 1.0, "fillOpacity": 0.9}
-    base.update(style or {})
+    base = layer_style(style, point_radius)
     if payload is not None and payload["features"]:
         present = payload["features"][0]["properties"]
         pairs = [(f, label) for f, label in tooltip_fields if f in present]

@@ -1,0 +1,45 @@
+"""The app server as an ASGI application: the Streamlit app (``app.py``) with the OGC API
+– Features endpoint mounted under ``/ogc`` on the same port.
+
+``python -m ui.serve`` (what ``make run`` starts) hands this file to ``streamlit run``,
+which finds the ``app`` below and serves it with uvicorn. The endpoint reads the layers the
+pages show (:func:`ui.cache.startup_layers`) and the workspace's scenario store.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # streamlit run puts this file's folder first, not the root
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+from starlette.routing import Mount  # noqa: E402
+
+from geo.errors import InputError  # noqa: E402
+from layers.catalog import LayerSet  # noqa: E402
+from ogc import Catalog, create_app, default_token_store, limits_from_env  # noqa: E402
+from ui.cache import startup_layers, the_store  # noqa: E402
+
+#: Mount point of the OGC API – Features endpoint.
+OGC_PATH = "/ogc"
+
+# The endpoint calls the process-wide caches outside any page run; nothing is wrong.
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+
+
+def _layers() -> LayerSet:
+    return startup_layers()[0]
+
+
+try:
+    _limits = limits_from_env(os.environ)
+except InputError as exc:  # a bad LANDPLAN_OGC_* setting: say which, do not start
+    raise SystemExit(str(exc)) from None
+
+ogc_app = create_app(Catalog(_layers, the_store), default_token_store, limits=_limits)
+app = st.App(str(ROOT / "app.py"), routes=[Mount(OGC_PATH, app=ogc_app)])
