@@ -20,13 +20,21 @@ from layers.team._store import TeamStore
 from layers.workspace import workspace_dir
 
 __all__ = [
+    "LISTEN_ENV",
+    "LOCAL_ADDRESS",
     "SECRETS_FILE",
     "accounts_configured",
     "authorize_base_import",
+    "check_listen_address",
     "open_team_store",
     "sso_configured",
     "team_file",
 ]
+
+#: The environment variable naming the address the app server listens on.
+LISTEN_ENV = "LANDPLAN_LISTEN"
+#: The address it listens on unless told otherwise: this machine only.
+LOCAL_ADDRESS = "127.0.0.1"
 
 #: Streamlit's secrets file of the app (where ``[auth]`` configures single sign-on).
 SECRETS_FILE = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml"
@@ -74,3 +82,43 @@ def authorize_base_import(
         team.record(user, "base_import", detail={"layer": kind, "rows": rows, "file": name})
     else:
         require(user, "import_base")
+
+
+def _is_loopback(address: str) -> bool:
+    import ipaddress
+
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_listen_address(
+    address: str, *, accounts: bool | None = None, sso: bool | None = None
+) -> None:
+    """Refuse to serve beyond this machine while nobody has to sign in.
+
+    A loopback address (``127.0.0.1``, ``::1``, ``localhost``) is always allowed; any other
+    (``0.0.0.0``, a LAN address, a host name) only when accounts exist or single sign-on
+    is configured (``accounts`` / ``sso`` default to asking the deployment).
+    """
+    if _is_loopback(address):
+        return
+    if accounts is None:
+        accounts = accounts_configured()
+    if not accounts and sso is None:
+        sso = sso_configured()
+    if accounts or sso:
+        return
+    raise InputError(
+        f"拒绝在网络地址 {address} 上提供服务：尚未设置登录，任何能访问该端口的人都能修改或删除情景。"
+        "请先创建管理员账号（python -m layers.team add-user 姓名 --role admin）或配置单点登录，"
+        f"或不设置 {LISTEN_ENV}，仅在本机使用。",
+        f"Refusing to serve on the network address {address}: no sign-in is set up, so anyone "
+        "reaching the port could change or delete scenarios. Create an admin account first "
+        "(python -m layers.team add-user NAME --role admin) or configure single sign-on, or "
+        f"leave {LISTEN_ENV} unset to use the tool on this machine only.",
+        code="listen_refused",
+    )
