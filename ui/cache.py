@@ -44,9 +44,11 @@ from analysis.standards import ParkGuidance, Standards, load_park_guidance, load
 from geo.errors import InputError
 from geo.raster import Hillshade, hillshade_overlay
 from layers.catalog import LayerSet, load_demo, load_layerset
+from layers.database import database_url
 from layers.scenario import AppliedScenario, Scenario, apply
 from layers.schema import STATUS
 from layers.store import GpkgScenarioStore, default_store
+from layers.team import GuardedScenarioStore, TeamStore, sso_configured, team_file
 from ui import maps
 from ui.imports import rezone
 from ui.static_cache import (
@@ -86,7 +88,9 @@ __all__ = [
     "standards_key",
     "startup_layers",
     "store_at",
+    "team_store_at",
     "the_store",
+    "the_team",
     "warm_map_payloads",
 ]
 
@@ -405,9 +409,32 @@ def store_at(path: str) -> GpkgScenarioStore:
     return GpkgScenarioStore(path)
 
 
-def the_store() -> GpkgScenarioStore:
-    """The scenario store of the current workspace."""
-    return store_at(str(default_store().path))
+def the_store() -> GpkgScenarioStore | GuardedScenarioStore:
+    """The scenario store of the current workspace; with accounts, as the signed-in user
+    may use it (:class:`~layers.team.GuardedScenarioStore`)."""
+    store = store_at(str(default_store().path))
+    team = the_team()
+    if team is None:
+        return store
+    from ui.signin import current_user
+
+    return GuardedScenarioStore(store, team, current_user())
+
+
+@st.cache_resource(show_spinner=False)
+def team_store_at(location: str, is_url: bool) -> TeamStore:
+    """The team store at a database URL or an SQLite path, one per process."""
+    return TeamStore.postgres(location) if is_url else TeamStore.sqlite(location)
+
+
+def the_team() -> TeamStore | None:
+    """The deployment's team store when sign-in is configured (an enabled account, or
+    single sign-on), else None: one local user. Makes no file."""
+    url = database_url()
+    if url is None and not team_file().exists():
+        return None if not sso_configured() else team_store_at(str(team_file()), False)
+    team = team_store_at(url or str(team_file()), url is not None)
+    return team if team.has_accounts() or sso_configured() else None
 
 
 def chain_key(scenario: Scenario, store: GpkgScenarioStore) -> str:

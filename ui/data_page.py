@@ -24,7 +24,8 @@ from geo.errors import InputError
 from geo.io import DEFAULT_MAX_BYTES
 from layers.catalog import load_demo
 from layers.schema import LAYER_KINDS, LAYER_SPECS
-from ui.cache import rezoned_park_ids
+from layers.team import role_allows
+from ui.cache import rezoned_park_ids, the_team
 from ui.common import (
     RELEASE_KEY,
     current_layers,
@@ -50,6 +51,7 @@ from ui.imports import (
     rezone_key,
     rezones,
 )
+from ui.signin import current_user
 
 PENDING_KEY = "pending_import"
 #: The file as read, waiting for its field mapping.
@@ -240,8 +242,24 @@ if pending is not None:
             key="import_rezone",
         )
     c1, c2 = st.columns(2)
-    if c1.button(t("设为当前图层", "Make it the active layer"), type="primary"):
-        set_layers(confirm_import(base, pending, new_park_ids if rezone else None))
+    may_import = role_allows(current_user().role, "import_base")
+    if not may_import:
+        st.info(t("只有管理员可以替换基础数据。", "Only an administrator can replace base data."))
+    if c1.button(
+        t("设为当前图层", "Make it the active layer"), type="primary", disabled=not may_import
+    ):
+        try:
+            chosen = confirm_import(
+                base,
+                pending,
+                new_park_ids if rezone else None,
+                user=current_user(),
+                team=the_team(),
+            )
+        except InputError as exc:
+            show_input_error(exc)
+            st.stop()
+        set_layers(chosen)
         finish_import()
         st.success(
             t(
