@@ -147,3 +147,31 @@ def test_sign_out_and_expiry_return_to_the_sign_in_page(team):
         at.run()
         assert at.text_input(key="team_sign_in_name")
         assert "会话已过期" in texts(at)
+
+
+@pytest.mark.parametrize("name", ["pat", "ada"])
+def test_only_an_admin_replaces_base_data(team, name):
+    from tests.test_app_data import active, demo_parcels_file, upload
+
+    _, data = demo_parcels_file(n=12)
+    with app() as (at, _):
+        sign_in(at, name)
+        at.switch_page("ui/data_page.py").run()
+        upload(at, "parcels.geojson", data)
+        assert not at.exception
+        button = next(b for b in at.button if b.label == "设为当前图层")
+        if name == "pat":
+            assert button.disabled
+            assert "只有管理员可以替换基础数据" in texts(at)
+            assert active(at).is_demo
+            assert team.history(kinds=["base_import"]) == []
+        else:
+            button.click().run()
+            assert not at.exception
+            assert active(at).counts()["parcels"] == 12
+            [row] = team.history(kinds=["base_import"])
+            assert (row.user, row.detail["rows"], row.detail["file"]) == (
+                "ada",
+                12,
+                "parcels.geojson",
+            )

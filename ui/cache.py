@@ -48,7 +48,13 @@ from layers.database import database_url
 from layers.scenario import AppliedScenario, Scenario, apply
 from layers.schema import STATUS
 from layers.store import GpkgScenarioStore, default_store
-from layers.team import GuardedScenarioStore, TeamStore, sso_configured, team_file
+from layers.team import (
+    GuardedScenarioStore,
+    TeamStore,
+    existing_team_file,
+    sso_configured,
+    team_file,
+)
 from ui import maps
 from ui.imports import rezone
 from ui.static_cache import (
@@ -431,8 +437,8 @@ def the_team() -> TeamStore | None:
     """The deployment's team store when sign-in is configured (an enabled account, or
     single sign-on), else None: one local user. Makes no file."""
     url = database_url()
-    if url is None and not team_file().exists():
-        return None if not sso_configured() else team_store_at(str(team_file()), False)
+    if url is None and existing_team_file() is None and not sso_configured():
+        return None
     team = team_store_at(url or str(team_file()), url is not None)
     return team if team.has_accounts() or sso_configured() else None
 

@@ -26,6 +26,7 @@ __all__ = [
     "accounts_configured",
     "authorize_base_import",
     "check_listen_address",
+    "existing_team_file",
     "open_team_store",
     "sso_configured",
     "team_file",
@@ -52,9 +53,19 @@ def open_team_store() -> TeamStore:
     return TeamStore.postgres(url) if url else TeamStore.sqlite(team_file())
 
 
+def existing_team_file() -> Path | None:
+    """``<workspace>/team.sqlite`` when it exists; None when it does not, or the workspace
+    folder cannot even be made (then it holds no accounts either)."""
+    try:
+        path = team_file()
+    except InputError:
+        return None
+    return path if path.exists() else None
+
+
 def accounts_configured() -> bool:
     """Whether the deployment's team store has an enabled user (no file is made)."""
-    if database_url() is None and not team_file().exists():
+    if database_url() is None and existing_team_file() is None:
         return False
     return open_team_store().has_accounts()
 
