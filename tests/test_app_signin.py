@@ -175,3 +175,36 @@ def test_only_an_admin_replaces_base_data(team, name):
                 12,
                 "parcels.geojson",
             )
+
+
+def test_a_planner_shares_a_scenario_for_editing_on_the_admin_page(team, own_workspace):
+    inner = GpkgScenarioStore(own_workspace / "scenarios.gpkg")
+    made = GuardedScenarioStore(inner, team, team.user("pat")).save(
+        sc.new_scenario("规划甲"), expected_version=0
+    )
+    with app() as (at, _):
+        sign_in(at, "pat")
+        at.switch_page(ADMIN_PAGE).run()
+        assert not at.exception
+        assert at.selectbox(key="share_scenario").value == made.id
+        at.radio(key=f"share_visibility_{made.id}").set_value("editors")
+        at.multiselect(key=f"share_editors_{made.id}").set_value(["ada"])
+        next(b for b in at.button if b.label == "保存共享设置").click().run()
+        assert not at.exception
+    assert team.sharing(made.id).visibility == "editors"
+    assert team.sharing(made.id).editors == ("ada",)
+    [row] = team.history(kinds=["scenario_share"])
+    assert row.user == "pat" and row.detail == {"visibility": "editors", "editors": ["ada"]}
+
+
+def test_english_admin_page_has_no_chinese_labels(team):
+    import re
+
+    with app(lang="en") as (at, _):
+        sign_in(at, "ada")
+        at.switch_page(ADMIN_PAGE).run()
+        assert not at.exception
+        labels = [w.label for kind in (at.text_input, at.selectbox, at.button) for w in kind]
+        labels += [h.value for h in at.subheader] + list(at.dataframe[1].value.columns)
+        assert "Audit trail" in labels and "Users" in labels
+        assert not [x for x in labels if re.search(r"[\u4e00-\u9fff]", str(x))]

@@ -21,11 +21,12 @@ from layers.team import (
     AUDIT_KINDS,
     ROLE_LABELS,
     ROLES,
+    VISIBILITIES,
     audit_csv,
     audit_rows,
     require,
 )
-from ui.cache import store_at, the_team
+from ui.cache import store_at, the_store, the_team
 from ui.common import md_escape, show_input_error
 from ui.i18n import labeller, lang, t
 from ui.signin import current_user
@@ -115,12 +116,48 @@ if is_admin:
             else:
                 st.rerun()
 
-# --------------------------------------------------------------------------- audit
-st.subheader(t("操作记录", "Audit trail"))
+# --------------------------------------------------------------------------- sharing
 sharings = team.sharings()
 infos = store_at(str(default_store().path)).list()
 names = {info.id: info.name for info in infos}
 own = [sid for sid, sharing in sharings.items() if sharing.owner == user.name]
+manageable = list(names) if is_admin else [sid for sid in own if sid in names]
+st.subheader(t("情景共享", "Scenario sharing"))
+if not manageable:
+    st.caption(t("还没有可共享的情景。", "No scenario to share yet."))
+else:
+    shared_id = st.selectbox(
+        t("情景", "Scenario"), manageable, format_func=names.get, key="share_scenario"
+    )
+    with st.form(f"share_form_{shared_id}"):
+        current = sharings.get(shared_id)
+        visibility = st.radio(
+            t("共享方式", "Sharing"),
+            list(VISIBILITIES),
+            index=list(VISIBILITIES).index(current.visibility) if current else 1,
+            format_func=labeller(VISIBILITIES),
+            horizontal=True,
+            key=f"share_visibility_{shared_id}",
+        )
+        editors = st.multiselect(
+            t(
+                "可编辑的同事（仅「指定同事可编辑」时有效）",
+                "Colleagues who may edit (with 'editable')",
+            ),
+            [u.name for u in team.users() if u.name != user.name and not u.disabled],
+            default=[e for e in (current.editors if current else ()) if e != user.name],
+            key=f"share_editors_{shared_id}",
+        )
+        if st.form_submit_button(t("保存共享设置", "Save the sharing")):
+            try:
+                the_store().share(shared_id, visibility, editors)
+            except InputError as exc:
+                show_input_error(exc)
+            else:
+                st.rerun()
+
+# --------------------------------------------------------------------------- audit
+st.subheader(t("操作记录", "Audit trail"))
 visible = list(names) if is_admin else [sid for sid in own if sid in names]
 if not is_admin:
     st.caption(
