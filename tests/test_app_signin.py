@@ -208,3 +208,30 @@ def test_english_admin_page_has_no_chinese_labels(team):
         labels += [h.value for h in at.subheader] + list(at.dataframe[1].value.columns)
         assert "Audit trail" in labels and "Users" in labels
         assert not [x for x in labels if re.search(r"[\u4e00-\u9fff]", str(x))]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_session_made_by_one_app_session_is_accepted_by_another(
+    backend, request, own_workspace, monkeypatch
+):
+    """The durable part of a session is in the team store (the workspace file, or
+    PostgreSQL when LANDPLAN_DATABASE_URL is set), so another app server accepts it."""
+    if backend == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        monkeypatch.setenv("LANDPLAN_DATABASE_URL", url)
+        team = TeamStore.postgres(url, hasher=FAST_HASHER)
+    else:
+        team = TeamStore.sqlite(own_workspace / "team.sqlite", hasher=FAST_HASHER)
+    team.add_user("pat", "planner", PASSWORD)
+    with app() as (at, _):
+        sign_in(at, "pat")
+        assert "已登录：pat（规划）" in texts(at)
+        token = at.session_state["team_token"]
+    with app() as (other, _):
+        assert other.text_input(key="team_sign_in_name")
+        other.session_state["team_token"] = token
+        other.run()
+        assert not other.exception
+        assert "已登录：pat（规划）" in texts(other)
+    assert [e.kind for e in team.history(user="pat")] == ["sign_in", "user_add"]
+    assert (own_workspace / "team.sqlite").exists() == (backend == "sqlite")
