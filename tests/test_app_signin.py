@@ -149,7 +149,7 @@ def test_sign_out_and_expiry_return_to_the_sign_in_page(team):
         assert "会话已过期" in texts(at)
 
 
-@pytest.mark.parametrize("name", ["pat", "ada"])
+@pytest.mark.parametrize("name", ["vera", "pat", "ada"])
 def test_only_an_admin_replaces_base_data(team, name):
     from tests.test_app_data import active, demo_parcels_file, upload
 
@@ -157,24 +157,33 @@ def test_only_an_admin_replaces_base_data(team, name):
     with app() as (at, _):
         sign_in(at, name)
         at.switch_page("ui/data_page.py").run()
-        upload(at, "parcels.geojson", data)
         assert not at.exception
-        button = next(b for b in at.button if b.label == "设为当前图层")
-        if name == "pat":
-            assert button.disabled
+        if name != "ada":
+            assert at.file_uploader[0].disabled
             assert "只有管理员可以替换基础数据" in texts(at)
             assert active(at).is_demo
-            assert team.history(kinds=["base_import"]) == []
-        else:
-            button.click().run()
-            assert not at.exception
-            assert active(at).counts()["parcels"] == 12
-            [row] = team.history(kinds=["base_import"])
-            assert (row.user, row.detail["rows"], row.detail["file"]) == (
-                "ada",
-                12,
-                "parcels.geojson",
-            )
+            assert at.get("download_button")  # exports stay open to every role
+            return
+        upload(at, "parcels.geojson", data)
+        next(b for b in at.button if b.label == "设为当前图层").click().run()
+        assert not at.exception
+        assert active(at).counts()["parcels"] == 12
+    [row] = team.history(kinds=["base_import"])
+    assert (row.user, row.detail["rows"], row.detail["file"]) == ("ada", 12, "parcels.geojson")
+
+
+def test_the_function_replacing_base_layers_refuses_non_admins(team):
+    from layers.catalog import load_demo
+    from ui.imports import PendingImport, confirm_import
+
+    demo = load_demo()
+    pending = PendingImport("parcels", demo.parcels.head(5), "p.geojson")
+    for name in ("vera", "pat"):
+        with pytest.raises(InputError) as refused:
+            confirm_import(demo, pending, user=team.user(name), team=team)
+        assert refused.value.code == "forbidden"
+    assert confirm_import(demo, pending, user=team.user("ada"), team=team).counts()["parcels"] == 5
+    assert [e.user for e in team.history(kinds=["refused"])] == ["pat", "vera"]
 
 
 def test_a_planner_shares_a_scenario_for_editing_on_the_admin_page(team, own_workspace):

@@ -86,6 +86,9 @@ st.caption(
         "validated first and replaces the active layer only when you confirm.",
     )
 )
+may_import = role_allows(current_user().role, "import_base")
+if not may_import:
+    st.info(t("只有管理员可以替换基础数据。", "Only an administrator can replace base data."))
 left, right = st.columns(2)
 with left:
     kind = st.selectbox(
@@ -118,6 +121,7 @@ with right:
         type=["geojson", "json", "gpkg", "zip", "csv", "xlsx"],
         key=f"import_file_{st.session_state.get(UPLOADER_GEN_KEY, 0)}",
         max_upload_size=max(1, -(-DEFAULT_MAX_BYTES // MB)),  # whole MB, rounded up
+        disabled=not may_import,
     )
     with st.expander(t("更多选项", "More options")):
         custom_crs = st.text_input(
@@ -242,9 +246,6 @@ if pending is not None:
             key="import_rezone",
         )
     c1, c2 = st.columns(2)
-    may_import = role_allows(current_user().role, "import_base")
-    if not may_import:
-        st.info(t("只有管理员可以替换基础数据。", "Only an administrator can replace base data."))
     if c1.button(
         t("设为当前图层", "Make it the active layer"), type="primary", disabled=not may_import
     ):
