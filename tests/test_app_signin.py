@@ -83,6 +83,13 @@ def test_the_signed_in_planner_is_the_editor_and_the_owner(team, own_workspace):
         assert not at.exception
         draft = at.session_state["scenario_draft"]
         assert draft.version == 1
+        assert at.text_input(key="scenario_editor").disabled
+        at.session_state["scenario_selection"] = ["PS00001"]
+        at.run()
+        at.selectbox(key="scenario_highrise").set_value(True)
+        next(b for b in at.button if b.label == "应用到所选地块").click().run()
+        assert not at.exception
+        assert [e.author for e in at.session_state["scenario_draft"].edits] == ["pat"]
     made = team.history(kinds=["scenario_create"])[0]
     assert made.user == "pat" and made.scenario_name == "高新南"
     assert team.sharing(made.scenario_id).owner == "pat"

@@ -422,7 +422,8 @@ with tab_edit:
     st.text_input(
         t("编辑人（本次会话）", "Editing as (this session)"),
         key=EDITOR_KEY,
-        placeholder=draft.author,
+        placeholder=current_user().name or draft.author,
+        disabled=bool(current_user().name),  # signed in: the edits carry the user's name
         help=t(
             "每项编辑都记下编辑人和时间；留空时记为情景的编制人。",
             "Every edit records who made it and when; left empty, the scenario's author.",
