@@ -147,6 +147,7 @@ else:
             [u.name for u in team.users() if u.name != user.name and not u.disabled],
             default=[e for e in (current.editors if current else ()) if e != user.name],
             key=f"share_editors_{shared_id}",
+            placeholder=t("请选择", "Choose"),
         )
         if st.form_submit_button(t("保存共享设置", "Save the sharing")):
             try:
@@ -174,7 +175,11 @@ parcel_id = c2.text_input(t("地块编号", "Parcel id"), key="audit_parcel", pl
 who = c3.text_input(t("用户", "User"), key="audit_user") if is_admin else ""
 c4, c5, c6 = st.columns(3)
 kinds = c4.multiselect(
-    t("类型", "Kinds"), list(AUDIT_KINDS), format_func=labeller(AUDIT_KINDS), key="audit_kinds"
+    t("类型", "Kinds"),
+    list(AUDIT_KINDS),
+    format_func=labeller(AUDIT_KINDS),
+    key="audit_kinds",
+    placeholder=t("全部", "All"),
 )
 since = c5.date_input(t("起始日期（UTC）", "From (UTC)"), value=None, key="audit_since")
 until = c6.date_input(

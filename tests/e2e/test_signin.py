@@ -21,12 +21,13 @@ PASSWORD = "viewer password 2026"
 
 @pytest.fixture(scope="module")
 def team_server(browser_required, tmp_path_factory):
-    """The app on a workspace with accounts (a viewer, a planner) and the planner's
+    """The app on a workspace with accounts (a viewer, a planner, an admin) and the planner's
     scenario; yields the base URL."""
     workspace = tmp_path_factory.mktemp("team_workspace")
     team = TeamStore.sqlite(workspace / "team.sqlite")
     team.add_user("vera", "viewer", PASSWORD)
     pat = team.add_user("pat", "planner", PASSWORD)
+    team.add_user("ada", "admin", PASSWORD)
     inner = GpkgScenarioStore(workspace / "scenarios.gpkg")
     made = GuardedScenarioStore(inner, team, pat).save(
         sc.new_scenario("坪山规划甲"), expected_version=0
@@ -100,3 +101,17 @@ def test_a_viewer_finds_no_way_to_save(team_page):
     events = team.history(user="vera")
     assert [e.kind for e in events] == ["sign_in", "sign_in_failed", "user_add"]
     assert all(u.startswith(url) or u.startswith("data:") for u in page.urls), page.urls[:5]
+
+
+def test_an_admin_finds_who_changed_a_parcel(team_page):
+    page, (url, _) = team_page
+    page.goto(url)
+    page.get_by_label("用户名").fill("ada")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("link", name="管理").click()
+    page.get_by_role("heading", name="操作记录").wait_for(timeout=60000)
+    page.get_by_label("地块编号").fill("PS00001")
+    page.get_by_label("地块编号").press("Enter")
+    page.get_by_text("共 1 条记录").wait_for(timeout=60000)
+    screenshot(page, "44_admin_parcel_history")
