@@ -78,7 +78,7 @@ if is_admin:
                 show_input_error(exc)
             else:
                 st.rerun()
-    with change_col, st.form("admin_change_user"):
+    with change_col, st.form("admin_change_user", clear_on_submit=True):
         st.markdown(t("**更改用户**", "**Change a user**"))
         names = [u.name for u in users]
         target = st.selectbox(t("用户", "User"), names, key="admin_target")

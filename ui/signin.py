@@ -77,7 +77,7 @@ def _sign_in_page(team: TeamStore, *, expired: bool) -> None:
     st.title(t("坪山产业空间规划工具 · 登录", "Pingshan industrial land planner · Sign in"))
     if expired:
         st.info(t("会话已过期或已退出，请重新登录。", "The session has ended; sign in again."))
-    with st.form("team_sign_in"):
+    with st.form("team_sign_in", clear_on_submit=True):  # the password leaves the session
         name = st.text_input(t("用户名", "User name"), key="team_sign_in_name")
         password = st.text_input(t("密码", "Password"), type="password", key="team_sign_in_pw")
         submitted = st.form_submit_button(t("登录", "Sign in"), type="primary")
