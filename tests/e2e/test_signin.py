@@ -71,7 +71,9 @@ def test_a_viewer_finds_no_way_to_save(team_page):
     page.get_by_label("密码").fill("wrong password")
     page.get_by_role("button", name="登录").click()
     page.get_by_text("用户名或密码不正确").wait_for(timeout=60000)
+    assert page.get_by_label("密码").input_value() == ""  # the form forgets the password
     screenshot(page, "40_signin_refused")
+    page.get_by_label("用户名").fill("vera")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.get_by_text("已登录：vera（查看）").wait_for(timeout=60000)
