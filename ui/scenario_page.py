@@ -78,7 +78,7 @@ from ui.selection import (
     query,
 )
 from ui.selection import click as click_selection
-from ui.signin import current_user, read_only_notice
+from ui.signin import can_change, current_user, read_only_notice
 from ui.static_cache import publish_payload
 
 DRAFT = "scenario_draft"
@@ -260,7 +260,7 @@ with right, st.popover(t("新建 / 导入情景", "New or import"), width="stret
             }.get,
             key="scenario_new_base",
         )
-        if st.form_submit_button(t("创建", "Create"), type="primary", disabled=store.read_only):
+        if st.form_submit_button(t("创建", "Create"), type="primary", disabled=not can_change()):
             try:
                 created = new_scenario(
                     name,
@@ -280,7 +280,7 @@ with right, st.popover(t("新建 / 导入情景", "New or import"), width="stret
         key="scenario_import",
     )
     if uploaded is not None and st.button(
-        t("导入", "Import"), key="scenario_import_button", disabled=store.read_only
+        t("导入", "Import"), key="scenario_import_button", disabled=not can_change()
     ):
         try:
             imported = store.save(scenario_from_geojson(uploaded.getvalue()), expected_version=0)
@@ -310,7 +310,7 @@ if deleted:
         t("另存为新情景", "Save as a new scenario"),
         type="primary",
         key="scenario_save_as_new",
-        disabled=store.read_only,
+        disabled=not can_change(),
     ):
         try:
             saved_copy = store.save_as_new(draft)
@@ -327,7 +327,7 @@ if draft.description:
 if head[1].button(
     t("保存", "Save"),
     type="primary",
-    disabled=not dirty or deleted or store.read_only,
+    disabled=not dirty or deleted or not can_change(),
     key="scenario_save",
 ):
     try:
@@ -887,7 +887,7 @@ with tab_manage:
         new_name = st.text_input(
             t("重命名", "Rename"), value=draft.name, key="scenario_rename_name"
         )
-        if st.form_submit_button(t("保存名称", "Save the name"), disabled=store.read_only):
+        if st.form_submit_button(t("保存名称", "Save the name"), disabled=not can_change()):
             try:
                 renamed = store.rename(draft.id, new_name, expected_version=draft.version)
             except InputError as exc:
@@ -900,7 +900,7 @@ with tab_manage:
                 st.rerun()
     if st.button(
         t("复制为新情景", "Duplicate as a new scenario"),
-        disabled=draft.version == 0 or deleted or store.read_only,
+        disabled=draft.version == 0 or deleted or not can_change(),
         key="scenario_duplicate",
     ):
         try:
@@ -916,7 +916,7 @@ with tab_manage:
     )
     if st.button(
         t("删除情景", "Delete the scenario"),
-        disabled=not confirm or deleted or store.read_only,
+        disabled=not confirm or deleted or not can_change(),
         key="scenario_delete",
     ):
         try:

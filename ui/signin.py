@@ -14,12 +14,27 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.errors import InputError
-from layers.team import LOCAL_USER, ROLE_LABELS, VIEWER, TeamStore, TeamUser, oidc_user
+from layers.team import (
+    LOCAL_USER,
+    ROLE_LABELS,
+    VIEWER,
+    TeamStore,
+    TeamUser,
+    oidc_user,
+    role_allows,
+)
 from ui.cache import the_team
 from ui.common import md_escape, show_input_error
 from ui.i18n import t
 
-__all__ = ["TOKEN_KEY", "USER_KEY", "current_user", "read_only_notice", "sign_in_gate"]
+__all__ = [
+    "TOKEN_KEY",
+    "USER_KEY",
+    "can_change",
+    "current_user",
+    "read_only_notice",
+    "sign_in_gate",
+]
 
 USER_KEY = "team_user"
 TOKEN_KEY = "team_token"
@@ -33,6 +48,13 @@ def current_user() -> TeamUser:
     if isinstance(found, TeamUser):
         return found
     return LOCAL_USER if the_team() is None else _NOBODY
+
+
+def can_change() -> bool:
+    """Whether the user's role may create and save scenarios at all (pages turn their
+    change controls off otherwise; the store refuses anyway)."""
+    user = current_user()
+    return user.local or (not user.disabled and role_allows(user.role, "create"))
 
 
 def sign_in_gate() -> TeamUser:
