@@ -14,7 +14,7 @@ Method
   browser's session; the store keeps only its SHA-256 with created / last-seen / expires
   times, so any app server on the same store accepts it. A session ends
   :data:`SESSION_HOURS` hours after sign-in, or :data:`IDLE_MINUTES` minutes after it was
-  last used, or at sign-out.
+  last used (written at most once a minute), or at sign-out.
 * **Sharing** of a scenario (keyed by its id): its owner, and a visibility —
   :data:`PRIVATE` (owner and admins), :data:`TEAM` (every user reads it) or
   :data:`EDITORS` (every user reads it; the named colleagues may also save it).
@@ -79,6 +79,9 @@ VISIBILITIES = {
 }
 
 _USER_COLUMNS = "name, role, email, disabled"
+#: A session's last-seen time is written at most this often (seconds): every page run reads
+#: it, and a write per run would queue behind saves for nothing.
+_TOUCH_S = 60
 
 
 def _format(moment: datetime) -> str:
@@ -340,27 +343,32 @@ class TeamStore:
 
     def session_user(self, token: str) -> TeamUser | None:
         """The user of a live session (and mark it used), or None when the token is
-        unknown, expired, idle too long, or its user is disabled."""
+        unknown, expired, idle too long, or its user is disabled. Reads only, unless the
+        session ends or its last-seen time is older than :data:`_TOUCH_S` seconds."""
         if not token:
             return None
         now = self._clock()
         key = _sha256(token)
-        with self._db.tx(write=True) as run:
+        with self._db.tx() as run:
             rows = run(
                 "SELECT s.user_name, s.last_seen, s.expires_at, u.disabled FROM team_sessions s "
                 "JOIN team_users u ON u.name = s.user_name WHERE s.token_sha256 = ?",
                 (key,),
             )
-            if not rows:
-                return None
-            name, last_seen, expires_at, disabled = rows[0]
-            idle_end = _format(datetime.fromisoformat(last_seen) + timedelta(minutes=IDLE_MINUTES))
-            if disabled or expires_at <= _format(now) or idle_end <= _format(now):
+        if not rows:
+            return None
+        name, last_seen, expires_at, disabled = rows[0]
+        seen = datetime.fromisoformat(last_seen)
+        if disabled or expires_at <= _format(now) or seen + timedelta(minutes=IDLE_MINUTES) <= now:
+            with self._db.tx(write=True) as run:
                 run("DELETE FROM team_sessions WHERE token_sha256 = ?", (key,))
-                return None
-            run(
-                "UPDATE team_sessions SET last_seen = ? WHERE token_sha256 = ?", (_format(now), key)
-            )
+            return None
+        if seen + timedelta(seconds=_TOUCH_S) <= now:
+            with self._db.tx(write=True) as run:
+                run(
+                    "UPDATE team_sessions SET last_seen = ? WHERE token_sha256 = ?",
+                    (_format(now), key),
+                )
         return self._known(name)
 
     def sign_out(self, token: str) -> None:
