@@ -114,6 +114,7 @@ def test_private_scenarios_are_hidden_from_others(world):
         with pytest.raises(InputError) as refused:
             other.open(made.id)
         assert refused.value.code == FORBIDDEN
+        assert "private one" in str(refused.value) and "私有情景" in str(refused.value)
     assert made.id in [i.id for i in GuardedScenarioStore(inner, team, users["admin"]).list()]
     assert made.id in [i.id for i in owner.list()]
 

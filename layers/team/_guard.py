@@ -30,7 +30,7 @@ from geo.errors import InputError
 from layers.scenario import Edit, Scenario
 from layers.store import ScenarioInfo, ScenarioStore
 from layers.team._model import ADMIN, TeamUser, refusal, require, role_allows
-from layers.team._store import EDITORS, PRIVATE, TEAM, Sharing, TeamStore
+from layers.team._store import EDITORS, PRIVATE, TEAM, Sharing, TeamStore, _invalid_user
 
 __all__ = ["GuardedScenarioStore", "edit_summary"]
 
@@ -110,6 +110,13 @@ class GuardedScenarioStore:
         )
         if not role_allows(self.user.role, action) or self.user.disabled:
             raise refusal(self.user, action)
+        if action == "read":
+            raise refusal(
+                self.user,
+                action,
+                "，且该情景是他人的私有情景",
+                ", and the scenario is someone else's private one",
+            )
         raise refusal(
             self.user,
             action,
@@ -193,8 +200,6 @@ class GuardedScenarioStore:
         (user names; each must exist). Owner or admin only."""
         if not self.may_manage(scenario_id):
             self._refuse("share", scenario_id)
-        from layers.team._store import _invalid_user
-
         names = sorted({str(e).strip() for e in editors if str(e).strip()})
         unknown = [n for n in names if self.team.user(n) is None]
         if unknown:

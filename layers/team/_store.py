@@ -30,6 +30,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -92,24 +93,16 @@ def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
 class Sharing:
-    """A scenario's owner, visibility and editors (plain value object)."""
+    """A scenario's owner, visibility and editors (names, kept sorted and unique)."""
 
-    __slots__ = ("editors", "owner", "visibility")
+    owner: str
+    visibility: str
+    editors: tuple[str, ...] = ()
 
-    def __init__(self, owner: str, visibility: str, editors: Iterable[str] = ()) -> None:
-        self.owner = owner
-        self.visibility = visibility
-        self.editors = tuple(sorted(set(editors)))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sharing) and (
-            (self.owner, self.visibility, self.editors)
-            == (other.owner, other.visibility, other.editors)
-        )
-
-    def __repr__(self) -> str:
-        return f"Sharing({self.owner!r}, {self.visibility!r}, {self.editors!r})"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "editors", tuple(sorted(set(self.editors))))
 
 
 class TeamStore:
