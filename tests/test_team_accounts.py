@@ -137,7 +137,7 @@ def test_rehash_when_parameters_change(team):
 
 
 def test_user_changes_and_refusals(team):
-    team.add_user("alice", "admin", PASSWORD)
+    team.add_user("alice", "planner", PASSWORD)
     assert team.set_role("alice", "viewer").role == "viewer"
     with pytest.raises(InputError) as taken:
         team.add_user("alice", "viewer", PASSWORD)
@@ -153,3 +153,20 @@ def test_user_changes_and_refusals(team):
         team.sign_in("alice", PASSWORD)
     assert team.sign_in("alice", "a new secret 42")[0].role == "viewer"
     assert [u.name for u in team.users()] == ["alice"]
+
+
+def test_the_last_enabled_admin_stays(team):
+    team.add_user("ada", "admin", PASSWORD)
+    team.add_user("pat", "planner", PASSWORD)
+    for change in (lambda: team.set_role("ada", "planner"), lambda: team.set_disabled("ada")):
+        with pytest.raises(InputError) as refused:
+            change()
+        assert refused.value.code == "last_admin"
+    assert team.user("ada") == team.user("ada").with_role("admin")
+    assert not team.user("ada").disabled
+    team.set_role("pat", "admin")
+    assert team.set_disabled("ada").disabled  # another admin exists now
+    assert [e.kind for e in team.history(kinds=["user_role", "user_disable"])] == [
+        "user_disable",
+        "user_role",
+    ]

@@ -234,10 +234,21 @@ class TeamStore:
             run("DELETE FROM team_sessions WHERE user_name = ?", (name,))
 
     def _change_user(self, name, assignment, values, by, kind, detail) -> None:
+        """One change of a user, refused (rolled back) when it leaves no enabled admin
+        where there was one."""
+        count_admins = "SELECT count(*) FROM team_users WHERE role = 'admin' AND disabled = 0"
         with self._db.tx(write=True) as run:
             if not run("SELECT 1 FROM team_users WHERE name = ?", (name,)):
                 raise _unknown_user(name)
+            before = run(count_admins, ())[0][0]
             run(f"UPDATE team_users SET {assignment} WHERE name = ?", (*values, name))
+            if before and not run(count_admins, ())[0][0]:
+                raise InputError(
+                    f"「{name}」是最后一位启用的管理员，不能停用或降级；请先让另一位用户成为管理员。",
+                    f"'{name}' is the last enabled admin and cannot be disabled or demoted; make "
+                    "another user an admin first.",
+                    code="last_admin",
+                )
             self._append(run, by or name, kind, detail=detail)
 
     def _known(self, name: str) -> TeamUser:
