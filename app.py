@@ -9,6 +9,7 @@ Streamlit's generic notice only (``client.showErrorDetails = "none"``).
 import streamlit as st
 
 from geo.errors import InputError
+from layers.team import ADMIN, PLANNER
 from ui.cache import prune_static_cache
 from ui.common import (
     BASEMAP_KEY,
@@ -20,6 +21,7 @@ from ui.common import (
 )
 from ui.i18n import LANG_KEY, LANGUAGES, labeller, t
 from ui.maps import BASEMAPS
+from ui.signin import sign_in_gate
 
 st.set_page_config(page_title="坪山产业空间规划工具", layout="wide")
 prune_static_cache()
@@ -47,6 +49,7 @@ with st.sidebar:
     if st.session_state.get(BASEMAP_KEY) == "tianditu":
         st.text_input(t("天地图密钥 (tk)", "Tianditu key (tk)"), key=TIANDITU_KEY, type="password")
 
+user = sign_in_gate()  # with accounts: the sign-in form, and nothing else, until signed in
 startup_notice()
 
 pages = [
@@ -58,6 +61,8 @@ pages = [
     st.Page("ui/siting_page.py", title=t("项目选址", "Project siting"), url_path="siting"),
     st.Page("ui/data_page.py", title=t("数据导入导出", "Data import/export"), url_path="data"),
 ]
+if not user.local and user.role in (PLANNER, ADMIN):
+    pages.append(st.Page("ui/admin_page.py", title=t("管理", "Admin"), url_path="admin"))
 try:
     st.navigation(pages).run()
 except InputError as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -90,10 +90,21 @@ class Collection:
         return f"{self.title_zh} · {self.title_en}"
 
 
-def visible_scenarios(infos: Iterable[ScenarioInfo], principal: Principal) -> list[ScenarioInfo]:
-    """The scenarios ``principal`` may read. Every saved scenario is visible to the whole
-    team today; a rule for private scenarios goes here and nowhere else."""
-    return list(infos)
+def visible_scenarios(
+    infos: Iterable[ScenarioInfo],
+    principal: Principal,
+    private_owners: Mapping[str, str] | None = None,
+) -> list[ScenarioInfo]:
+    """The scenarios ``principal`` may read: every scenario but those made private
+    (``private_owners``: scenario id → owner, from the team's sharing settings), which only
+    their owner, signed in, sees. System tokens never see a private scenario."""
+    private = private_owners or {}
+    return [
+        info
+        for info in infos
+        if info.id not in private
+        or (principal.kind == "user" and principal.name == private[info.id])
+    ]
 
 
 class _Memo:
@@ -125,12 +136,22 @@ class Catalog:
     layers : callable returning LayerSet
         The layers the app shows (called on every request; expected to be cached).
     store : callable returning ScenarioStore
-        The scenario store (any :class:`~layers.store.ScenarioStore`).
+        The scenario store (any :class:`~layers.store.ScenarioStore`), unguarded: what a
+        caller sees is decided by :func:`visible_scenarios`.
+    private_owners : callable returning a mapping, optional
+        Scenario id → owner of every private scenario (the team's sharing settings); none
+        without accounts.
     """
 
-    def __init__(self, layers: Callable[[], LayerSet], store: Callable[[], ScenarioStore]) -> None:
+    def __init__(
+        self,
+        layers: Callable[[], LayerSet],
+        store: Callable[[], ScenarioStore],
+        private_owners: Callable[[], Mapping[str, str]] | None = None,
+    ) -> None:
         self._layers = layers
         self._store = store
+        self._private_owners = private_owners or dict
         self._memo = _Memo(_MEMO_ENTRIES)
 
     def collections(self, principal: Principal) -> list[Collection]:
@@ -144,7 +165,7 @@ class Catalog:
             store = self._store()
             infos = store.list()
             by_id = {info.id: info for info in infos}
-            for info in visible_scenarios(infos, principal):
+            for info in visible_scenarios(infos, principal, self._private_owners()):
                 found += self._scenario(layers, store, info, _version_chain(by_id, info), extent)
         return found
 

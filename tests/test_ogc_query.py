@@ -194,3 +194,26 @@ def test_computed_collections_are_listed_with_an_extent_that_holds_their_feature
         west, south, east, north = collection.build().total_bounds
         e_west, e_south, e_east, e_north = collection.extent
         assert e_west <= west <= east <= e_east and e_south <= south <= north <= e_north
+
+
+def test_private_scenarios_are_seen_by_their_signed_in_owner_only():
+    from layers.store import ScenarioInfo
+    from ogc import visible_scenarios
+
+    def info(sid: str) -> ScenarioInfo:
+        return ScenarioInfo(sid, sid, "", "pat", "", "", None, 1, 0)
+
+    infos = [info("open"), info("mine"), info("theirs")]
+    private = {"mine": "pat", "theirs": "quinn"}
+    seen = {
+        who: [i.id for i in visible_scenarios(infos, who, private)]
+        for who in (
+            Principal("pat", "user"),
+            Principal("quinn", "user"),
+            Principal("pat", "token"),  # a system token named like a user is no user
+        )
+    }
+    assert seen[Principal("pat", "user")] == ["open", "mine"]
+    assert seen[Principal("quinn", "user")] == ["open", "theirs"]
+    assert seen[Principal("pat", "token")] == ["open"]
+    assert [i.id for i in visible_scenarios(infos, Principal("x"))] == [i.id for i in infos]

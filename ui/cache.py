@@ -44,9 +44,17 @@ from analysis.standards import ParkGuidance, Standards, load_park_guidance, load
 from geo.errors import InputError
 from geo.raster import Hillshade, hillshade_overlay
 from layers.catalog import LayerSet, load_demo, load_layerset
+from layers.database import database_url
 from layers.scenario import AppliedScenario, Scenario, apply
 from layers.schema import STATUS
 from layers.store import ScenarioStore, open_store, store_location
+from layers.team import (
+    GuardedScenarioStore,
+    TeamStore,
+    existing_team_file,
+    sso_configured,
+    team_file,
+)
 from ui import maps
 from ui.imports import earlier_enterprise_lists, load_imported_layers, rezone
 from ui.static_cache import (
@@ -90,7 +98,9 @@ __all__ = [
     "standards_key",
     "startup_layers",
     "store_at",
+    "team_store_at",
     "the_store",
+    "the_team",
     "tile_min_features",
     "warm_map_payloads",
 ]
@@ -457,8 +467,31 @@ def store_at(location: str) -> ScenarioStore:
 
 
 def the_store() -> ScenarioStore:
-    """The scenario store of the deployment: the shared database, else the workspace's."""
-    return store_at(store_location())
+    """The scenario store of the deployment (the shared database, else the workspace's);
+    with accounts, as the signed-in user may use it (:class:`~layers.team.GuardedScenarioStore`)."""
+    store = store_at(store_location())
+    team = the_team()
+    if team is None:
+        return store
+    from ui.signin import current_user
+
+    return GuardedScenarioStore(store, team, current_user())
+
+
+@st.cache_resource(show_spinner=False)
+def team_store_at(location: str, is_url: bool) -> TeamStore:
+    """The team store at a database URL or an SQLite path, one per process."""
+    return TeamStore.postgres(location) if is_url else TeamStore.sqlite(location)
+
+
+def the_team() -> TeamStore | None:
+    """The deployment's team store when sign-in is configured (an enabled account, or
+    single sign-on), else None: one local user. Makes no file."""
+    url = database_url()
+    if url is None and existing_team_file() is None and not sso_configured():
+        return None
+    team = team_store_at(url or str(team_file()), url is not None)
+    return team if team.has_accounts() or sso_configured() else None
 
 
 def chain_key(scenario: Scenario, store: ScenarioStore) -> str:

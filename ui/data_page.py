@@ -24,8 +24,9 @@ from geo.errors import InputError
 from geo.io import DEFAULT_MAX_BYTES
 from layers.catalog import load_demo
 from layers.schema import LAYER_KINDS, LAYER_SPECS
+from layers.team import role_allows
 from ui.base_data import record_base_data_form
-from ui.cache import rezoned_park_ids
+from ui.cache import rezoned_park_ids, the_team
 from ui.common import (
     RELEASE_KEY,
     current_layers,
@@ -51,6 +52,7 @@ from ui.imports import (
     rezone_key,
     rezones,
 )
+from ui.signin import current_user
 
 PENDING_KEY = "pending_import"
 #: The file as read, waiting for its field mapping.
@@ -85,6 +87,9 @@ st.caption(
         "validated first and replaces the active layer only when you confirm.",
     )
 )
+may_import = role_allows(current_user().role, "import_base")
+if not may_import:
+    st.info(t("只有管理员可以替换基础数据。", "Only an administrator can replace base data."))
 left, right = st.columns(2)
 with left:
     kind = st.selectbox(
@@ -117,6 +122,7 @@ with right:
         type=["geojson", "json", "gpkg", "zip", "csv", "xlsx"],
         key=f"import_file_{st.session_state.get(UPLOADER_GEN_KEY, 0)}",
         max_upload_size=max(1, -(-DEFAULT_MAX_BYTES // MB)),  # whole MB, rounded up
+        disabled=not may_import,
     )
     with st.expander(t("更多选项", "More options")):
         custom_crs = st.text_input(
@@ -241,8 +247,21 @@ if pending is not None:
             key="import_rezone",
         )
     c1, c2 = st.columns(2)
-    if c1.button(t("设为当前图层", "Make it the active layer"), type="primary"):
-        set_layers(confirm_import(base, pending, new_park_ids if rezone else None))
+    if c1.button(
+        t("设为当前图层", "Make it the active layer"), type="primary", disabled=not may_import
+    ):
+        try:
+            chosen = confirm_import(
+                base,
+                pending,
+                new_park_ids if rezone else None,
+                user=current_user(),
+                team=the_team(),
+            )
+        except InputError as exc:
+            show_input_error(exc)
+            st.stop()
+        set_layers(chosen)
         finish_import()
         st.success(
             t(
@@ -276,7 +295,8 @@ else:
             "recently used are deleted; a refresh or an opened link counts as use).",
         )
     )
-record_base_data_form(current_layers())
+if may_import:
+    record_base_data_form(current_layers())
 if not current_layers().is_demo and st.button(t("恢复示意数据", "Back to the demo data")):
     set_layers(load_demo())
     st.rerun()

@@ -55,6 +55,7 @@ from geo.values import is_blank
 from layers.catalog import LayerSet, layer_fingerprint, load_layerset, save_layerset
 from layers.mapping import FieldMapping, apply_mapping, propose_mapping, require_complete
 from layers.schema import validate_layer
+from layers.team import TeamStore, TeamUser, authorize_base_import
 from layers.workspace import WORKSPACE_ENV, workspace_dir
 from layers.zoning import assign_parks, has_park_ids, unknown_park_ids
 from ui.i18n import pick
@@ -372,10 +373,22 @@ def with_park_ids(layers: LayerSet, new_ids: dict[str, pd.Series]) -> LayerSet:
 
 
 def confirm_import(
-    layers: LayerSet, pending: PendingImport, new_park_ids: dict[str, pd.Series] | None = None
+    layers: LayerSet,
+    pending: PendingImport,
+    new_park_ids: dict[str, pd.Series] | None = None,
+    *,
+    user: TeamUser,
+    team: TeamStore | None,
 ) -> LayerSet:
     """``layers`` with the pending layer in place, and re-zoned to ``new_park_ids`` when
-    given (from :func:`rezone` on the pending parks)."""
+    given (from :func:`rezone` on the pending parks).
+
+    Replacing base data is for admins: ``user`` is checked (and the import recorded in
+    ``team``'s audit trail) first, by :func:`layers.team.authorize_base_import`.
+    """
+    authorize_base_import(
+        user, team, kind=pending.kind, rows=len(pending.gdf), name=pending.filename
+    )
     result = layers.with_layer(pending.kind, pending.gdf, is_demo=False)
     if new_park_ids:
         result = with_park_ids(result, new_park_ids)

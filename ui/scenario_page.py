@@ -79,6 +79,7 @@ from ui.selection import (
     query,
 )
 from ui.selection import click as click_selection
+from ui.signin import can_change, current_user, read_only_notice
 from ui.static_cache import publish_payload
 
 DRAFT = "scenario_draft"
@@ -123,8 +124,10 @@ def is_dirty(scenario: Scenario) -> bool:
 
 
 def editor(scenario: Scenario) -> str:
-    """Who makes the edits in this session: the name given on the page, else the author."""
-    return str(st.session_state.get(EDITOR_KEY) or "").strip() or scenario.author
+    """Who makes the edits in this session: the signed-in user, else the name given on the
+    page, else the author."""
+    signed_in = current_user().name
+    return signed_in or str(st.session_state.get(EDITOR_KEY) or "").strip() or scenario.author
 
 
 def far_caps(edit: Edit, after: LayerSet) -> dict[str, float]:
@@ -203,15 +206,7 @@ except InputError as exc:
     show_input_error(exc)
     st.stop()
 if store.read_only:
-    st.info(
-        t(
-            "情景文件只能读取：可以查看、打开和对比情景，但不能保存、新建或删除。"
-            "请让管理员把工作区设为可写的文件夹（环境变量 LANDPLAN_WORKSPACE）。",
-            "The scenario file is read-only: scenarios can be viewed, opened and compared, "
-            "not saved, created or deleted. Ask for a writable workspace folder "
-            "(LANDPLAN_WORKSPACE).",
-        )
-    )
+    st.info(read_only_notice())
 
 # --------------------------------------------------------------------------- choose / create
 by_id = {info.id: info for info in infos}
@@ -266,7 +261,7 @@ with right, st.popover(t("新建 / 导入情景", "New or import"), width="stret
             }.get,
             key="scenario_new_base",
         )
-        if st.form_submit_button(t("创建", "Create"), type="primary"):
+        if st.form_submit_button(t("创建", "Create"), type="primary", disabled=not can_change()):
             try:
                 created = new_scenario(
                     name,
@@ -285,7 +280,9 @@ with right, st.popover(t("新建 / 导入情景", "New or import"), width="stret
         type=["geojson", "json"],
         key="scenario_import",
     )
-    if uploaded is not None and st.button(t("导入", "Import"), key="scenario_import_button"):
+    if uploaded is not None and st.button(
+        t("导入", "Import"), key="scenario_import_button", disabled=not can_change()
+    ):
         try:
             imported = store.save(scenario_from_geojson(uploaded.getvalue()), expected_version=0)
         except InputError as exc:
@@ -311,7 +308,10 @@ if deleted:
         )
     )
     if st.button(
-        t("另存为新情景", "Save as a new scenario"), type="primary", key="scenario_save_as_new"
+        t("另存为新情景", "Save as a new scenario"),
+        type="primary",
+        key="scenario_save_as_new",
+        disabled=not can_change(),
     ):
         try:
             saved_copy = store.save_as_new(draft)
@@ -326,7 +326,10 @@ head[0].subheader(md_escape(draft.name))
 if draft.description:
     head[0].caption(md_escape(draft.description))
 if head[1].button(
-    t("保存", "Save"), type="primary", disabled=not dirty or deleted, key="scenario_save"
+    t("保存", "Save"),
+    type="primary",
+    disabled=not dirty or deleted or not can_change(),
+    key="scenario_save",
 ):
     try:
         saved = store.save(draft, expected_version=draft.version)
@@ -421,7 +424,8 @@ with tab_edit:
     st.text_input(
         t("编辑人（本次会话）", "Editing as (this session)"),
         key=EDITOR_KEY,
-        placeholder=draft.author,
+        placeholder=current_user().name or draft.author,
+        disabled=bool(current_user().name),  # signed in: the edits carry the user's name
         help=t(
             "每项编辑都记下编辑人和时间；留空时记为情景的编制人。",
             "Every edit records who made it and when; left empty, the scenario's author.",
@@ -885,7 +889,7 @@ with tab_manage:
         new_name = st.text_input(
             t("重命名", "Rename"), value=draft.name, key="scenario_rename_name"
         )
-        if st.form_submit_button(t("保存名称", "Save the name")):
+        if st.form_submit_button(t("保存名称", "Save the name"), disabled=not can_change()):
             try:
                 renamed = store.rename(draft.id, new_name, expected_version=draft.version)
             except InputError as exc:
@@ -898,7 +902,7 @@ with tab_manage:
                 st.rerun()
     if st.button(
         t("复制为新情景", "Duplicate as a new scenario"),
-        disabled=draft.version == 0 or deleted,
+        disabled=draft.version == 0 or deleted or not can_change(),
         key="scenario_duplicate",
     ):
         try:
@@ -913,7 +917,9 @@ with tab_manage:
         key="scenario_confirm_delete",
     )
     if st.button(
-        t("删除情景", "Delete the scenario"), disabled=not confirm or deleted, key="scenario_delete"
+        t("删除情景", "Delete the scenario"),
+        disabled=not confirm or deleted or not can_change(),
+        key="scenario_delete",
     ):
         try:
             store.delete(draft.id, confirm=True)

@@ -10,6 +10,10 @@ every session the server runs.
 Usage (what ``make run`` does)::
 
     python -m ui.serve [streamlit options, e.g. --server.port 8501]
+
+Network: the server listens on 127.0.0.1 (this machine only) unless ``$LANDPLAN_LISTEN``
+(or ``--server.address``) names another address, which is refused until accounts exist or
+single sign-on is configured (:func:`layers.team.check_listen_address`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import logging
 import sys
 import time
 from pathlib import Path
+
+from geo.errors import InputError
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 #: What ``streamlit run`` is given: the app with the OGC API mounted (``ui/server_app.py``).
@@ -74,6 +80,11 @@ def warm_up() -> float:
 def main(argv: list[str] | None = None) -> int:
     """Warm up, then run ``streamlit run app.py`` with ``argv`` (default: our own)."""
     args = sys.argv[1:] if argv is None else argv
+    try:
+        args = listen_args(args)
+    except InputError as exc:
+        print(exc, file=sys.stderr, flush=True)
+        return 2
     seconds = warm_up()
     print(f"坪山产业空间规划工具：预加载完成 / preloaded in {seconds:.1f} s", flush=True)
     print(f"请在浏览器中打开 / open in a browser: http://localhost:{_port(args)}", flush=True)
@@ -83,14 +94,38 @@ def main(argv: list[str] | None = None) -> int:
     return cli.main()
 
 
+def listen_args(args: list[str]) -> list[str]:
+    """``args`` with ``--server.address`` set (``$LANDPLAN_LISTEN``, else 127.0.0.1), after
+    checking the address may be served; says how users sign in."""
+    import os
+
+    from layers.team import LISTEN_ENV, LOCAL_ADDRESS, accounts_configured, check_listen_address
+
+    given = _option(args, "--server.address")
+    address = given or os.environ.get(LISTEN_ENV, "").strip() or LOCAL_ADDRESS
+    check_listen_address(address)
+    if not accounts_configured():
+        print(
+            "尚无账号：本机单用户模式，仅本机可访问 / no accounts yet: one local user, "
+            "reachable from this machine only",
+            flush=True,
+        )
+    return args if given else [*args, "--server.address", address]
+
+
+def _option(args: list[str], name: str) -> str | None:
+    """The value of ``name N`` or ``name=N`` in ``args``."""
+    for i, arg in enumerate(args):
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
 def _port(args: list[str]) -> str:
     """The port given as ``--server.port N`` or ``--server.port=N``; Streamlit's 8501 else."""
-    for i, arg in enumerate(args):
-        if arg == "--server.port" and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith("--server.port="):
-            return arg.split("=", 1)[1]
-    return "8501"
+    return _option(args, "--server.port") or "8501"
 
 
 if __name__ == "__main__":

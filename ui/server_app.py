@@ -22,8 +22,10 @@ from starlette.routing import Mount  # noqa: E402
 
 from geo.errors import InputError  # noqa: E402
 from layers.catalog import LayerSet  # noqa: E402
+from layers.store import ScenarioStore, store_location  # noqa: E402
+from layers.team import PRIVATE  # noqa: E402
 from ogc import Catalog, create_app, default_token_store, limits_from_env  # noqa: E402
-from ui.cache import startup_layers, the_store  # noqa: E402
+from ui.cache import startup_layers, store_at, the_team  # noqa: E402
 
 #: Mount point of the OGC API – Features endpoint.
 OGC_PATH = "/ogc"
@@ -41,5 +43,20 @@ try:
 except InputError as exc:  # a bad LANDPLAN_OGC_* setting: say which, do not start
     raise SystemExit(str(exc)) from None
 
-ogc_app = create_app(Catalog(_layers, the_store), default_token_store, limits=_limits)
+
+def _store() -> ScenarioStore:
+    """The deployment's scenario store, unguarded: the endpoint is read-only and decides
+    what each caller sees itself (:func:`ogc.visible_scenarios`)."""
+    return store_at(store_location())
+
+
+def _private_owners() -> dict[str, str]:
+    """Scenario id → owner of every private scenario (none without accounts)."""
+    team = the_team()
+    if team is None:
+        return {}
+    return {sid: s.owner for sid, s in team.sharings().items() if s.visibility == PRIVATE}
+
+
+ogc_app = create_app(Catalog(_layers, _store, _private_owners), default_token_store, limits=_limits)
 app = st.App(str(ROOT / "app.py"), routes=[Mount(OGC_PATH, app=ogc_app)])
