@@ -170,3 +170,26 @@ def test_the_last_enabled_admin_stays(team):
         "user_disable",
         "user_role",
     ]
+
+
+def test_only_admins_change_users_even_past_the_page(team):
+    team.add_user("ada", "admin", PASSWORD, by="cli:root")
+    team.add_user("pat", "planner", PASSWORD, by="ada")
+    team.add_user("vera", "viewer", PASSWORD, by="ada")
+    for attempt in (
+        lambda: team.add_user("mallory", "admin", PASSWORD, by="pat"),
+        lambda: team.set_role("pat", "admin", by="pat"),
+        lambda: team.set_disabled("ada", by="vera"),
+        lambda: team.reset_password("ada", "another long password", by="pat"),
+    ):
+        with pytest.raises(InputError) as refused:
+            attempt()
+        assert refused.value.code == "forbidden"
+    assert {u.name: u.role for u in team.users()} == {
+        "ada": "admin",
+        "pat": "planner",
+        "vera": "viewer",
+    }
+    assert len(team.history(kinds=["refused"])) == 4
+    team.reset_password("pat", "my own new password", by="pat")  # one's own password
+    assert team.set_role("pat", "admin", by="ada").role == "admin"

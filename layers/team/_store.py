@@ -39,7 +39,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from geo.errors import InputError
 from layers.team._db import _PostgresDb, _SqliteDb
-from layers.team._model import ROLE_LABELS, ROLES, AuditEvent, TeamUser
+from layers.team._model import ROLE_LABELS, ROLES, AuditEvent, TeamUser, require
 
 __all__ = [
     "EDITORS",
@@ -182,6 +182,7 @@ class TeamStore:
         """Create a user; refused when the name is taken or a value is bad (every problem
         listed)."""
         name = name.strip()
+        self._check_actor(by)
         problems = _name_problems(name) + _role_problems(role) + _password_problems(password)
         if problems:
             raise _invalid_user(problems)
@@ -233,9 +234,27 @@ class TeamStore:
         with self._db.tx(write=True) as run:
             run("DELETE FROM team_sessions WHERE user_name = ?", (name,))
 
+    def _check_actor(self, by: str, target: str | None = None) -> None:
+        """Refuse a change of users asked for by a user of the team who is not an enabled
+        admin (``by`` names them); a user may reset their own password (``target``). A
+        ``by`` that names no user of the team (empty, ``cli:…`` or the accounts command's
+        ``--by``) is whoever administers the server's shell, trusted as such."""
+        if not by or (target is not None and by == target):
+            return
+        actor = self.user(by)
+        if actor is None:
+            return
+        try:
+            require(actor, "manage_users")
+        except InputError:
+            with self._db.tx(write=True) as run:
+                self._append(run, by, "refused", detail={"action": "manage_users"})
+            raise
+
     def _change_user(self, name, assignment, values, by, kind, detail) -> None:
         """One change of a user, refused (rolled back) when it leaves no enabled admin
-        where there was one."""
+        where there was one, or when ``by`` may not manage users."""
+        self._check_actor(by, target=name if kind == "user_password" else None)
         count_admins = "SELECT count(*) FROM team_users WHERE role = 'admin' AND disabled = 0"
         with self._db.tx(write=True) as run:
             if not run("SELECT 1 FROM team_users WHERE name = ?", (name,)):
