@@ -59,13 +59,20 @@ def app_server(browser_required, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser(browser_required):
+def playwright_driver(browser_required):
+    """The one Playwright driver of the session (a second sync driver cannot start while
+    one runs), from which every browser of the tests is launched."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    b = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 class RequestLog:

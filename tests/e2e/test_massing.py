@@ -29,13 +29,10 @@ WEBGL_ARGS = [a for a in CHROMIUM_ARGS if a != "--disable-gpu"] + [
 
 
 @pytest.fixture(scope="module")
-def webgl_browser(browser_required):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=WEBGL_ARGS)
-        yield b
-        b.close()
+def webgl_browser(playwright_driver):
+    b = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=WEBGL_ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture
