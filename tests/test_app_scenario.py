@@ -81,9 +81,14 @@ def test_drawn_parcel_is_added_and_bad_drawing_is_refused():
         draft = at.session_state["scenario_draft"]
         assert [e.kind for e in draft.edits] == ["add_parcel"]
         assert "新增 1" in " ".join(c.value for c in at.caption)
-        # the map asks back only the drawing and the clicked object
+        # the map asks back only the drawing and the clicked object (with the click count,
+        # so a second click on the same spot is a new click)
         call = next(c for c in maps.calls if c["key"] == "scenario_map")
-        assert set(call["returned_objects"]) == {"last_active_drawing", "last_object_clicked"}
+        assert set(call["returned_objects"]) == {
+            "last_active_drawing",
+            "last_object_clicked",
+            "last_object_clicked_count",
+        }
 
 
 def test_stale_save_is_refused_with_a_clear_message(workspace):

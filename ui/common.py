@@ -372,13 +372,21 @@ def show_map(
     height: int = MAP_HEIGHT_PX,
     found: Match | None = None,
     found_in: tuple = (None, None),
+    overlays: Sequence[folium.FeatureGroup] = (),
 ) -> dict:
     """Render a map in slot ``key``; only ``returned_objects`` trigger a rerun (so panning
     does not). The map keeps its view across reruns (module docstring); ``found`` (a
-    search result, looked up in ``found_in`` = (parcels, firms)) is drawn on top."""
-    if found is not None:
+    search result, looked up in ``found_in`` = (parcels, firms)) is drawn on top.
+    ``overlays`` (:func:`ui.maps.overlay` groups) are swapped in the living map when they
+    change, without building a new map, as long as ``m`` itself is unchanged."""
+    if found is not None and overlays:  # drawn above the overlays, swapped with them
+        group = maps.overlay(t("查找结果", "Search result"))
+        _add_found(group, found, *found_in)
+        overlays = [*overlays, group]
+    elif found is not None:
         _add_found(m, found, *found_in)
-    maps.add_layer_control(m)
+    if not overlays:
+        maps.add_layer_control(m)
     if VIEW_TOKEN_KEY not in st.session_state:
         st.session_state[VIEW_TOKEN_KEY] = secrets.token_hex(8)
     m.add_child(
@@ -405,6 +413,8 @@ def show_map(
             returned_objects=list(returned_objects),
             center=center,
             zoom=zoom,
+            feature_group_to_add=list(overlays) or None,
+            layer_control=maps.layer_control() if overlays else None,
         )
         or {}
     )

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.capacity import REDEVELOP_RULE
-from analysis.indicators import ALL_CLUSTERS, DISTRICT, compare_indicators
+from analysis.indicators import ALL_CLUSTERS, DISTRICT
 from geo.errors import InputError
 from layers.catalog import LayerSet
 from layers.scenario import (
@@ -25,6 +25,7 @@ from layers.scenario import (
 from ui import maps
 from ui.cache import (
     applied_saved,
+    compared_indicators,
     default_standards,
     scenario_indicators_of,
 )
@@ -192,7 +193,7 @@ def render_compare(
             layers_b, key_b, res_b = resolve(b_id)
             ind_a = scenario_indicators_of(layers.fingerprint(), key_a, layers_a)
             ind_b = scenario_indicators_of(layers.fingerprint(), key_b, layers_b)
-            table = compare_indicators(ind_a, ind_b)
+            table = compared_indicators(layers.fingerprint(), key_a, key_b, ind_a, ind_b)
     except InputError as exc:
         show_input_error(exc)
     else:

@@ -36,7 +36,6 @@ from layers.scenario import (
     Edit,
     Scenario,
     add_parcel,
-    apply,
     edit_warnings,
     merge_parcels,
     new_scenario,
@@ -149,7 +148,8 @@ def add_edit(scenario: Scenario, edit: Edit, before: LayerSet, base: LayerSet) -
     ``base`` the baseline the scenario is applied to."""
     changed = scenario.with_edit(edit)
     try:
-        after = apply(changed, base, resolve_base=store.open).layers
+        # through the cache: the page shows this state right after the rerun
+        after = applied(base.fingerprint(), chain_key(changed, store), changed, base).layers
         warnings = edit_warnings(edit, before, far_caps=far_caps(edit, after))
     except InputError as exc:
         warnings = []
@@ -165,17 +165,32 @@ def to_wgs84(geometry):
     return shift_geometries(np.array([geometry]), display_system(), WGS84)[0]
 
 
-def new_event(payload: object) -> bool:
-    """True the first time a given map event (drawing or click) is seen."""
+def new_event(kind: str, payload: object) -> bool:
+    """True the first time a given map event of ``kind`` (drawing or click) is seen: the
+    map keeps sending its last click and last drawing with every later value."""
     if not payload:
         return False
     digest = hashlib.blake2b(
         json.dumps(payload, sort_keys=True).encode(), digest_size=8
     ).hexdigest()
-    if st.session_state.get(SEEN_EVENT) == digest:
+    seen = st.session_state.setdefault(SEEN_EVENT, {})
+    if seen.get(kind) == digest:
         return False
-    st.session_state[SEEN_EVENT] = digest
+    seen[kind] = digest
     return True
+
+
+def gpkg_bytes(result) -> bytes:
+    """The scenario's parcels (and its changes, if any) as a GeoPackage file's bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scenario.gpkg"
+        write_gpkg(
+            {"parcels": result.parcels, "changes": result.changes}
+            if len(result.changes)
+            else {"parcels": result.parcels},
+            path,
+        )
+        return path.read_bytes()
 
 
 def open_scenario(scenario_id: str) -> bool:
@@ -187,6 +202,44 @@ def open_scenario(scenario_id: str) -> bool:
         show_input_error(exc)
         return False
     return True
+
+
+def scenario_overlays(parcels, selection: list[str], result, draft_key: str) -> list:
+    """The map's layers that change with edits and selections, as groups swapped in the
+    living map: the scenario's parcels, its changes, and the selection drawn on top."""
+    group = maps.overlay(t("情景地块", "Scenario parcels"))
+    group.add_child(maps.ClearDrawings())  # a box that made a selection goes with it
+    maps.add_geojson(
+        group,
+        None,
+        t("情景地块", "Scenario parcels"),
+        url=scenario_parcels_url(
+            layers.fingerprint(), draft_key, lang(), display_system(), result, layers
+        ),
+        tooltip_fields=maps.tooltip_pairs(maps.PARCEL_TOOLTIP, lang()),
+    )
+    groups = [group]
+    if len(result.changes):
+        changes = maps.overlay(t("变化", "Changes"))
+        add_changes(changes, result.changes)
+        groups.append(changes)
+    if selection:
+        chosen = maps.overlay(t("已选地块", "Selected parcels"))
+        maps.add_geojson(
+            chosen,
+            None,
+            t("已选地块", "Selected parcels"),
+            url=publish_payload(
+                maps.geojson_payload(
+                    parcels[parcels.parcel_id.isin(selection)],
+                    ["parcel_id"],
+                    display_system=display_system(),
+                )
+            ),
+            style={"weight": 3, "color": maps.SELECTION_COLOR, "fillOpacity": 0.0, "opacity": 1.0},
+        )
+        groups.append(chosen)
+    return groups
 
 
 layers = current_layers()
@@ -497,33 +550,13 @@ with tab_edit:
     gcj02_notice()
     found = map_search("scenario_map", parcels, layers.enterprises)
     m = new_map(layers)
-    status_url = scenario_parcels_url(
-        layers.fingerprint(), draft_key, lang(), display_system(), result, layers
-    )
-    maps.add_geojson(
-        m,
-        None,
-        t("情景地块", "Scenario parcels"),
-        url=status_url,
-        tooltip_fields=maps.tooltip_pairs(maps.PARCEL_TOOLTIP, lang()),
-    )
-    add_changes(m, result.changes)
-    if selection:  # added last of the data layers: drawn above the parcels and changes
-        chosen_parcels = parcels[parcels.parcel_id.isin(selection)]
-        maps.add_geojson(
-            m,
-            None,
-            t("已选地块", "Selected parcels"),
-            url=publish_payload(
-                maps.geojson_payload(chosen_parcels, ["parcel_id"], display_system=display_system())
-            ),
-            style={"weight": 3, "color": maps.SELECTION_COLOR, "fillOpacity": 0.0, "opacity": 1.0},
-        )
+    overlays = scenario_overlays(parcels, selection, result, draft_key)
     maps.add_draw_control(m)
     legend = [
         (
             t("地块状态", "Parcel status"),
-            maps.code_legend(STATUS, maps.STATUS_COLORS, lang(), set(parcels.status)),
+            # every status, not those present: the map itself stays the same across edits
+            maps.code_legend(STATUS, maps.STATUS_COLORS, lang()),
         ),
         changes_legend(),
     ]
@@ -531,14 +564,22 @@ with tab_edit:
     state = show_map(
         m,
         key="scenario_map",
-        returned_objects=["last_active_drawing", "last_object_clicked"],
+        returned_objects=[
+            "last_active_drawing",
+            "last_object_clicked",
+            "last_object_clicked_count",
+        ],
         found=found,
         found_in=(parcels, layers.enterprises),
+        overlays=overlays,
     )
 
     drawing = state.get("last_active_drawing")
     clicked = state.get("last_object_clicked")
-    if drawing and new_event({"drawing": drawing}):
+    click_event = {"click": clicked, "count": state.get("last_object_clicked_count")}
+    # A click on a parcel also sends that parcel's outline as the "last drawing"; a shape
+    # drawn with the tools comes without a clicked point.
+    if drawing and clicked is None and new_event("drawing", drawing):
         try:
             geom = to_wgs84(shape(drawing["geometry"]))
         except (KeyError, TypeError, ValueError) as exc:
@@ -557,7 +598,7 @@ with tab_edit:
                 st.rerun()
             else:
                 st.session_state[PENDING_SHAPE] = shapely.to_wkt(geom)
-    elif clicked and mode == "select" and new_event({"click": clicked}):
+    elif clicked and new_event("click", click_event) and mode == "select":
         point = to_wgs84(shapely.Point(clicked["lng"], clicked["lat"]))
         hit = parcels.loc[parcels.contains(point), "parcel_id"].tolist()
         if hit:
@@ -671,7 +712,9 @@ with tab_edit:
                     + "、".join(unknown)
                 )
             )
-        attribute_table_section(parcels, selection, layers, selection_key=SELECTION)
+        attribute_table_section(
+            parcels, selection, layers, selection_key=SELECTION, draft_key=draft_key
+        )
         with st.form("scenario_set_attributes"):
             st.markdown(
                 t(
@@ -849,31 +892,24 @@ with tab_manage:
         result.parcels,
     )
     c1, c2, c3 = st.columns(3)
+    # Files are written when asked for (a callable), not on every rerun of the page.
     c1.download_button(
         t("下载情景地块 GeoJSON", "Download scenario parcels (GeoJSON)"),
-        data=write_geojson(result.parcels).encode("utf-8"),
+        data=lambda: write_geojson(result.parcels).encode("utf-8"),
         file_name=f"scenario_{draft.id[:8]}_parcels.geojson",
         mime="application/geo+json",
         key="scenario_dl_parcels",
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        gpkg_path = Path(tmp) / "scenario.gpkg"
-        write_gpkg(
-            {"parcels": result.parcels, "changes": result.changes}
-            if len(result.changes)
-            else {"parcels": result.parcels},
-            gpkg_path,
-        )
-        c2.download_button(
-            t("下载情景地块 GeoPackage", "Download scenario parcels (GeoPackage)"),
-            data=gpkg_path.read_bytes(),
-            file_name=f"scenario_{draft.id[:8]}.gpkg",
-            mime="application/geopackage+sqlite3",
-            key="scenario_dl_gpkg",
-        )
+    c2.download_button(
+        t("下载情景地块 GeoPackage", "Download scenario parcels (GeoPackage)"),
+        data=lambda: gpkg_bytes(result),
+        file_name=f"scenario_{draft.id[:8]}.gpkg",
+        mime="application/geopackage+sqlite3",
+        key="scenario_dl_gpkg",
+    )
     c3.download_button(
         t("导出情景（编辑记录 GeoJSON）", "Export the scenario (edits as GeoJSON)"),
-        data=scenario_to_geojson(draft).encode("utf-8"),
+        data=lambda: scenario_to_geojson(draft).encode("utf-8"),
         file_name=f"scenario_{draft.id[:8]}.geojson",
         mime="application/geo+json",
         key="scenario_dl_edits",

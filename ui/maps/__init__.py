@@ -25,13 +25,17 @@ from ui.maps._basemaps import (
     base_map,
 )
 from ui.maps._layers import (
+    BROWSER_CACHE_ENTRIES,
     DRAW_ORDER,
+    ClearDrawings,
     DataLayer,
     add_constraints,
     add_context,
     add_draw_control,
     add_geojson,
     add_layer_control,
+    layer_control,
+    overlay,
 )
 from ui.maps._payloads import (
     BLOCK_TOOLTIP,
@@ -91,6 +95,7 @@ from ui.maps._view import (
 __all__ = [
     "BASEMAPS",
     "BLOCK_TOOLTIP",
+    "BROWSER_CACHE_ENTRIES",
     "B_POINT_COLOR",
     "CAPACITY_TOOLTIP",
     "CHANGE_COLORS",
@@ -118,6 +123,7 @@ __all__ = [
     "UNKNOWN_COLOR",
     "UNTESTED_COLOR",
     "VENDOR_URL",
+    "ClearDrawings",
     "DataLayer",
     "KeepView",
     "add_constraints",
@@ -139,9 +145,11 @@ __all__ = [
     "enterprises_payload",
     "frame_view",
     "geojson_payload",
+    "layer_control",
     "legend_html",
     "local_colocation_payloads",
     "nice_bins",
+    "overlay",
     "pair_legend",
     "parcels_payload",
     "park_names",
