@@ -68,6 +68,7 @@ from ui.common import (
 )
 from ui.i18n import code_labeller, labeller, lang, t
 from ui.scenario_compare import BASELINE, add_changes, changes_legend, render_compare
+from ui.scenario_drafts import draft_token, drop_draft, guard_unload, keep_draft, read_draft
 from ui.scenario_table import attribute_table_section, park_choices
 from ui.selection import (
     ParcelFilter,
@@ -97,10 +98,19 @@ QUERY_NOTE = "scenario_query_note"
 PENDING_SHAPE = "scenario_pending_shape"
 SEEN_EVENT = "scenario_seen_event"
 QUERY_KEY = "scenario"
+CHOICE_KEY = "scenario_choice"
+#: The scenario the "open a scenario" box is to show on the next run.
+CHOICE_NEXT = "scenario_choice_next"
+NEW_POPOVER = "scenario_new_popover"
+#: Set when this session reopened the tab's unsaved draft after a refresh.
+RESTORED = "scenario_draft_restored"
 
 
 def set_draft(scenario: Scenario | None, *, saved: bool) -> None:
     st.session_state[DRAFT] = scenario
+    # the "open a scenario" box shows it after the rerun (a widget's value can only be set
+    # before the widget is drawn)
+    st.session_state[CHOICE_NEXT] = None if scenario is None else scenario.id
     # The open scenario is also kept in the address, so a browser refresh reopens it.
     if scenario is None:
         st.query_params.pop(QUERY_KEY, None)
@@ -268,8 +278,14 @@ if store.read_only:
 # --------------------------------------------------------------------------- choose / create
 by_id = {info.id: info for info in infos}
 draft: Scenario | None = st.session_state.get(DRAFT)
+token = draft_token()
 if draft is None and st.query_params.get(QUERY_KEY) in by_id:
-    open_scenario(st.query_params[QUERY_KEY])
+    kept = read_draft(token, st.query_params[QUERY_KEY])
+    if kept is not None and open_scenario(kept.id):  # a refresh: the unsaved edits return
+        st.session_state[DRAFT] = kept
+        st.session_state[RESTORED] = len(kept.unsaved_edits)
+    elif kept is None:
+        open_scenario(st.query_params[QUERY_KEY])
     draft = st.session_state.get(DRAFT)
 #: Deleted in another tab or session since it was opened or saved here: the working copy
 #: (with any unsaved edits) stays, and can be saved as a new scenario.
@@ -278,6 +294,10 @@ deleted = draft is not None and draft.version > 0 and draft.id not in by_id
 left, right = st.columns([2, 1])
 with left:
     options = [info.id for info in infos]
+    if CHOICE_NEXT in st.session_state:
+        st.session_state[CHOICE_KEY] = st.session_state.pop(CHOICE_NEXT)
+        if st.session_state[CHOICE_KEY] not in (None, *options):
+            st.session_state.pop(CHOICE_KEY)
     if options:
         current_id = draft.id if draft is not None and draft.id in by_id else None
         chosen = st.selectbox(
@@ -293,7 +313,7 @@ with left:
                     for i, info in by_id.items()
                 },
             }.get,
-            key="scenario_choice",
+            key=CHOICE_KEY,
         )
         if chosen is not None and (draft is None or draft.id != chosen) and open_scenario(chosen):
             st.rerun()
@@ -304,7 +324,14 @@ with left:
                 "No scenarios in the workspace yet: create one on the right.",
             )
         )
-with right, st.popover(t("新建 / 导入情景", "New or import"), width="stretch"):
+if st.session_state.pop(NEW_POPOVER + "_close", False):
+    st.session_state[NEW_POPOVER] = False  # closed once it has created or imported
+with (
+    right,
+    st.popover(
+        t("新建 / 导入情景", "New or import"), width="stretch", key=NEW_POPOVER, on_change="rerun"
+    ),
+):
     with st.form("scenario_new"):
         name = st.text_input(t("名称", "Name"), key="scenario_new_name")
         author = st.text_input(t("编制人", "Author"), key="scenario_new_author")
@@ -331,6 +358,7 @@ with right, st.popover(t("新建 / 导入情景", "New or import"), width="stret
                 show_input_error(exc)
             else:
                 set_draft(created, saved=True)
+                st.session_state[NEW_POPOVER + "_close"] = True
                 st.rerun()
     uploaded = st.file_uploader(
         t("导入情景 GeoJSON", "Import a scenario GeoJSON"),
@@ -344,6 +372,7 @@ with right, st.popover(t("新建 / 导入情景", "New or import"), width="stret
             show_input_error(exc)
         else:
             set_draft(imported, saved=True)
+            st.session_state[NEW_POPOVER + "_close"] = True
             st.rerun()
 
 if draft is None:
@@ -351,6 +380,20 @@ if draft is None:
 
 # --------------------------------------------------------------------------- scenario header
 dirty = is_dirty(draft)
+if dirty:  # kept across a refresh of this tab, and leaving the page asks first
+    keep_draft(token, draft)
+else:
+    drop_draft(token)
+guard_unload(dirty)
+restored = st.session_state.pop(RESTORED, None)
+if restored and dirty:
+    st.info(
+        t(
+            f"已恢复本标签页刷新前未保存的修改（{restored} 项编辑）。请保存，或「放弃修改」。",
+            f"The unsaved changes of this tab from before the refresh are back ({restored} "
+            "edits). Save them, or revert.",
+        )
+    )
 if deleted:
     st.warning(
         t(
@@ -955,7 +998,7 @@ with tab_manage:
             show_input_error(exc)
         else:
             set_draft(None, saved=False)
-            st.session_state.pop("scenario_choice", None)
+            st.session_state.pop(CHOICE_KEY, None)
             st.rerun()
     changed = (
         pd.DataFrame(result.changes.drop(columns="geometry"))
