@@ -385,8 +385,8 @@ if dirty:  # kept across a refresh of this tab, and leaving the page asks first
 else:
     drop_draft(token)
 guard_unload(dirty)
-restored = st.session_state.pop(RESTORED, None)
-if restored and dirty:
+restored = st.session_state.get(RESTORED) if dirty else st.session_state.pop(RESTORED, None)
+if restored and dirty:  # said until the restored edits are saved or reverted
     st.info(
         t(
             f"已恢复本标签页刷新前未保存的修改（{restored} 项编辑）。请保存，或「放弃修改」。",
