@@ -107,16 +107,30 @@ def compare_table(
         columns["diff"]: num(columns["diff"], format=fmt),
     }
     if unit != "share":  # a change of a share is read in points, not relative
-        frame[columns["rel"]] = rows["relative_change"].to_numpy() * 100.0
-        config[columns["rel"]] = num(
+        frame[columns["rel"]] = [
+            rate_text(a, d, rel)
+            for a, d, rel in zip(
+                rows["value_a"], rows["difference"], rows["relative_change"], strict=True
+            )
+        ]
+        config[columns["rel"]] = st.column_config.TextColumn(
             columns["rel"],
-            format="%.1f%%",
             help=t(
-                "差值占 A 的百分比；A 为 0 时没有变化率（None）。",
-                "The difference as a share of A; none where A is 0.",
+                "差值占 A 的百分比；A 为 0 时写「新增」（B 有值）或「—」（B 也为 0）。",
+                "The difference as a share of A; where A is 0: “new” (B has a value) or “—”.",
             ),
         )
     return frame, config
+
+
+def rate_text(value_a: float, difference: float, relative_change: float) -> str:
+    """The rate of change as text: ``+12.3%``; where A is 0 (no rate), 新增 when B has a
+    value and — when B is 0 too."""
+    if value_a > 0 and np.isfinite(relative_change):
+        return f"{relative_change * 100.0:+,.1f}%"
+    if not pd.isna(difference) and difference != 0:
+        return t("新增", "new")
+    return "—"
 
 
 def metric_text(value: float, unit: str) -> str:

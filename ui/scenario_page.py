@@ -69,6 +69,7 @@ from ui.common import (
 from ui.i18n import code_labeller, labeller, lang, t
 from ui.scenario_compare import BASELINE, add_changes, changes_legend, render_compare
 from ui.scenario_drafts import draft_token, drop_draft, guard_unload, keep_draft, read_draft
+from ui.scenario_parcels_table import render_parcel_table
 from ui.scenario_table import attribute_table_section, park_choices
 from ui.selection import (
     ParcelFilter,
@@ -926,6 +927,8 @@ with tab_compare:
         draft_key=draft_key,
         dirty=dirty,
     )
+    st.divider()
+    render_parcel_table(result, layers.fingerprint() + draft_key, f"scenario_{draft.id[:8]}")
 
 # --------------------------------------------------------------------------- manage / export
 with tab_manage:
