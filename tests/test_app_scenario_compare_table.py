@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_harness import app
+from tests.app_harness import app, data_layers
 from tests.test_app_scenario import PAGE, create, mark_highrise, pocket_ids
+from ui import maps
 from ui.scenario_compare import rate_text
 
 
@@ -45,3 +46,33 @@ def test_parcel_table_lists_the_changed_parcels_first(workspace):
             if "变化率" in frame.columns:
                 assert not frame["变化率"].isna().any()
                 assert "None" not in set(frame["变化率"].astype(str))
+
+
+def test_compare_shows_a_and_b_side_by_side_panning_together(workspace):
+    with app(PAGE) as (at, rec):
+        create(at)
+        mark_highrise(at, pocket_ids()[:2])
+        assert {"scenario_compare_map_a", "scenario_compare_map"} <= set(rec.maps)
+        for key in ("scenario_compare_map_a", "scenario_compare_map"):
+            page = rec.maps[key].get_root().render()
+            assert page.count("ps-sync-view") >= 2, key  # announces and follows
+        # A is the baseline (no changes), B the working copy with its two changed parcels
+        assert "变化" not in data_layers(rec.maps["scenario_compare_map_a"])
+        assert "变化" in data_layers(rec.maps["scenario_compare_map"])
+
+
+def test_changes_are_drawn_removed_first_and_added_last():
+    import geopandas as gpd
+    import shapely
+
+    changes = gpd.GeoDataFrame(
+        {
+            "parcel_id": ["M1", "P1", "P2", "P3"],
+            "change": ["added", "removed", "modified", "removed"],
+        },
+        geometry=[shapely.box(0, 0, 1, 1)] * 4,
+        crs=4326,
+    )
+    payload = maps.changes_payload(changes)
+    order = [f["properties"]["parcel_id"] for f in payload["features"]]
+    assert order == ["P1", "P3", "P2", "M1"]  # the merged parcel above what it replaced

@@ -31,6 +31,7 @@ from ui.cache import (
 )
 from ui.common import (
     display_system,
+    md_escape,
     new_map,
     park_label,
     show_input_error,
@@ -160,6 +161,29 @@ def add_changes(m, changes) -> None:
     )
 
 
+def compare_maps(layers: LayerSet, sides: list[tuple[str, str, AppliedScenario | None]]) -> None:
+    """A | B side by side: what each changes against the baseline, the two maps panning and
+    zooming together (``maps.SyncViews``). Nothing when neither changes anything."""
+    if not any(res is not None and len(res.changes) for _, _, res in sides):
+        return
+    st.markdown(
+        t(
+            "**A 与 B 相对现状的变化**（两图同步平移和缩放）",
+            "**What A and B change against the baseline** (the maps pan and zoom together)",
+        )
+    )
+    for col, (side, name, res) in zip(st.columns(len(sides)), sides, strict=True):
+        with col:
+            st.caption(md_escape(f"{side}：{name}"))
+            cm = new_map(layers)
+            if res is not None:
+                add_changes(cm, res.changes)
+            maps.add_legends(cm, [changes_legend()])
+            cm.add_child(maps.SyncViews("scenario_compare"))
+            key = "scenario_compare_map" if side == "B" else f"scenario_compare_map_{side.lower()}"
+            show_map(cm, key=key, height=480)
+
+
 def render_compare(
     *,
     draft: Scenario,
@@ -203,7 +227,7 @@ def render_compare(
 
     try:
         with st.spinner(t("正在计算指标…", "Computing indicators…")):
-            layers_a, key_a, _ = resolve(a_id)
+            layers_a, key_a, res_a = resolve(a_id)
             layers_b, key_b, res_b = resolve(b_id)
             ind_a = scenario_indicators_of(layers.fingerprint(), key_a, layers_a)
             ind_b = scenario_indicators_of(layers.fingerprint(), key_b, layers_b)
@@ -300,9 +324,4 @@ def render_compare(
                         "One floor can suit several clusters, so rows do not add up.",
                     )
                 )
-        if res_b is not None and len(res_b.changes):
-            st.markdown(t("**B 相对现状的变化**", "**What B changes against the baseline**"))
-            cm = new_map(layers)
-            add_changes(cm, res_b.changes)
-            maps.add_legends(cm, [changes_legend()])
-            show_map(cm, key="scenario_compare_map", height=480)
+        compare_maps(layers, [("A", a_name, res_a), ("B", b_name, res_b)])

@@ -53,12 +53,16 @@ def parcel_table(capacity: pd.DataFrame, changed_ids: set[str], *, all_rows: boo
             **{
                 t(f"{_band(c, 'zh')}（万 m²）", f"{_band(c, 'en')} (10⁴ m²)"): (
                     rows[c].astype(float) / _WAN
-                ).to_numpy()
+                )
+                .round(2)
+                .to_numpy()
                 for c in bands
             },
             t("新增建筑面积（万 m²）", "GFA increment (10⁴ m²)"): (
                 rows["gfa_increment_m2"].astype(float) / _WAN
-            ).to_numpy(),
+            )
+            .round(2)
+            .to_numpy(),
         }
     )
     order = sorted(range(len(table)), key=lambda i: (not changed.iloc[i], ids.iloc[i]))
