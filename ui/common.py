@@ -184,7 +184,7 @@ def demo_banner(layers: LayerSet) -> None:
         st.info(
             t(
                 "当前显示的是示意数据（非官方数据），仅用于演示工具功能。可在「数据导入导出」页导入自己的数据。",
-                "The data shown is illustrative demo data (示意数据), not official. Import your own "
+                "The data shown is illustrative demo data, not official. Import your own "
                 "data on the Data page.",
             ),
         )
@@ -505,6 +505,10 @@ def published_results() -> dict:
 def park_labels(park_ids: Iterable[object], layers: LayerSet) -> list[str]:
     """Display names of many park ids ("园区外" for none), looking the names up once."""
     names = maps.park_names(layers.parks)
+    if lang() == "en":  # English names of the planned parks from the guidance table
+        guide = park_guidance()
+        if guide is not None:
+            names = {**names, **{pid: park.name_en for pid, park in guide.parks.items()}}
     outside = t("园区外", "outside parks")
     return [
         outside

@@ -24,6 +24,7 @@ from geo.errors import InputError
 from geo.io import DEFAULT_MAX_BYTES
 from layers.catalog import load_demo
 from layers.schema import LAYER_KINDS, LAYER_SPECS
+from ui import maps
 from ui.cache import rezoned_park_ids
 from ui.common import (
     RELEASE_KEY,
@@ -34,7 +35,7 @@ from ui.common import (
     set_layers,
     show_input_error,
 )
-from ui.i18n import labeller, t
+from ui.i18n import labeller, lang, t
 from ui.import_step import render_mapping_step
 from ui.imports import (
     AUTO,
@@ -84,12 +85,19 @@ st.caption(
         "validated first and replaces the active layer only when you confirm.",
     )
 )
+
+
+def kind_label(kind: str) -> str:
+    """A layer kind in the page's language (the map's layer names)."""
+    return maps.tr({"corridor_axis": "axis"}.get(kind, kind), lang())
+
+
 left, right = st.columns(2)
 with left:
     kind = st.selectbox(
         t("图层类型", "Layer kind"),
         options=list(LAYER_KINDS),
-        format_func=lambda k: f"{LAYER_SPECS[k].zh} ({k})",
+        format_func={k: f"{kind_label(k)} ({k})" for k in LAYER_KINDS}.get,
         index=list(LAYER_KINDS).index("parcels"),
         key="import_kind",
     )
@@ -258,7 +266,7 @@ st.divider()
 counts = current_layers().counts()
 st.write(
     t("当前图层要素数：", "Features in the active layers: ")
-    + "，".join(f"{LAYER_SPECS[k].zh} {n}" for k, n in counts.items())
+    + t("，", ", ").join(f"{kind_label(k)} {n:,}" for k, n in counts.items())
 )
 try:
     kept = kept_imports()

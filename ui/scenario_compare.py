@@ -82,8 +82,8 @@ def compare_table(
     columns = {
         "indicator": t("指标", "Indicator"),
         "area": t("范围", "Area"),
-        "a": f"A：{a_name}",
-        "b": f"B：{b_name}",
+        "a": t("A：", "A: ") + a_name,
+        "b": t("B：", "B: ") + b_name,
         "diff": t("差值（百分点）", "Difference (points)")
         if unit == "share"
         else t("差值 (B−A)", "Difference (B−A)"),
@@ -174,7 +174,7 @@ def compare_maps(layers: LayerSet, sides: list[tuple[str, str, AppliedScenario |
     )
     for col, (side, name, res) in zip(st.columns(len(sides)), sides, strict=True):
         with col:
-            st.caption(md_escape(f"{side}：{name}"))
+            st.caption(md_escape(side + t("：", ": ") + name))
             cm = new_map(layers)
             if res is not None:
                 add_changes(cm, res.changes)
@@ -296,7 +296,7 @@ def render_compare(
                 st.caption(t("各集群没有变化。", "No cluster changes."))
             else:
                 cluster_col = t("产业集群", "Cluster")
-                a_col, b_col = f"A：{a_name}", f"B：{b_name}"
+                a_col, b_col = t("A：", "A: ") + a_name, t("B：", "B: ") + b_name
                 diff_col = t("差值 (B−A)", "Difference (B−A)")
                 standards = default_standards()
                 clusters = pd.DataFrame(

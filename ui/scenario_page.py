@@ -663,7 +663,11 @@ with tab_edit:
                 )
             )
         if selection:
-            st.caption(md_escape("、".join(selection[:30]) + (" …" if len(selection) > 30 else "")))
+            st.caption(
+                md_escape(
+                    t("、", ", ").join(selection[:30]) + (" …" if len(selection) > 30 else "")
+                )
+            )
             if st.button(t("清除选择", "Clear selection"), key="scenario_clear"):
                 st.session_state[SELECTION] = []
                 st.rerun()
