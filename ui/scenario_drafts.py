@@ -115,10 +115,12 @@ def drop_draft(token: str) -> None:
 def guard_unload(active: bool) -> None:
     """Make the browser ask before leaving or reloading the page while ``active``."""
     flag = "true" if active else "false"
+    # The handler is made in the page's own realm (its Function constructor): a function
+    # of this frame would stop working once a rerun replaces the frame.
     components.html(
         "<script>(function(){var w=window.parent;"
-        "if(!w._psUnloadGuard){w._psUnloadGuard=function(e){"
-        "if(w._psUnsaved){e.preventDefault();e.returnValue='';return '';}};"
+        "if(!w._psUnloadGuard){w._psUnloadGuard=new w.Function('e',"
+        "\"if(window._psUnsaved){e.preventDefault();e.returnValue='';return '';}\");"
         "w.addEventListener('beforeunload',w._psUnloadGuard);}"
         f"w._psUnsaved={flag};}})();</script>",
         height=0,

@@ -93,6 +93,9 @@ from ui.selection import (
 )
 from ui.selection import click as click_selection
 
+#: Runs after a creation or an import in which the 新建 popover is closed again.
+CLOSE_RUNS = 2
+
 layers = current_layers()
 st.title(t("情景规划", "Scenario planning"))
 demo_banner(layers)
@@ -144,7 +147,10 @@ with left:
         chosen = st.selectbox(
             t("打开情景", "Open a scenario"),
             options=[None, *options],
-            index=(options.index(current_id) + 1) if current_id else 0,
+            # the session's value when it holds one (set above), else the open scenario
+            index=0
+            if CHOICE_KEY in st.session_state or not current_id
+            else options.index(current_id) + 1,
             format_func={
                 None: t("（请选择）", "(choose)"),
                 **{
@@ -169,8 +175,12 @@ with left:
                 "No scenarios in the workspace yet: create one on the right.",
             )
         )
-if st.session_state.pop(NEW_POPOVER + "_close", False):
-    st.session_state[NEW_POPOVER] = False  # closed once it has created or imported
+closing = st.session_state.pop(NEW_POPOVER + "_close", 0)
+if closing:  # closed once it has created or imported; again on the next runs, which
+    # the map or the browser may start with the popover's state from before it closed
+    st.session_state[NEW_POPOVER] = False
+    if closing > 1:
+        st.session_state[NEW_POPOVER + "_close"] = closing - 1
 with (
     right,
     st.popover(
@@ -203,7 +213,7 @@ with (
                 show_input_error(exc)
             else:
                 set_draft(created, saved=True)
-                st.session_state[NEW_POPOVER + "_close"] = True
+                st.session_state[NEW_POPOVER + "_close"] = CLOSE_RUNS
                 st.rerun()
     uploaded = st.file_uploader(
         t("导入情景 GeoJSON", "Import a scenario GeoJSON"),
@@ -217,7 +227,7 @@ with (
             show_input_error(exc)
         else:
             set_draft(imported, saved=True)
-            st.session_state[NEW_POPOVER + "_close"] = True
+            st.session_state[NEW_POPOVER + "_close"] = CLOSE_RUNS
             st.rerun()
 
 if draft is None:

@@ -10,6 +10,7 @@ the increment (万 m²).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -65,7 +66,7 @@ def parcel_table(capacity: pd.DataFrame, changed_ids: set[str], *, all_rows: boo
             .to_numpy(),
         }
     )
-    order = sorted(range(len(table)), key=lambda i: (not changed.iloc[i], ids.iloc[i]))
+    order = np.lexsort((ids.to_numpy(dtype=str), ~changed.to_numpy()))  # changed, then id
     return table.iloc[order].reset_index(drop=True)
 
 
