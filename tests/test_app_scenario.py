@@ -113,6 +113,7 @@ def test_compare_tab_shows_capacity_difference():
     with app(PAGE) as (at, _):
         create(at)
         mark_highrise(at, pocket_ids())
+        open_compare(at)
         gfa = next(m for m in at.metric if "增量" in m.label)
         assert gfa.delta.startswith("+")
         assert float(gfa.delta.replace(",", "").lstrip("+")) > 0
@@ -319,10 +320,19 @@ def test_a_click_replaces_or_adds_and_a_box_takes_the_filter():
 # --------------------------------------------------------------------------- compare tab
 
 
+def open_compare(at) -> None:
+    """Open the 对比 tab (the comparison is computed only while it is open)."""
+    at.session_state["scenario_tab"] = "对比" if at.session_state["lang"] == "zh" else "Compare"
+    at.run()
+    assert not at.exception
+
+
 def compare_tables(at) -> list:
-    """The comparison tables of the 对比 tab (those with an A column), as (frame, config)."""
+    """The comparison tables of the 对比 tab (those with an A column), as (frame, config),
+    after opening the tab."""
     import json
 
+    open_compare(at)
     found = []
     for d in at.dataframe:
         if any(str(c).startswith(("A：", "A: ")) for c in d.value.columns):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app_harness import app, data_layers
-from tests.test_app_scenario import PAGE, create, mark_highrise, pocket_ids
+from tests.test_app_scenario import PAGE, create, mark_highrise, open_compare, pocket_ids
 from ui import maps
 from ui.scenario_compare import rate_text
 
@@ -29,6 +29,7 @@ def test_parcel_table_lists_the_changed_parcels_first(workspace):
     with app(PAGE) as (at, _):
         create(at)
         mark_highrise(at, ids)
+        open_compare(at)
         tables = [d.value for d in at.dataframe if "新增建筑面积（万 m²）" in d.value.columns]
         assert len(tables) == 1
         table = tables[0]
@@ -52,6 +53,8 @@ def test_compare_shows_a_and_b_side_by_side_panning_together(workspace):
     with app(PAGE) as (at, rec):
         create(at)
         mark_highrise(at, pocket_ids()[:2])
+        assert "scenario_compare_map_a" not in rec.maps  # not computed while the tab is shut
+        open_compare(at)
         assert {"scenario_compare_map_a", "scenario_compare_map"} <= set(rec.maps)
         for key in ("scenario_compare_map_a", "scenario_compare_map"):
             page = rec.maps[key].get_root().render()

@@ -362,8 +362,11 @@ for problem in result.problems:
     )
 
 # --------------------------------------------------------------------------- the map
+# The tabs report which one is open, so the comparison is computed only when it is shown.
 tab_edit, tab_compare, tab_manage = st.tabs(
-    [t("编辑", "Edit"), t("对比", "Compare"), t("管理与导出", "Manage and export")]
+    [t("编辑", "Edit"), t("对比", "Compare"), t("管理与导出", "Manage and export")],
+    key="scenario_tab",
+    on_change="rerun",
 )
 
 with tab_edit:
@@ -780,17 +783,20 @@ with tab_edit:
 
 # --------------------------------------------------------------------------- compare
 with tab_compare:
-    render_compare(
-        draft=draft,
-        infos=infos,
-        store=store,
-        layers=layers,
-        result=result,
-        draft_key=draft_key,
-        dirty=dirty,
-    )
-    st.divider()
-    render_parcel_table(result, layers.fingerprint() + draft_key, f"scenario_{draft.id[:8]}")
+    if not tab_compare.open:
+        st.caption(t("正在打开对比…", "Opening the comparison…"))
+    else:
+        render_compare(
+            draft=draft,
+            infos=infos,
+            store=store,
+            layers=layers,
+            result=result,
+            draft_key=draft_key,
+            dirty=dirty,
+        )
+        st.divider()
+        render_parcel_table(result, layers.fingerprint() + draft_key, f"scenario_{draft.id[:8]}")
 
 # --------------------------------------------------------------------------- manage / export
 with tab_manage:
