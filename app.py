@@ -19,11 +19,12 @@ from ui.common import (
     show_input_error,
     startup_notice,
 )
-from ui.i18n import LANG_KEY, LANGUAGES, labeller, t
+from ui.i18n import LANG_KEY, LANGUAGES, keep_widget_values, labeller, t
 from ui.maps import BASEMAPS
 from ui.signin import sign_in_gate
 
 st.set_page_config(page_title="坪山产业空间规划工具", layout="wide")
+keep_widget_values()  # a language switch keeps every widget's value
 prune_static_cache()
 release_memory()  # after an import replaced or discarded layers
 

@@ -153,9 +153,9 @@ REDEVELOP_RULE = RedevelopRule(
         "其他地块保持现状建筑面积。工业上楼容量页（默认）与情景对比均按此规则计算。"
     ),
     description_en=(
-        "Rebuilt: low-efficiency land, released (available) land, parcels marked 工业上楼 and "
-        "parcels with a target FAR. Ordinary redevelopment builds to the base FAR (plot-size "
-        "corrected), 工业上楼 parcels to the upper limit, a target FAR first (capped at the "
+        "Rebuilt: low-efficiency land, released (available) land, parcels marked industrial "
+        "high-rise and parcels with a target FAR. Ordinary redevelopment builds to the base FAR "
+        "(plot-size corrected), industrial high-rise parcels to the upper limit, a target FAR first (capped at the "
         "upper limit); other parcels keep their current GFA. The floor-capacity page (by "
         "default) and the scenario comparison both use this rule."
     ),

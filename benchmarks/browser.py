@@ -101,7 +101,7 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 COUNT_FEATURES = """() => {
     const counts = {};
     for (const k of Object.keys(window)) {
-        if (k.startsWith('data_layer_') && window[k].getLayers) counts[k] = window[k].getLayers().length;
+        if (k.startsWith('data_layer_') && window[k] && window[k].getLayers) counts[k] = window[k].getLayers().length;
     }
     return counts;
 }"""

@@ -28,6 +28,9 @@ class MapRecorder:
         self.order: list[object] = []
 
     def __call__(self, fig, key=None, returned_objects=None, **kwargs):
+        # Groups swapped in the living map join it, as the component adds them.
+        for group in kwargs.get("feature_group_to_add") or ():
+            group.add_to(fig)
         self.maps[key] = fig
         self.order.append(fig)
         self.calls.append({"key": key, "returned_objects": returned_objects, **kwargs})

@@ -199,9 +199,17 @@ def render_assembly(layers: LayerSet) -> None:
             t("范围", "Area"),
             park_ids,
             index=1 if len(park_ids) > 1 else 0,
-            format_func=lambda p: (
-                t("全区", "whole district") if p is None else park_label(p, layers)
-            ),
+            # labels fixed when the page runs (the format function may be called later)
+            format_func=dict(
+                zip(
+                    park_ids,
+                    [
+                        t("全区", "whole district") if p is None else park_label(p, layers)
+                        for p in park_ids
+                    ],
+                    strict=True,
+                )
+            ).get,
             key="assembly_park",
         )
         target_ha = c2.number_input(

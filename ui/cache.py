@@ -33,13 +33,14 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from PIL import Image
 
 from analysis import colocation as co
 from analysis.capacity import REDEVELOP_RULE, rule_capacity
 from analysis.contiguity import ContiguityResult, contiguous_blocks
-from analysis.indicators import scenario_indicators
+from analysis.indicators import compare_indicators, scenario_indicators
 from analysis.standards import ParkGuidance, Standards, load_park_guidance, load_standards
 from geo.errors import InputError
 from geo.raster import Hillshade, hillshade_overlay
@@ -57,6 +58,7 @@ from layers.team import (
 )
 from ui import maps
 from ui.imports import earlier_enterprise_lists, load_imported_layers, rezone
+from ui.selection import attribute_table
 from ui.static_cache import (
     STATIC_CACHE,
     STATIC_CACHE_MAX_AGE_DAYS,
@@ -73,9 +75,11 @@ __all__ = [
     "anchor_table",
     "applied",
     "applied_saved",
+    "attribute_arrow",
     "blocks_url",
     "chain_key",
     "colocation_table",
+    "compared_indicators",
     "context_payloads",
     "default_standards",
     "enterprises_tiles_url",
@@ -607,3 +611,19 @@ def _enterprises_tiles_url(fingerprint: str, lang_code: str, system: str, _layer
         firms[~firms.is_anchor], _layers.parks, lang=lang_code, display_system=system
     )
     return publish_tiles(payload, "enterprises")
+
+
+@st.cache_resource(show_spinner=False, max_entries=BIG_ENTRIES)
+def attribute_arrow(layers_fp: str, key: str, lang_code: str, headers: dict, _parcels, _park_label):
+    """The 情景规划 attribute table of a scenario state (``key``) in layer order, nothing
+    selected, as an Arrow table with ``headers`` (:func:`ui.selection.attribute_table`;
+    ``_park_label`` names the parks)."""
+    table = attribute_table(_parcels, [], lang=lang_code, park_label=_park_label)
+    return pa.Table.from_pandas(table.rename(columns=headers), preserve_index=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def compared_indicators(layers_fp: str, key_a: str, key_b: str, _ind_a, _ind_b):
+    """:func:`analysis.indicators.compare_indicators` of two scenarios' indicators (keys
+    as for :func:`scenario_indicators_of`), computed once per pair of states."""
+    return compare_indicators(_ind_a, _ind_b)

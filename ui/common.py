@@ -187,7 +187,7 @@ def demo_banner(layers: LayerSet) -> None:
         st.info(
             t(
                 "当前显示的是示意数据（非官方数据），仅用于演示工具功能。可在「数据导入导出」页导入自己的数据。",
-                "The data shown is illustrative demo data (示意数据), not official. Import your own "
+                "The data shown is illustrative demo data, not official. Import your own "
                 "data on the Data page.",
             ),
         )
@@ -383,13 +383,21 @@ def show_map(
     height: int = MAP_HEIGHT_PX,
     found: Match | None = None,
     found_in: tuple = (None, None),
+    overlays: Sequence[folium.FeatureGroup] = (),
 ) -> dict:
     """Render a map in slot ``key``; only ``returned_objects`` trigger a rerun (so panning
     does not). The map keeps its view across reruns (module docstring); ``found`` (a
-    search result, looked up in ``found_in`` = (parcels, firms)) is drawn on top."""
-    if found is not None:
+    search result, looked up in ``found_in`` = (parcels, firms)) is drawn on top.
+    ``overlays`` (:func:`ui.maps.overlay` groups) are swapped in the living map when they
+    change, without building a new map, as long as ``m`` itself is unchanged."""
+    if found is not None and overlays:  # drawn above the overlays, swapped with them
+        group = maps.overlay(t("查找结果", "Search result"))
+        _add_found(group, found, *found_in)
+        overlays = [*overlays, group]
+    elif found is not None:
         _add_found(m, found, *found_in)
-    maps.add_layer_control(m)
+    if not overlays:
+        maps.add_layer_control(m)
     if VIEW_TOKEN_KEY not in st.session_state:
         st.session_state[VIEW_TOKEN_KEY] = secrets.token_hex(8)
     m.add_child(
@@ -416,6 +424,8 @@ def show_map(
             returned_objects=list(returned_objects),
             center=center,
             zoom=zoom,
+            feature_group_to_add=list(overlays) or None,
+            layer_control=maps.layer_control() if overlays else None,
         )
         or {}
     )
@@ -506,6 +516,10 @@ def published_results() -> dict:
 def park_labels(park_ids: Iterable[object], layers: LayerSet) -> list[str]:
     """Display names of many park ids ("园区外" for none), looking the names up once."""
     names = maps.park_names(layers.parks)
+    if lang() == "en":  # English names of the planned parks from the guidance table
+        guide = park_guidance()
+        if guide is not None:
+            names = {**names, **{pid: park.name_en for pid, park in guide.parks.items()}}
     outside = t("园区外", "outside parks")
     return [
         outside

@@ -37,7 +37,7 @@ st.caption(
         "规划目标：释放约 4.5 平方公里连片空间（碧岭北≈1、龙田北≈1.4、高新南≈2.1 平方公里）。",
         "Selected industrial parcels within the gap tolerance (branch roads may lie between) "
         "form blocks; trunk roads, water and the eco line are barriers. The plan aims to release "
-        "≈ 4.5 km² (碧岭北 ≈ 1, 龙田北 ≈ 1.4, 高新南 ≈ 2.1 km²).",
+        "≈ 4.5 km² (Biling North ≈ 1, Longtian North ≈ 1.4, Gaoxin South ≈ 2.1 km²).",
     )
 )
 

@@ -25,6 +25,7 @@ from geo.io import DEFAULT_MAX_BYTES
 from layers.catalog import load_demo
 from layers.schema import LAYER_KINDS, LAYER_SPECS
 from layers.team import role_allows
+from ui import maps
 from ui.base_data import record_base_data_form
 from ui.cache import rezoned_park_ids, the_team
 from ui.common import (
@@ -36,7 +37,7 @@ from ui.common import (
     set_layers,
     show_input_error,
 )
-from ui.i18n import labeller, t
+from ui.i18n import labeller, lang, t
 from ui.import_step import render_mapping_step
 from ui.imports import (
     AUTO,
@@ -90,12 +91,19 @@ st.caption(
 may_import = role_allows(current_user().role, "import_base")
 if not may_import:
     st.info(t("只有管理员可以替换基础数据。", "Only an administrator can replace base data."))
+
+
+def kind_label(kind: str) -> str:
+    """A layer kind in the page's language (the map's layer names)."""
+    return maps.tr({"corridor_axis": "axis"}.get(kind, kind), lang())
+
+
 left, right = st.columns(2)
 with left:
     kind = st.selectbox(
         t("图层类型", "Layer kind"),
         options=list(LAYER_KINDS),
-        format_func=lambda k: f"{LAYER_SPECS[k].zh} ({k})",
+        format_func={k: f"{kind_label(k)} ({k})" for k in LAYER_KINDS}.get,
         index=list(LAYER_KINDS).index("parcels"),
         key="import_kind",
     )
@@ -278,7 +286,7 @@ st.divider()
 counts = current_layers().counts()
 st.write(
     t("当前图层要素数：", "Features in the active layers: ")
-    + "，".join(f"{LAYER_SPECS[k].zh} {n}" for k, n in counts.items())
+    + t("，", ", ").join(f"{kind_label(k)} {n:,}" for k, n in counts.items())
 )
 try:
     kept = kept_imports()

@@ -28,6 +28,7 @@ __all__ = [
     "cluster_list_label",
     "code_labeller",
     "fit_key_label",
+    "keep_widget_values",
     "labeller",
     "lang",
     "pick",
@@ -39,6 +40,57 @@ __all__ = [
 LANG_KEY = "lang"
 #: Language code → its name in the language switch.
 LANGUAGES = {"zh": "中文", "en": "English"}
+
+
+#: Session key: the language of the last run (to notice a switch).
+_LANG_SEEN = "lang_seen"
+
+
+def keep_widget_values() -> None:
+    """After a language switch, set every keyed widget's value again from the session.
+
+    The browser sends a choice (selectbox, radio, multiselect) back as the label it shows;
+    after a switch the options carry labels of the other language, so that label would not
+    be found and the widget would fall back to its default. Read before any widget is
+    drawn, the session still maps the old label to its value; writing it back makes the
+    widget start from the value instead. Call first thing in every run.
+    """
+    import streamlit as st
+    from streamlit.errors import StreamlitAPIException
+
+    current = st.session_state.get(LANG_KEY)
+    seen = st.session_state.get(_LANG_SEEN)
+    st.session_state[_LANG_SEEN] = current
+    if seen is None or seen == current:
+        return
+    for key in _choice_keys():
+        try:
+            st.session_state[key] = st.session_state[key]
+        except (StreamlitAPIException, KeyError, ValueError):
+            continue  # a widget that cannot be set from the session: it keeps its own state
+
+
+def _choice_keys() -> list[str]:
+    """Keys of the widgets the browser reports by label (selectbox, radio, multiselect),
+    from the session's widget records; [] where those are not readable."""
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+
+    state = getattr(get_session_state(), "_state", None)
+    mapper = getattr(state, "_key_id_mapper", None)
+    widgets = getattr(state, "_new_widget_state", None)
+    if mapper is None or widgets is None:
+        return []
+    keys = []
+    for key, widget_id in dict(getattr(mapper, "_key_id_mapping", {})).items():
+        meta = widgets.widget_metadata.get(widget_id)
+        serde = getattr(getattr(meta, "deserializer", None), "__self__", None)
+        if key != LANG_KEY and type(serde).__name__ in _BY_LABEL:
+            keys.append(key)
+    return keys
+
+
+#: Value readers of the widgets the browser reports by the label shown.
+_BY_LABEL = ("SelectboxSerde", "RadioSerde", "MultiSelectSerde")
 
 
 def pick(pair: Sequence[str], lang_code: str) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.capacity import REDEVELOP_RULE
-from analysis.indicators import ALL_CLUSTERS, DISTRICT, compare_indicators
+from analysis.indicators import ALL_CLUSTERS, DISTRICT
 from geo.errors import InputError
 from layers.catalog import LayerSet
 from layers.scenario import (
@@ -25,11 +25,13 @@ from layers.scenario import (
 from ui import maps
 from ui.cache import (
     applied_saved,
+    compared_indicators,
     default_standards,
     scenario_indicators_of,
 )
 from ui.common import (
     display_system,
+    md_escape,
     new_map,
     park_label,
     show_input_error,
@@ -81,8 +83,8 @@ def compare_table(
     columns = {
         "indicator": t("指标", "Indicator"),
         "area": t("范围", "Area"),
-        "a": f"A：{a_name}",
-        "b": f"B：{b_name}",
+        "a": t("A：", "A: ") + a_name,
+        "b": t("B：", "B: ") + b_name,
         "diff": t("差值（百分点）", "Difference (points)")
         if unit == "share"
         else t("差值 (B−A)", "Difference (B−A)"),
@@ -107,16 +109,30 @@ def compare_table(
         columns["diff"]: num(columns["diff"], format=fmt),
     }
     if unit != "share":  # a change of a share is read in points, not relative
-        frame[columns["rel"]] = rows["relative_change"].to_numpy() * 100.0
-        config[columns["rel"]] = num(
+        frame[columns["rel"]] = [
+            rate_text(a, d, rel)
+            for a, d, rel in zip(
+                rows["value_a"], rows["difference"], rows["relative_change"], strict=True
+            )
+        ]
+        config[columns["rel"]] = st.column_config.TextColumn(
             columns["rel"],
-            format="%.1f%%",
             help=t(
-                "差值占 A 的百分比；A 为 0 时没有变化率（None）。",
-                "The difference as a share of A; none where A is 0.",
+                "差值占 A 的百分比；A 为 0 时写「新增」（B 有值）或「—」（B 也为 0）。",
+                "The difference as a share of A; where A is 0: “new” (B has a value) or “—”.",
             ),
         )
     return frame, config
+
+
+def rate_text(value_a: float, difference: float, relative_change: float) -> str:
+    """The rate of change as text: ``+12.3%``; where A is 0 (no rate), 新增 when B has a
+    value and — when B is 0 too."""
+    if value_a > 0 and np.isfinite(relative_change):
+        return f"{relative_change * 100.0:+,.1f}%"
+    if not pd.isna(difference) and difference != 0:
+        return t("新增", "new")
+    return "—"
 
 
 def metric_text(value: float, unit: str) -> str:
@@ -144,6 +160,29 @@ def add_changes(m, changes) -> None:
         tooltip_fields=maps.tooltip_pairs(maps.CHANGE_TOOLTIP, lang()),
         style={"weight": 3, "color": "#000000", "fillOpacity": 0.55},
     )
+
+
+def compare_maps(layers: LayerSet, sides: list[tuple[str, str, AppliedScenario | None]]) -> None:
+    """A | B side by side: what each changes against the baseline, the two maps panning and
+    zooming together (``maps.SyncViews``). Nothing when neither changes anything."""
+    if not any(res is not None and len(res.changes) for _, _, res in sides):
+        return
+    st.markdown(
+        t(
+            "**A 与 B 相对现状的变化**（两图同步平移和缩放）",
+            "**What A and B change against the baseline** (the maps pan and zoom together)",
+        )
+    )
+    for col, (side, name, res) in zip(st.columns(len(sides)), sides, strict=True):
+        with col:
+            st.caption(md_escape(side + t("：", ": ") + name))
+            cm = new_map(layers)
+            if res is not None:
+                add_changes(cm, res.changes)
+            maps.add_legends(cm, [changes_legend()])
+            cm.add_child(maps.SyncViews("scenario_compare"))
+            key = "scenario_compare_map" if side == "B" else f"scenario_compare_map_{side.lower()}"
+            show_map(cm, key=key, height=480)
 
 
 def render_compare(
@@ -189,11 +228,11 @@ def render_compare(
 
     try:
         with st.spinner(t("正在计算指标…", "Computing indicators…")):
-            layers_a, key_a, _ = resolve(a_id)
+            layers_a, key_a, res_a = resolve(a_id)
             layers_b, key_b, res_b = resolve(b_id)
             ind_a = scenario_indicators_of(layers.fingerprint(), key_a, layers_a)
             ind_b = scenario_indicators_of(layers.fingerprint(), key_b, layers_b)
-            table = compare_indicators(ind_a, ind_b)
+            table = compared_indicators(layers.fingerprint(), key_a, key_b, ind_a, ind_b)
     except InputError as exc:
         show_input_error(exc)
     else:
@@ -258,7 +297,7 @@ def render_compare(
                 st.caption(t("各集群没有变化。", "No cluster changes."))
             else:
                 cluster_col = t("产业集群", "Cluster")
-                a_col, b_col = f"A：{a_name}", f"B：{b_name}"
+                a_col, b_col = t("A：", "A: ") + a_name, t("B：", "B: ") + b_name
                 diff_col = t("差值 (B−A)", "Difference (B−A)")
                 standards = default_standards()
                 clusters = pd.DataFrame(
@@ -286,10 +325,5 @@ def render_compare(
                         "One floor can suit several clusters, so rows do not add up.",
                     )
                 )
-        if res_b is not None and len(res_b.changes):
-            st.markdown(t("**B 相对现状的变化**", "**What B changes against the baseline**"))
-            cm = new_map(layers)
-            add_changes(cm, res_b.changes)
-            maps.add_legends(cm, [changes_legend()])
-            show_map(cm, key="scenario_compare_map", height=480)
+        compare_maps(layers, [("A", a_name, res_a), ("B", b_name, res_b)])
         compare_extras(a_id, b_id, names, ind_a, ind_b, layers=layers, layers_b=layers_b, draft=draft, result=result, store=store)  # fmt: skip

@@ -14,30 +14,19 @@ so and offers to save them as a new scenario.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import shapely
 import streamlit as st
 from shapely.geometry import shape
 
-from analysis.capacity import floor_capacity
-from geo.crs import WGS84, shift_geometries
 from geo.errors import InputError
-from geo.io import write_geojson, write_gpkg
-from layers.catalog import LayerSet
+from geo.io import write_geojson
 from layers.exchange import scenario_from_geojson, scenario_to_geojson
 from layers.scenario import (
-    Edit,
     Scenario,
     add_parcel,
-    apply,
-    edit_warnings,
     merge_parcels,
     new_scenario,
     rebase,
@@ -52,14 +41,11 @@ from ui.base_data import scenario_base_data_note
 from ui.cache import (
     applied,
     chain_key,
-    default_standards,
-    scenario_parcels_url,
     the_store,
 )
 from ui.common import (
     current_layers,
     demo_banner,
-    display_system,
     gcj02_notice,
     map_search,
     md_escape,
@@ -69,7 +55,35 @@ from ui.common import (
     show_map,
 )
 from ui.i18n import code_labeller, labeller, lang, t
-from ui.scenario_compare import BASELINE, add_changes, changes_legend, render_compare
+from ui.scenario_compare import BASELINE, changes_legend, render_compare
+from ui.scenario_drafts import draft_token, drop_draft, guard_unload, keep_draft, read_draft
+from ui.scenario_parcels_table import render_parcel_table
+from ui.scenario_state import (
+    CHOICE_KEY,
+    CHOICE_NEXT,
+    CONFLICT,
+    DRAFT,
+    EDIT_WARNINGS,
+    EDITOR_KEY,
+    NEW_POPOVER,
+    PENDING_SHAPE,
+    QUERY_KEY,
+    QUERY_NOTE,
+    REBASE_REPORT,
+    RESTORED,
+    SAVED_FP,
+    SELECTION,
+    UNKNOWN_IDS,
+    add_edit,
+    editor,
+    gpkg_bytes,
+    is_dirty,
+    new_event,
+    open_scenario,
+    scenario_overlays,
+    set_draft,
+    to_wgs84,
+)
 from ui.scenario_table import attribute_table_section, park_choices
 from ui.selection import (
     ParcelFilter,
@@ -80,118 +94,9 @@ from ui.selection import (
 )
 from ui.selection import click as click_selection
 from ui.signin import can_change, current_user, read_only_notice
-from ui.static_cache import publish_payload
 
-DRAFT = "scenario_draft"
-SAVED_FP = "scenario_saved_fingerprint"
-#: The name of whoever edits in this session (until sign-in exists).
-EDITOR_KEY = "scenario_editor"
-#: Warnings about the last edit, shown after the rerun.
-EDIT_WARNINGS = "scenario_edit_warnings"
-#: Id of the scenario whose save was refused because someone saved first.
-CONFLICT = "scenario_conflict"
-#: What a rebase could not replay, shown until the next save.
-REBASE_REPORT = "scenario_rebase_report"
-SELECTION = "scenario_selection"
-#: Ids typed in the id box that are not parcels of the scenario, shown after the rerun.
-UNKNOWN_IDS = "scenario_unknown_ids"
-#: What the last attribute query selected, shown after the rerun.
-QUERY_NOTE = "scenario_query_note"
-PENDING_SHAPE = "scenario_pending_shape"
-SEEN_EVENT = "scenario_seen_event"
-QUERY_KEY = "scenario"
-
-
-def set_draft(scenario: Scenario | None, *, saved: bool) -> None:
-    st.session_state[DRAFT] = scenario
-    # The open scenario is also kept in the address, so a browser refresh reopens it.
-    if scenario is None:
-        st.query_params.pop(QUERY_KEY, None)
-    else:
-        st.query_params[QUERY_KEY] = scenario.id
-    st.session_state[SELECTION] = []
-    st.session_state.pop(PENDING_SHAPE, None)
-    if saved and scenario is not None:
-        st.session_state[SAVED_FP] = (scenario.fingerprint(), scenario.name, scenario.version)
-
-
-def is_dirty(scenario: Scenario) -> bool:
-    return st.session_state.get(SAVED_FP) != (
-        scenario.fingerprint(),
-        scenario.name,
-        scenario.version,
-    )
-
-
-def editor(scenario: Scenario) -> str:
-    """Who makes the edits in this session: the signed-in user, else the name given on the
-    page, else the author."""
-    signed_in = current_user().name
-    return signed_in or str(st.session_state.get(EDITOR_KEY) or "").strip() or scenario.author
-
-
-def far_caps(edit: Edit, after: LayerSet) -> dict[str, float]:
-    """FAR cap of each parcel the edit touches, as the standards allow it (the upper FAR
-    of its land use and density zone, capped by height and coverage)."""
-    ids = {*edit.parcel_ids, str(edit.attributes.get("parcel_id") or "")}
-    frame = after.parcels[after.parcels["parcel_id"].astype(str).isin(ids)]
-    if frame.empty:
-        return {}
-    try:
-        capacity = floor_capacity(
-            frame.assign(far_target=FAR_MAX), default_standards(), redevelop="all"
-        )
-    except InputError:  # a parcel the standards cannot size: no cap to compare with
-        return {}
-    return dict(zip(frame["parcel_id"].astype(str), capacity["far_allowed"], strict=True))
-
-
-def add_edit(scenario: Scenario, edit: Edit, before: LayerSet, base: LayerSet) -> None:
-    """Add an edit to the working copy and keep what the planner should know about it
-    (unknown parcels, FAR above the cap, industrial land in the eco line or outside the
-    工业区块线) to show after the rerun. ``before`` are the working copy's layers,
-    ``base`` the baseline the scenario is applied to."""
-    changed = scenario.with_edit(edit)
-    try:
-        after = apply(changed, base, resolve_base=store.open).layers
-        warnings = edit_warnings(edit, before, far_caps=far_caps(edit, after))
-    except InputError as exc:
-        warnings = []
-        show_input_error(exc)
-    st.session_state[DRAFT] = changed
-    st.session_state[EDIT_WARNINGS] = [w.message for w in warnings]
-
-
-def to_wgs84(geometry):
-    """A geometry drawn on the map, back from the display system (GCJ-02 for Gaode)."""
-    if display_system() == WGS84:
-        return geometry
-    return shift_geometries(np.array([geometry]), display_system(), WGS84)[0]
-
-
-def new_event(payload: object) -> bool:
-    """True the first time a given map event (drawing or click) is seen."""
-    if not payload:
-        return False
-    digest = hashlib.blake2b(
-        json.dumps(payload, sort_keys=True).encode(), digest_size=8
-    ).hexdigest()
-    if st.session_state.get(SEEN_EVENT) == digest:
-        return False
-    st.session_state[SEEN_EVENT] = digest
-    return True
-
-
-def open_scenario(scenario_id: str) -> bool:
-    """Open a stored scenario as the working copy; False (and a message) when it cannot be
-    read (deleted meanwhile, damaged edits)."""
-    try:
-        set_draft(store.open(scenario_id), saved=True)
-    except InputError as exc:
-        show_input_error(exc)
-        return False
-    return True
-
+#: Runs after a creation or an import in which the 新建 popover is closed again.
+CLOSE_RUNS = 2
 
 layers = current_layers()
 st.title(t("情景规划", "Scenario planning"))
@@ -211,8 +116,14 @@ if store.read_only:
 # --------------------------------------------------------------------------- choose / create
 by_id = {info.id: info for info in infos}
 draft: Scenario | None = st.session_state.get(DRAFT)
+token = draft_token()
 if draft is None and st.query_params.get(QUERY_KEY) in by_id:
-    open_scenario(st.query_params[QUERY_KEY])
+    kept = read_draft(token, st.query_params[QUERY_KEY])
+    if kept is not None and open_scenario(store, kept.id):  # a refresh: the unsaved edits return
+        st.session_state[DRAFT] = kept
+        st.session_state[RESTORED] = len(kept.unsaved_edits)
+    elif kept is None:
+        open_scenario(store, st.query_params[QUERY_KEY])
     draft = st.session_state.get(DRAFT)
 #: Deleted in another tab or session since it was opened or saved here: the working copy
 #: (with any unsaved edits) stays, and can be saved as a new scenario.
@@ -221,12 +132,19 @@ deleted = draft is not None and draft.version > 0 and draft.id not in by_id
 left, right = st.columns([2, 1])
 with left:
     options = [info.id for info in infos]
+    if CHOICE_NEXT in st.session_state:
+        st.session_state[CHOICE_KEY] = st.session_state.pop(CHOICE_NEXT)
+        if st.session_state[CHOICE_KEY] not in (None, *options):
+            st.session_state.pop(CHOICE_KEY)
     if options:
         current_id = draft.id if draft is not None and draft.id in by_id else None
         chosen = st.selectbox(
             t("打开情景", "Open a scenario"),
             options=[None, *options],
-            index=(options.index(current_id) + 1) if current_id else 0,
+            # the session's value when it holds one (set above), else the open scenario
+            index=0
+            if CHOICE_KEY in st.session_state or not current_id
+            else options.index(current_id) + 1,
             format_func={
                 None: t("（请选择）", "(choose)"),
                 **{
@@ -236,9 +154,13 @@ with left:
                     for i, info in by_id.items()
                 },
             }.get,
-            key="scenario_choice",
+            key=CHOICE_KEY,
         )
-        if chosen is not None and (draft is None or draft.id != chosen) and open_scenario(chosen):
+        if (
+            chosen is not None
+            and (draft is None or draft.id != chosen)
+            and open_scenario(store, chosen)
+        ):
             st.rerun()
     else:
         st.info(
@@ -247,7 +169,18 @@ with left:
                 "No scenarios in the workspace yet: create one on the right.",
             )
         )
-with right, st.popover(t("新建 / 导入情景", "New or import"), width="stretch"):
+closing = st.session_state.pop(NEW_POPOVER + "_close", 0)
+if closing:  # closed once it has created or imported; again on the next runs, which
+    # the map or the browser may start with the popover's state from before it closed
+    st.session_state[NEW_POPOVER] = False
+    if closing > 1:
+        st.session_state[NEW_POPOVER + "_close"] = closing - 1
+with (
+    right,
+    st.popover(
+        t("新建 / 导入情景", "New or import"), width="stretch", key=NEW_POPOVER, on_change="rerun"
+    ),
+):
     with st.form("scenario_new"):
         name = st.text_input(t("名称", "Name"), key="scenario_new_name")
         author = st.text_input(t("编制人", "Author"), key="scenario_new_author")
@@ -274,6 +207,7 @@ with right, st.popover(t("新建 / 导入情景", "New or import"), width="stret
                 show_input_error(exc)
             else:
                 set_draft(created, saved=True)
+                st.session_state[NEW_POPOVER + "_close"] = CLOSE_RUNS
                 st.rerun()
     uploaded = st.file_uploader(
         t("导入情景 GeoJSON", "Import a scenario GeoJSON"),
@@ -289,6 +223,7 @@ with right, st.popover(t("新建 / 导入情景", "New or import"), width="stret
             show_input_error(exc)
         else:
             set_draft(imported, saved=True)
+            st.session_state[NEW_POPOVER + "_close"] = CLOSE_RUNS
             st.rerun()
 
 if draft is None:
@@ -296,6 +231,20 @@ if draft is None:
 
 # --------------------------------------------------------------------------- scenario header
 dirty = is_dirty(draft)
+if dirty:  # kept across a refresh of this tab, and leaving the page asks first
+    keep_draft(token, draft)
+else:
+    drop_draft(token)
+guard_unload(dirty)
+restored = st.session_state.get(RESTORED) if dirty else st.session_state.pop(RESTORED, None)
+if restored and dirty:  # said until the restored edits are saved or reverted
+    st.info(
+        t(
+            f"已恢复本标签页刷新前未保存的修改（{restored} 项编辑）。请保存，或「放弃修改」。",
+            f"The unsaved changes of this tab from before the refresh are back ({restored} "
+            "edits). Save them, or revert.",
+        )
+    )
 if deleted:
     st.warning(
         t(
@@ -350,7 +299,7 @@ if head[3].button(
     t("放弃修改", "Revert"),
     disabled=not dirty or draft.version == 0 or deleted,
     key="scenario_revert",
-) and open_scenario(draft.id):
+) and open_scenario(store, draft.id):
     st.rerun()
 if st.session_state.get(CONFLICT) == draft.id and not deleted:
     st.info(
@@ -416,8 +365,11 @@ for problem in result.problems:
     )
 
 # --------------------------------------------------------------------------- the map
+# The tabs report which one is open, so the comparison is computed only when it is shown.
 tab_edit, tab_compare, tab_manage = st.tabs(
-    [t("编辑", "Edit"), t("对比", "Compare"), t("管理与导出", "Manage and export")]
+    [t("编辑", "Edit"), t("对比", "Compare"), t("管理与导出", "Manage and export")],
+    key="scenario_tab",
+    on_change="rerun",
 )
 
 with tab_edit:
@@ -503,33 +455,13 @@ with tab_edit:
     gcj02_notice()
     found = map_search("scenario_map", parcels, layers.enterprises)
     m = new_map(layers)
-    status_url = scenario_parcels_url(
-        layers.fingerprint(), draft_key, lang(), display_system(), result, layers
-    )
-    maps.add_geojson(
-        m,
-        None,
-        t("情景地块", "Scenario parcels"),
-        url=status_url,
-        tooltip_fields=maps.tooltip_pairs(maps.PARCEL_TOOLTIP, lang()),
-    )
-    add_changes(m, result.changes)
-    if selection:  # added last of the data layers: drawn above the parcels and changes
-        chosen_parcels = parcels[parcels.parcel_id.isin(selection)]
-        maps.add_geojson(
-            m,
-            None,
-            t("已选地块", "Selected parcels"),
-            url=publish_payload(
-                maps.geojson_payload(chosen_parcels, ["parcel_id"], display_system=display_system())
-            ),
-            style={"weight": 3, "color": maps.SELECTION_COLOR, "fillOpacity": 0.0, "opacity": 1.0},
-        )
+    overlays = scenario_overlays(layers, parcels, selection, result, draft_key)
     maps.add_draw_control(m)
     legend = [
         (
             t("地块状态", "Parcel status"),
-            maps.code_legend(STATUS, maps.STATUS_COLORS, lang(), set(parcels.status)),
+            # every status, not those present: the map itself stays the same across edits
+            maps.code_legend(STATUS, maps.STATUS_COLORS, lang()),
         ),
         changes_legend(),
     ]
@@ -537,14 +469,22 @@ with tab_edit:
     state = show_map(
         m,
         key="scenario_map",
-        returned_objects=["last_active_drawing", "last_object_clicked"],
+        returned_objects=[
+            "last_active_drawing",
+            "last_object_clicked",
+            "last_object_clicked_count",
+        ],
         found=found,
         found_in=(parcels, layers.enterprises),
+        overlays=overlays,
     )
 
     drawing = state.get("last_active_drawing")
     clicked = state.get("last_object_clicked")
-    if drawing and new_event({"drawing": drawing}):
+    click_event = {"click": clicked, "count": state.get("last_object_clicked_count")}
+    # A click on a parcel also sends that parcel's outline as the "last drawing"; a shape
+    # drawn with the tools comes without a clicked point.
+    if drawing and clicked is None and new_event("drawing", drawing):
         try:
             geom = to_wgs84(shape(drawing["geometry"]))
         except (KeyError, TypeError, ValueError) as exc:
@@ -563,7 +503,7 @@ with tab_edit:
                 st.rerun()
             else:
                 st.session_state[PENDING_SHAPE] = shapely.to_wkt(geom)
-    elif clicked and mode == "select" and new_event({"click": clicked}):
+    elif clicked and new_event("click", click_event) and mode == "select":
         point = to_wgs84(shapely.Point(clicked["lng"], clicked["lat"]))
         hit = parcels.loc[parcels.contains(point), "parcel_id"].tolist()
         if hit:
@@ -584,7 +524,11 @@ with tab_edit:
                 )
             )
         if selection:
-            st.caption(md_escape("、".join(selection[:30]) + (" …" if len(selection) > 30 else "")))
+            st.caption(
+                md_escape(
+                    t("、", ", ").join(selection[:30]) + (" …" if len(selection) > 30 else "")
+                )
+            )
             if st.button(t("清除选择", "Clear selection"), key="scenario_clear"):
                 st.session_state[SELECTION] = []
                 st.rerun()
@@ -677,7 +621,9 @@ with tab_edit:
                     + "、".join(unknown)
                 )
             )
-        attribute_table_section(parcels, selection, layers, selection_key=SELECTION)
+        attribute_table_section(
+            parcels, selection, layers, selection_key=SELECTION, draft_key=draft_key
+        )
         with st.form("scenario_set_attributes"):
             st.markdown(
                 t(
@@ -740,7 +686,7 @@ with tab_edit:
                     except InputError as exc:
                         show_input_error(exc)
                     else:
-                        add_edit(draft, edit, result.layers, layers)
+                        add_edit(draft, edit, result.layers, layers, store)
                         st.rerun()
         b1, b2 = st.columns(2)
         if b1.button(
@@ -748,7 +694,9 @@ with tab_edit:
             key="scenario_merge",
             disabled=len(selection) < 2,
         ):
-            add_edit(draft, merge_parcels(selection, author=editor(draft)), result.layers, layers)
+            add_edit(
+                draft, merge_parcels(selection, author=editor(draft)), result.layers, layers, store
+            )
             st.session_state[SELECTION] = []
             st.rerun()
         if b2.button(
@@ -756,7 +704,9 @@ with tab_edit:
             key="scenario_remove",
             disabled=not selection,
         ):
-            add_edit(draft, remove_parcel(selection, author=editor(draft)), result.layers, layers)
+            add_edit(
+                draft, remove_parcel(selection, author=editor(draft)), result.layers, layers, store
+            )
             st.session_state[SELECTION] = []
             st.rerun()
     else:
@@ -814,7 +764,7 @@ with tab_edit:
                 except InputError as exc:
                     show_input_error(exc)
                 else:
-                    add_edit(draft, edit, result.layers, layers)
+                    add_edit(draft, edit, result.layers, layers, store)
                     st.session_state.pop(PENDING_SHAPE, None)
                     st.rerun()
 
@@ -837,15 +787,20 @@ with tab_edit:
 
 # --------------------------------------------------------------------------- compare
 with tab_compare:
-    render_compare(
-        draft=draft,
-        infos=infos,
-        store=store,
-        layers=layers,
-        result=result,
-        draft_key=draft_key,
-        dirty=dirty,
-    )
+    if not tab_compare.open:
+        st.caption(t("正在打开对比…", "Opening the comparison…"))
+    else:
+        render_compare(
+            draft=draft,
+            infos=infos,
+            store=store,
+            layers=layers,
+            result=result,
+            draft_key=draft_key,
+            dirty=dirty,
+        )
+        st.divider()
+        render_parcel_table(result, layers.fingerprint() + draft_key, f"scenario_{draft.id[:8]}")
 
 # --------------------------------------------------------------------------- manage / export
 with tab_manage:
@@ -855,31 +810,24 @@ with tab_manage:
         result.parcels,
     )
     c1, c2, c3 = st.columns(3)
+    # Files are written when asked for (a callable), not on every rerun of the page.
     c1.download_button(
         t("下载情景地块 GeoJSON", "Download scenario parcels (GeoJSON)"),
-        data=write_geojson(result.parcels).encode("utf-8"),
+        data=lambda: write_geojson(result.parcels).encode("utf-8"),
         file_name=f"scenario_{draft.id[:8]}_parcels.geojson",
         mime="application/geo+json",
         key="scenario_dl_parcels",
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        gpkg_path = Path(tmp) / "scenario.gpkg"
-        write_gpkg(
-            {"parcels": result.parcels, "changes": result.changes}
-            if len(result.changes)
-            else {"parcels": result.parcels},
-            gpkg_path,
-        )
-        c2.download_button(
-            t("下载情景地块 GeoPackage", "Download scenario parcels (GeoPackage)"),
-            data=gpkg_path.read_bytes(),
-            file_name=f"scenario_{draft.id[:8]}.gpkg",
-            mime="application/geopackage+sqlite3",
-            key="scenario_dl_gpkg",
-        )
+    c2.download_button(
+        t("下载情景地块 GeoPackage", "Download scenario parcels (GeoPackage)"),
+        data=lambda: gpkg_bytes(result),
+        file_name=f"scenario_{draft.id[:8]}.gpkg",
+        mime="application/geopackage+sqlite3",
+        key="scenario_dl_gpkg",
+    )
     c3.download_button(
         t("导出情景（编辑记录 GeoJSON）", "Export the scenario (edits as GeoJSON)"),
-        data=scenario_to_geojson(draft).encode("utf-8"),
+        data=lambda: scenario_to_geojson(draft).encode("utf-8"),
         file_name=f"scenario_{draft.id[:8]}.geojson",
         mime="application/geo+json",
         key="scenario_dl_edits",
@@ -927,7 +875,7 @@ with tab_manage:
             show_input_error(exc)
         else:
             set_draft(None, saved=False)
-            st.session_state.pop("scenario_choice", None)
+            st.session_state.pop(CHOICE_KEY, None)
             st.rerun()
     changed = (
         pd.DataFrame(result.changes.drop(columns="geometry"))

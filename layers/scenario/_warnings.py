@@ -196,7 +196,7 @@ class _Target:
 
 def _targets(edit: Edit, parcels: Any) -> list[_Target]:
     """The parcels whose attributes the edit sets, as they will be after it."""
-    rows = _rows(parcels)
+    rows = _rows(parcels, edit.parcel_ids)
     attrs = edit.attributes
     if edit.kind == SET_ATTRIBUTES:
         return [
@@ -232,11 +232,12 @@ def _targets(edit: Edit, parcels: Any) -> list[_Target]:
     return []
 
 
-def _rows(parcels: Any) -> dict[str, dict]:
+def _rows(parcels: Any, ids) -> dict[str, dict]:
+    """The parcels ``ids`` (those present) by id: land use, status and WGS84 geometry."""
     if not isinstance(parcels, pd.DataFrame) or "parcel_id" not in parcels:
         return {}
     require_crs(parcels, "地块图层 parcels")
-    frame = parcels.to_crs(WGS84)
+    frame = parcels[parcels["parcel_id"].astype(str).isin(set(ids))].to_crs(WGS84)
     columns = [c for c in ("land_use", "status") if c in frame.columns]
     out = {}
     for pid, geom, values in zip(

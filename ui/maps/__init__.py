@@ -28,14 +28,18 @@ from ui.maps._basemaps import (
 )
 from ui.maps._colour import ciede2000, hex_to_lab
 from ui.maps._layers import (
+    BROWSER_CACHE_ENTRIES,
     DRAW_ORDER,
+    ClearDrawings,
     DataLayer,
     add_constraints,
     add_context,
     add_draw_control,
     add_geojson,
     add_layer_control,
+    layer_control,
     layer_style,
+    overlay,
 )
 from ui.maps._payloads import (
     BLOCK_TOOLTIP,
@@ -98,6 +102,7 @@ from ui.maps._view import (
     FRAME_ZOOM_MAX,
     FRAME_ZOOM_MIN,
     KeepView,
+    SyncViews,
     frame_view,
     shift_model,
     view_shift,
@@ -106,6 +111,7 @@ from ui.maps._view import (
 __all__ = [
     "BASEMAPS",
     "BLOCK_TOOLTIP",
+    "BROWSER_CACHE_ENTRIES",
     "B_POINT_COLOR",
     "CAPACITY_TOOLTIP",
     "CHANGE_COLORS",
@@ -139,8 +145,10 @@ __all__ = [
     "UNKNOWN_COLOR",
     "UNTESTED_COLOR",
     "VENDOR_URL",
+    "ClearDrawings",
     "DataLayer",
     "KeepView",
+    "SyncViews",
     "TileLayer",
     "add_constraints",
     "add_context",
@@ -164,10 +172,12 @@ __all__ = [
     "frame_view",
     "geojson_payload",
     "hex_to_lab",
+    "layer_control",
     "layer_style",
     "legend_html",
     "local_colocation_payloads",
     "nice_bins",
+    "overlay",
     "pair_legend",
     "parcels_payload",
     "park_names",

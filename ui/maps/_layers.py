@@ -10,10 +10,17 @@ Data layers are fetched from the static cache; their fetches run in parallel, bu
 layer adds its features only after the layers added before it, so a small layer that
 arrives first (the firms) is still drawn above a large one (the parcels). Leaflet draws a
 canvas in the order features are added.
+
+Layers that change with every edit or selection go in :func:`overlay` groups, which
+streamlit-folium swaps in the living map (``feature_group_to_add``) instead of building a
+new map: the map keeps its place and its other layers, and a layer whose URL and style did
+not change is reused as built (no fetch, no parse). :class:`ClearDrawings` in such a group
+clears the shapes drawn on the map when the group is swapped (a box that made a selection).
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from collections.abc import Mapping, Sequence
@@ -21,6 +28,7 @@ from collections.abc import Mapping, Sequence
 import folium
 import shapely
 import shapely.geometry
+from branca.element import MacroElement
 from folium.plugins import Draw
 from jinja2 import Template
 
@@ -42,6 +50,10 @@ DRAW_ORDER = (
     "changes",
     "selection",
 )
+
+
+#: Fetched layers a map's page keeps built for reuse (see :class:`DataLayer`).
+BROWSER_CACHE_ENTRIES = 8
 
 
 class DataLayer(folium.map.Layer):
@@ -81,20 +93,46 @@ class DataLayer(folium.map.Layer):
                 layer.bindTooltip("<table>" + rows.join("") + "</table>", {sticky: true});
             }
         });
-        {% if this.url %}
         {# Fetches run at once; features are added in the order the layers were added (one
-           queue per map), since the canvas draws features in the order they are added. #}
-        (function(layer, map) {
-            var data = fetch({{ this.url|tojson }}).then(function(r) { return r.json(); })
-                .catch(function(error) { console.error(error); return null; });
-            map._psQueue = (map._psQueue || Promise.resolve()).then(function() { return data; })
-                .then(function(json) {
-                    if (json !== null) { layer.addData(json); layer.fire("ps:loaded"); }
+           queue per page), since the canvas draws features in the order they are added. A
+           layer built from the same URL and style on an earlier render of this map (a
+           group of layers streamlit-folium swaps without rebuilding the map) is reused
+           as it is: no fetch, no parse, only brought to the front in its turn. #}
+        (function(fresh, key, name, url, inline) {
+            var cache = window._psLayerCache = window._psLayerCache || new Map();
+            var kept = url ? cache.get(key) : null;
+            var reused = !!(kept && !kept._map);
+            var layer = reused ? kept : fresh;
+            for (var id in layer._eventParents) { layer._eventParents[id].removeLayer(layer); }
+            if (url) {
+                cache.delete(key);
+                cache.set(key, layer);
+                while (cache.size > {{ this.browser_cache_entries }}) {
+                    cache.delete(cache.keys().next().value);
+                }
+            }
+            layer._psName = name;
+            if (!layer._psNamed) {
+                layer._psNamed = true;
+                layer.on("add", function() { window[layer._psName] = layer; });
+                layer.on("remove", function() {
+                    if (window[layer._psName] === layer) { window[layer._psName] = null; }
                 });
-        })({{ this.get_name() }}, {{ this._parent.get_name() }});
-        {% else %}
-        {{ this.get_name() }}.addData({{ this.data_json }});
-        {% endif %}
+            }
+            window[name] = layer;
+            var data = reused ? null : !url ? Promise.resolve(inline) : fetch(url)
+                .then(function(r) { return r.json(); })
+                .catch(function(error) { console.error(error); return null; });
+            window._psQueue = (window._psQueue || Promise.resolve())
+                .then(function() { return data; })
+                .then(function(json) {
+                    if (reused) { if (layer._map) { layer.bringToFront(); } }
+                    else if (json !== null) { layer.addData(json); }
+                    layer.fire("ps:loaded");
+                });
+        })({{ this.get_name() }}, {{ this.cache_key|tojson }}, {{ this.get_name()|tojson }},
+           {{ this.url|tojson }}, {{ this.data_json }});
+        {{ this.get_name() }} = window[{{ this.get_name()|tojson }}];
         {% endmacro %}
         """
     )
@@ -128,6 +166,13 @@ class DataLayer(folium.map.Layer):
         )
         self.point_radius = point_radius
         self.keep_outline = keep_outline
+        self.browser_cache_entries = BROWSER_CACHE_ENTRIES
+        self.cache_key = hashlib.blake2b(
+            json.dumps(
+                [url, self.style_json, self.tooltip_json, point_radius, keep_outline]
+            ).encode("utf-8"),
+            digest_size=12,
+        ).hexdigest()
 
 
 def layer_style(style: Mapping[str, object] | None, point_radius: float | None) -> dict:
@@ -304,6 +349,33 @@ def add_draw_control(m: folium.Map) -> Draw:
     return draw
 
 
+class ClearDrawings(MacroElement):
+    """Clear the shapes drawn with the drawing tools (streamlit-folium's ``drawnItems``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if (window.drawnItems && window.drawnItems.clearLayers) { window.drawnItems.clearLayers(); }
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "ClearDrawings"
+
+
+def overlay(name: str, *, show: bool = True) -> folium.FeatureGroup:
+    """A group of data layers swapped in the living map on a rerun (module docstring);
+    listed under ``name`` in the layer switcher."""
+    return folium.FeatureGroup(name=html.escape(name), overlay=True, control=True, show=show)
+
+
+def layer_control() -> folium.LayerControl:
+    """The layer switcher (top right, open)."""
+    return folium.LayerControl(collapsed=False, position="topright")
+
+
 def add_layer_control(m: folium.Map) -> None:
     """The layer switcher (top right, open)."""
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    layer_control().add_to(m)

@@ -363,7 +363,10 @@ def blocks_payload(
 def changes_payload(
     changes: gpd.GeoDataFrame, *, lang: str = "zh", display_system: str = WGS84
 ) -> dict:
-    """Parcels a scenario added, removed or modified, coloured by change."""
+    """Parcels a scenario added, removed or modified, coloured by change; removed ones
+    first and added ones last, so a merged parcel is drawn above the parcels it replaced."""
+    rank = {"removed": 0, "modified": 1, "added": 2}
+    changes = changes.iloc[np.argsort([rank.get(c, 1) for c in changes.change], kind="stable")]
     return geojson_payload(
         changes,
         ["parcel_id"],

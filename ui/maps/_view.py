@@ -97,6 +97,49 @@ class KeepView(MacroElement):
         self.model = shift_model(at[0], at[1], system)
 
 
+class SyncViews(MacroElement):
+    """Make the maps of one ``group`` on the page pan and zoom together.
+
+    Each map is in its own component frame; the frames share the app page (same origin),
+    so a map announces its moves as an event on the page and follows the others' events.
+    A frame that goes (a rerun rebuilt its map) stops listening."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            var hub = null;
+            try { hub = window.parent; hub.document; } catch (error) { return; }
+            var group = {{ this.group|tojson }}, me = Math.random().toString(36).slice(2);
+            var following = false;
+            map.on("move", function() {
+                if (following) { return; }
+                var c = map.getCenter();
+                hub.dispatchEvent(new hub.CustomEvent("ps-sync-view", {detail: {
+                    group: group, from: me, lat: c.lat, lng: c.lng, zoom: map.getZoom()}}));
+            });
+            function follow(event) {
+                var d = event.detail;
+                if (!d || d.group !== group || d.from === me) { return; }
+                following = true;
+                try { map.setView([d.lat, d.lng], d.zoom, {animate: false}); }
+                finally { following = false; }
+            }
+            hub.addEventListener("ps-sync-view", follow);
+            window.addEventListener("pagehide", function() {
+                hub.removeEventListener("ps-sync-view", follow);
+            });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, group: str):
+        super().__init__()
+        self._name = "SyncViews"
+        self.group = group
+
+
 def view_shift(lat: float, lng: float, system: str) -> tuple[float, float]:
     """(Δlat, Δlng) from WGS84 to the display ``system`` at a point (0, 0 for WGS84)."""
     if system == WGS84:
