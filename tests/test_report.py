@@ -227,11 +227,13 @@ def report_buttons(at) -> list:
 
 def test_the_comparison_offers_the_3d_view_and_both_downloads():
     from tests.app_harness import app
-    from tests.test_app_scenario import PAGE, create, mark_highrise, pocket_ids
+    from tests.test_app_scenario import PAGE, create, mark_highrise, open_compare, pocket_ids
 
     with app(PAGE, timeout=240) as (at, _):
         create(at, "高新南工业上楼")
         mark_highrise(at, pocket_ids())
+        assert not at.get("deck_gl_json_chart")  # nothing computed while the 对比 tab is shut
+        open_compare(at)
         assert len(at.get("deck_gl_json_chart")) == 1
         assert not report_buttons(at)  # nothing to download before the click
         at.button(key="scenario_report_make").click().run()
