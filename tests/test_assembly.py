@@ -15,7 +15,13 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import LineString, box
 
-from analysis.assembly import assemble_block, assembly_cost
+from analysis.assembly import (
+    TRUNK_ROAD_WIDTH_M,
+    across_trunk_roads,
+    assemble_block,
+    assembly_cost,
+    largest_reachable_ha,
+)
 from analysis.assembly._cuts import separator_cuts
 from analysis.assembly._exact import _solve_part, knapsack_bound
 from analysis.assembly._graph import Graph, contract
@@ -321,3 +327,39 @@ def test_separator_cuts_by_hand():
     # Half of node 1 carries only half a unit to node 2: still violated, by 0.5.
     [(v, s, r)] = separator_cuts(path, np.array([1.0, 0.5, 1.0]), root)
     assert v == 2 and s.tolist() == [1] and r.tolist() == [2]
+
+
+def test_across_trunk_roads_only_water_and_the_eco_line_stay_barriers():
+    # Three 1 ha free parcels in a row, 50 m apart: a 50 m trunk road between the first two,
+    # water between the last two (polygons across the whole gap).
+    geoms = [box(X0 + k * 150.0, Y0, X0 + k * 150.0 + 100.0, Y0 + 100.0) for k in range(3)]
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": ["A", "B", "C"], "status": "available", "land_use": "M1", "cost": 0.0},
+        geometry=geoms,
+        crs=METRIC_CRS,
+    )
+    barriers = gpd.GeoDataFrame(
+        {"kind": ["trunk_road", "water", "block_line_1"]},
+        geometry=[
+            box(X0 + 100, Y0 - 50, X0 + 150, Y0 + 150),
+            box(X0 + 250, Y0 - 50, X0 + 300, Y0 + 150),
+            box(X0 - 10, Y0 - 10, X0 + 400, Y0 + 110),  # not a barrier either way
+        ],
+        crs=METRIC_CRS,
+    )
+    tolerance_m, across = across_trunk_roads(barriers)
+    assert tolerance_m == TRUNK_ROAD_WIDTH_M == 60.0
+    assert list(across["kind"]) == ["water", "block_line_1"]
+    assert largest_reachable_ha(parcels, barriers=barriers) == pytest.approx(1.0)
+    assert largest_reachable_ha(parcels, tolerance_m=60.0, barriers=barriers) == pytest.approx(1.0)
+    assert largest_reachable_ha(parcels, tolerance_m=tolerance_m, barriers=across) == pytest.approx(
+        2.0
+    )
+    result = assemble_block(
+        parcels, target_ha=2.0, cost="cost", tolerance_m=tolerance_m, barriers=across
+    )
+    assert result.parcel_ids == ("A", "B") and result.cost == 0.0
+    # A layer without kinds is taken as it is (every row a barrier).
+    plain = barriers.drop(columns="kind")
+    assert across_trunk_roads(plain)[1] is plain
+    assert across_trunk_roads(None) == (60.0, None)
