@@ -23,7 +23,7 @@ from analysis.assembly import (
     largest_reachable_ha,
 )
 from analysis.assembly._cuts import separator_cuts
-from analysis.assembly._exact import _solve_part, knapsack_bound
+from analysis.assembly._exact import _solve_part, _surviving, knapsack_bound
 from analysis.assembly._graph import Graph, contract
 from analysis.contiguity import contiguous_blocks, parcel_links
 from geo.crs import METRIC_CRS
@@ -251,13 +251,22 @@ def test_knapsack_bound_by_hand():
 
 
 def test_the_bound_can_prove_the_heuristic_minimal_and_the_gap_is_honest_when_time_runs_out():
-    # free, 5, free, 1 — 3 ha: the join through P01 (cost 5); the knapsack bound is 1.
+    # 5, free, 3, 3, free, 4 — 3 ha: join the free parcels through P02 and P03 (cost 6);
+    # the knapsack bound is 3 (the two free hectares and one of cost 3).
+    parcels = grid(
+        ["built", "available", "built", "built", "reserve", "built"], [5, 0, 3, 3, 0, 4], 6
+    )
+    no_time = assemble_block(parcels, target_ha=3.0, cost="cost", time_limit_s=1e-9)
+    assert no_time.cost == 6.0 and no_time.method == "heuristic" and not no_time.optimal
+    assert no_time.gap == pytest.approx((6.0 - 3.0) / 6.0)
+    solved = assemble_block(parcels, target_ha=3.0, cost="cost")
+    assert solved.optimal and solved.gap == 0.0 and solved.cost == 6.0
+    # free, 5, free, 1 — 3 ha: the join through P01 (cost 5). The cheap parcel P03 reaches
+    # only P02 within cost 5, 2 ha: the ball reduction drops it, and what is left (P00–P02)
+    # cannot beat 5, so the heuristic is proven minimal without solving any model.
     parcels = grid(["available", "built", "reserve", "built"], [0, 5, 0, 1], 4)
     no_time = assemble_block(parcels, target_ha=3.0, cost="cost", time_limit_s=1e-9)
-    assert no_time.cost == 5.0 and no_time.method == "heuristic" and not no_time.optimal
-    assert no_time.gap == pytest.approx((5.0 - 1.0) / 5.0)
-    solved = assemble_block(parcels, target_ha=3.0, cost="cost")
-    assert solved.optimal and solved.gap == 0.0 and solved.cost == 5.0
+    assert no_time.cost == 5.0 and no_time.optimal and no_time.gap == 0.0
     # 4 ha needs both free parcels and P01 plus P03: bound 6 = the heuristic's cost.
     both = assemble_block(parcels, target_ha=4.0, cost="cost", time_limit_s=1e-9)
     assert both.optimal and both.gap == 0.0 and both.cost == 6.0
@@ -363,3 +372,74 @@ def test_across_trunk_roads_only_water_and_the_eco_line_stay_barriers():
     plain = barriers.drop(columns="kind")
     assert across_trunk_roads(plain)[1] is plain
     assert across_trunk_roads(None) == (60.0, None)
+
+
+def _connected_optima(graph: Graph, target_m2: float) -> tuple[float, list[np.ndarray]]:
+    """Least cost of a connected node set reaching the target, and every set at that cost
+    (brute force over all subsets)."""
+    adj = graph.adjacency()
+    best, optima = math.inf, []
+    for mask in range(1, 2**graph.n):
+        nodes = np.flatnonzero([(mask >> k) & 1 for k in range(graph.n)])
+        if graph.area_m2[nodes].sum() < target_m2 - 1e-6:
+            continue
+        if connected_components(adj[nodes][:, nodes], directed=False)[0] != 1:
+            continue
+        price = float(graph.cost[nodes].sum())
+        if price < best - 1e-9:
+            best, optima = price, [nodes]
+        elif price <= best + 1e-9:
+            optima.append(nodes)
+    return best, optima
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(st.booleans(), st.integers(0, 6), st.integers(1, 3)), min_size=4, max_size=12
+    ),
+    ncols=st.integers(2, 4),
+    target=st.integers(2, 12),
+    dropped=st.sets(st.integers(0, 11), max_size=3),
+)
+def test_the_ball_reduction_keeps_every_optimal_set(cells, ncols, target, dropped):
+    # A grid graph with some links missing; free nodes cost 0; the bound is the optimum
+    # itself, so the reduction may only drop nodes of no optimal set.
+    n = len(cells)
+    pairs = [(k, k + 1) for k in range(n - 1) if (k + 1) % ncols and k not in dropped]
+    pairs += [(k, k + ncols) for k in range(n - ncols)]
+    u, v = (np.array(side, dtype=np.intp) for side in zip(*pairs, strict=True))
+    free = np.array([f for f, _, _ in cells])
+    graph = Graph(
+        np.array([a for _, _, a in cells], dtype=float),
+        np.where(free, 0.0, [float(c) for _, c, _ in cells]),
+        free,
+        u,
+        v,
+        (),
+    )
+    best, optima = _connected_optima(graph, float(target))
+    if math.isinf(best):
+        return
+    kept = _surviving(graph, np.arange(n), float(target), best)
+    for nodes in optima:
+        assert set(nodes) <= set(kept.tolist())
+    # Any bound: a node of a set within the bound is never dropped.
+    kept_loose = _surviving(graph, np.arange(n), float(target), best + 2.0)
+    assert set(kept.tolist()) <= set(kept_loose.tolist())
+
+
+def test_the_ball_reduction_by_hand():
+    # Path free(2) – c3(1) – free(2) – c1(1) – free(2); target 4: the cheapest join costs 1
+    # (nodes 2–4). With bound 1, node 1 (cost 3) lies in no set of cost ≤ 1 and node 0 can
+    # reach only itself (the path through node 1 costs 3): both go; 2, 3, 4 stay.
+    graph = Graph(
+        np.array([2.0, 1.0, 2.0, 1.0, 2.0]),
+        np.array([0.0, 3.0, 0.0, 1.0, 0.0]),
+        np.array([True, False, True, False, True]),
+        np.array([0, 1, 2, 3]),
+        np.array([1, 2, 3, 4]),
+        (),
+    )
+    assert _surviving(graph, np.arange(5), 4.0, 1.0).tolist() == [2, 3, 4]
+    assert _surviving(graph, np.arange(5), 4.0, 3.0).tolist() == [0, 1, 2, 3, 4]

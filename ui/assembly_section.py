@@ -86,6 +86,8 @@ def _outcome(result: Assembly) -> str:
         return t("已证明最优", "proven minimal")
     if math.isnan(result.gap):
         return t("启发式", "heuristic")
+    if result.gap >= 1.0 - 1e-9:
+        return t("未证明最优", "not proven")
     return t(f"差距 {result.gap:.1%}", f"gap {result.gap:.1%}")
 
 
@@ -102,6 +104,13 @@ def _outcome_note(result: Assembly) -> str:
             f"快速启发式（沿最便宜路径生长后修剪）用时 {seconds:.1f} 秒；未证明最优。",
             f"Fast heuristic (grow along the cheapest joins, then prune) in {seconds:.1f} s; "
             "not proven minimal.",
+        )
+    if result.gap >= 1.0 - 1e-9:
+        return t(
+            f"精确求解在时限内未完成（用时 {seconds:.1f} 秒），也未能证明成本下界：给出目前最好的"
+            "方案，未证明最优。",
+            f"The exact solver hit its time limit ({seconds:.1f} s) without proving any lower "
+            "bound: this is the best assembly found, not proven minimal.",
         )
     return t(
         f"精确求解在时限内未完成（用时 {seconds:.1f} 秒）：给出目前最好的方案，最优成本至少为"

@@ -9,7 +9,10 @@ Preprocessing
   LP of ``min Σ c_v x_v, Σ a_v x_v ≥ target, 0 ≤ x ≤ 1`` — take land in order of cost per
   m², the last piece fractionally) is at least ``U`` cannot improve on it and is skipped; a
   node ``v`` with ``c_v + knapsack(target − a_v) > U`` can be in no better set and is
-  dropped — which can split the part into smaller ones, each checked again.
+  dropped — which can split the part into smaller ones, each checked again. So is a node
+  whose *ball* — the nodes its cheapest paths (node costs, both ends counted) reach within
+  ``U`` — holds no knapsack of the target within ``U``: a connected set lies in the ball of
+  radius its own cost around each of its nodes.
 
 The model (single-commodity flow with a root variable)
 ------------------------------------------------------
@@ -144,7 +147,28 @@ def _surviving(graph: Graph, nodes: np.ndarray, target_m2: float, upper: float) 
         return nodes
     area, cost = graph.area_m2[nodes], graph.cost[nodes]
     rest = knapsack_bound(area, cost, np.maximum(target_m2 - area, 0.0))
-    return nodes[cost + rest <= upper + _TOL]
+    nodes = nodes[cost + rest <= upper + _TOL]
+    return nodes[_ball_bounded(graph.subgraph(nodes), target_m2, upper)]
+
+
+def _ball_bounded(graph: Graph, target_m2: float, upper: float) -> np.ndarray:
+    """Mask of the nodes ``v`` whose *ball* — the nodes whose cheapest path from ``v``
+    (node costs, both ends counted) costs at most ``upper`` — holds a knapsack of the
+    target costing at most ``upper``. A connected set ``S ∋ v`` lies in the ball of radius
+    ``cost(S)`` (the path to any of its nodes runs inside ``S``), so the knapsack over that
+    ball bounds ``cost(S)`` from below; a node failing the test is in no set cheaper than
+    ``upper``."""
+    if graph.n == 0:
+        return np.zeros(0, dtype=bool)
+    dist = dijkstra(graph.adjacency(graph.cost + 1e-12), directed=True) + graph.cost[:, None]
+    inside = dist <= upper + _TOL
+    keep = np.ones(graph.n, dtype=bool)
+    for v in range(graph.n):
+        ball = inside[v]
+        keep[v] = knapsack_bound(graph.area_m2[ball], graph.cost[ball], target_m2)[0] <= (
+            upper + _TOL
+        )
+    return keep
 
 
 def _solve_part(
