@@ -23,7 +23,7 @@ from analysis.assembly import (
     largest_reachable_ha,
 )
 from analysis.assembly._cuts import separator_cuts
-from analysis.assembly._exact import _solve_part, _surviving, knapsack_bound
+from analysis.assembly._exact import _root_bound, _solve_part, _surviving, knapsack_bound
 from analysis.assembly._graph import Graph, contract
 from analysis.contiguity import contiguous_blocks, parcel_links
 from geo.crs import METRIC_CRS
@@ -374,43 +374,28 @@ def test_across_trunk_roads_only_water_and_the_eco_line_stay_barriers():
     assert across_trunk_roads(None) == (60.0, None)
 
 
-def _connected_optima(graph: Graph, target_m2: float) -> tuple[float, list[np.ndarray]]:
-    """Least cost of a connected node set reaching the target, and every set at that cost
-    (brute force over all subsets)."""
+def _feasible_sets(graph: Graph, target_m2: float) -> list[tuple[np.ndarray, float]]:
+    """Every connected node set reaching the target, with its cost (brute force)."""
     adj = graph.adjacency()
-    best, optima = math.inf, []
+    found = []
     for mask in range(1, 2**graph.n):
         nodes = np.flatnonzero([(mask >> k) & 1 for k in range(graph.n)])
         if graph.area_m2[nodes].sum() < target_m2 - 1e-6:
             continue
         if connected_components(adj[nodes][:, nodes], directed=False)[0] != 1:
             continue
-        price = float(graph.cost[nodes].sum())
-        if price < best - 1e-9:
-            best, optima = price, [nodes]
-        elif price <= best + 1e-9:
-            optima.append(nodes)
-    return best, optima
+        found.append((nodes, float(graph.cost[nodes].sum())))
+    return found
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    cells=st.lists(
-        st.tuples(st.booleans(), st.integers(0, 6), st.integers(1, 3)), min_size=4, max_size=12
-    ),
-    ncols=st.integers(2, 4),
-    target=st.integers(2, 12),
-    dropped=st.sets(st.integers(0, 11), max_size=3),
-)
-def test_the_ball_reduction_keeps_every_optimal_set(cells, ncols, target, dropped):
-    # A grid graph with some links missing; free nodes cost 0; the bound is the optimum
-    # itself, so the reduction may only drop nodes of no optimal set.
+def random_grid_graph(cells, ncols: int, dropped) -> Graph:
+    """A grid graph with some row links missing; free nodes cost 0."""
     n = len(cells)
     pairs = [(k, k + 1) for k in range(n - 1) if (k + 1) % ncols and k not in dropped]
     pairs += [(k, k + ncols) for k in range(n - ncols)]
     u, v = (np.array(side, dtype=np.intp) for side in zip(*pairs, strict=True))
     free = np.array([f for f, _, _ in cells])
-    graph = Graph(
+    return Graph(
         np.array([a for _, _, a in cells], dtype=float),
         np.where(free, 0.0, [float(c) for _, c, _ in cells]),
         free,
@@ -418,15 +403,52 @@ def test_the_ball_reduction_keeps_every_optimal_set(cells, ncols, target, droppe
         v,
         (),
     )
-    best, optima = _connected_optima(graph, float(target))
-    if math.isinf(best):
+
+
+GRID_CELLS = {
+    "cells": st.lists(
+        st.tuples(st.booleans(), st.integers(0, 6), st.integers(1, 3)), min_size=4, max_size=12
+    ),
+    "ncols": st.integers(2, 4),
+    "target": st.integers(2, 12),
+    "dropped": st.sets(st.integers(0, 11), max_size=3),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(**GRID_CELLS)
+def test_the_ball_reduction_keeps_every_optimal_set(cells, ncols, target, dropped):
+    # The bound is the optimum itself, so the reduction may only drop nodes of no optimal set.
+    graph = random_grid_graph(cells, ncols, dropped)
+    found = _feasible_sets(graph, float(target))
+    if not found:
         return
-    kept = _surviving(graph, np.arange(n), float(target), best)
-    for nodes in optima:
-        assert set(nodes) <= set(kept.tolist())
-    # Any bound: a node of a set within the bound is never dropped.
-    kept_loose = _surviving(graph, np.arange(n), float(target), best + 2.0)
+    best = min(price for _, price in found)
+    kept = _surviving(graph, np.arange(graph.n), float(target), best)
+    for nodes, price in found:
+        if price <= best + 1e-9:
+            assert set(nodes) <= set(kept.tolist())
+    # A looser bound keeps at least as much.
+    kept_loose = _surviving(graph, np.arange(graph.n), float(target), best + 2.0)
     assert set(kept.tolist()) <= set(kept_loose.tolist())
+
+
+@settings(max_examples=40, deadline=None)
+@given(**GRID_CELLS, slack=st.integers(0, 4))
+def test_the_root_bound_never_exceeds_the_cheapest_set_holding_the_root(
+    cells, ncols, target, dropped, slack
+):
+    graph = random_grid_graph(cells, ncols, dropped)
+    found = _feasible_sets(graph, float(target))
+    if not found:
+        return
+    upper = min(price for _, price in found) + slack
+    weighted = graph.adjacency(graph.cost + 1e-12)
+    high = np.ones(2 * graph.n)
+    for root in range(graph.n):
+        holding = [price for nodes, price in found if root in nodes]
+        bound = _root_bound(graph, weighted, root, high, float(target), upper)
+        assert bound <= min([upper, *holding]) + 1e-9
 
 
 def test_the_ball_reduction_by_hand():
@@ -443,3 +465,11 @@ def test_the_ball_reduction_by_hand():
     )
     assert _surviving(graph, np.arange(5), 4.0, 1.0).tolist() == [2, 3, 4]
     assert _surviving(graph, np.arange(5), 4.0, 3.0).tolist() == [0, 1, 2, 3, 4]
+    # Sets holding node 0 (bound 3): within cost 0 only node 0 (2 < 4); within 3 nodes 0–2,
+    # knapsack 4 m² = the two free nodes, cost 0 ≤ 3 — so the bound is 3 (the join through
+    # node 1), while the plain knapsack bound is 0. Node 4 reaches 4 m² within cost 1.
+    weighted = graph.adjacency(graph.cost + 1e-12)
+    high = np.ones(10)
+    assert _root_bound(graph, weighted, 0, high, 4.0, 5.0) == pytest.approx(3.0)
+    assert _root_bound(graph, weighted, 4, high, 4.0, 5.0) == pytest.approx(1.0)
+    assert _root_bound(graph, weighted, 0, high, 4.0, 2.0) == 2.0  # none below the bound

@@ -191,12 +191,17 @@ def _solve_part(
     best, best_cost, bounds, closed = None, upper, [], True
     weighted = g.adjacency(g.cost + 1e-12)
     for root, low, high in _root_cases(g):
-        if not high[:n].any() or _case_bound(g, low, high, target_m2) >= best_cost - _TOL:
+        if not high[:n].any():
+            continue
+        case_bound = _case_bound(g, low, high, target_m2)
+        if root is not None and case_bound < best_cost - _TOL:
+            case_bound = max(case_bound, _root_bound(g, weighted, root, high, target_m2, upper))
+        if case_bound >= best_cost - _TOL:
             continue
         left = deadline - time.perf_counter()
         if left <= 0:
             closed = False
-            bounds.append(_case_bound(g, low, high, target_m2))
+            bounds.append(case_bound)
             continue
         if root is not None and math.isfinite(best_cost):
             high = _near_root(weighted, root, high, best_cost)
@@ -246,6 +251,30 @@ def _near_root(weighted: csr_matrix, root: int, high: np.ndarray, upper: float) 
     high = high.copy()
     high[allowed[dist > upper + _TOL]] = 0.0
     return high
+
+
+def _root_bound(
+    graph: Graph, weighted: csr_matrix, root: int, high: np.ndarray, target_m2: float, upper: float
+) -> float:
+    """Lower bound on the cost of a set holding ``root`` among the nodes ``high`` allows:
+    the least ``C`` whose ball (nodes within path cost ``C`` of the root, both ends counted)
+    holds a knapsack of the target costing at most ``C`` (see :func:`_ball_bounded`);
+    ``upper`` when there is none below it."""
+    if not math.isfinite(upper):
+        return 0.0
+    n = graph.n
+    allowed = np.flatnonzero(high[:n] > 0)
+    sub = weighted[allowed][:, allowed]
+    start = int(np.searchsorted(allowed, root))
+    dist = dijkstra(sub, directed=True, indices=start) + graph.cost[root]
+    area, cost = graph.area_m2[allowed], graph.cost[allowed]
+    radii = np.unique(dist[dist <= upper + _TOL])
+    for k, radius in enumerate(radii):
+        ball = dist <= radius + _TOL
+        least = max(float(radius), float(knapsack_bound(area[ball], cost[ball], target_m2)[0]))
+        if k + 1 == len(radii) or least < radii[k + 1]:
+            return min(least, upper)
+    return upper
 
 
 def _case_bound(graph: Graph, low: np.ndarray, high: np.ndarray, target_m2: float) -> float:
