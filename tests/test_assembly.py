@@ -23,7 +23,13 @@ from analysis.assembly import (
     largest_reachable_ha,
 )
 from analysis.assembly._cuts import separator_cuts
-from analysis.assembly._exact import _root_bound, _solve_part, _surviving, knapsack_bound
+from analysis.assembly._exact import (
+    _in_both_balls,
+    _root_bound,
+    _solve_part,
+    _surviving,
+    knapsack_bound,
+)
 from analysis.assembly._graph import Graph, contract
 from analysis.contiguity import contiguous_blocks, parcel_links
 from geo.crs import METRIC_CRS
@@ -451,6 +457,26 @@ def test_the_root_bound_never_exceeds_the_cheapest_set_holding_the_root(
         assert bound <= min([upper, *holding]) + 1e-9
 
 
+@settings(max_examples=40, deadline=None)
+@given(**GRID_CELLS, slack=st.integers(0, 3))
+def test_the_two_ball_reduction_keeps_every_set_holding_the_root_within_the_bound(
+    cells, ncols, target, dropped, slack
+):
+    graph = random_grid_graph(cells, ncols, dropped)
+    found = _feasible_sets(graph, float(target))
+    weighted = graph.adjacency(graph.cost + 1e-12)
+    for root in range(graph.n):
+        holding = [(nodes, price) for nodes, price in found if root in nodes]
+        if not holding:
+            continue
+        upper = min(price for _, price in holding) + slack
+        high = _in_both_balls(graph, weighted, root, np.ones(2 * graph.n), float(target), upper)
+        kept = set(np.flatnonzero(high[: graph.n]).tolist())
+        for nodes, price in holding:
+            if price <= upper + 1e-9:
+                assert set(nodes.tolist()) <= kept
+
+
 def test_the_ball_reduction_by_hand():
     # Path free(2) – c3(1) – free(2) – c1(1) – free(2); target 4: the cheapest join costs 1
     # (nodes 2–4). With bound 1, node 1 (cost 3) lies in no set of cost ≤ 1 and node 0 can
@@ -473,3 +499,7 @@ def test_the_ball_reduction_by_hand():
     assert _root_bound(graph, weighted, 0, high, 4.0, 5.0) == pytest.approx(3.0)
     assert _root_bound(graph, weighted, 4, high, 4.0, 5.0) == pytest.approx(1.0)
     assert _root_bound(graph, weighted, 0, high, 4.0, 2.0) == 2.0  # none below the bound
+    # Rooted at node 4 with bound 1: node 0 is 4 away, node 1 costs 3 — both go.
+    kept = _in_both_balls(graph, weighted, 4, high, 4.0, 1.0)
+    assert np.flatnonzero(kept[:5]).tolist() == [2, 3, 4]
+    assert kept[5:].tolist() == [1.0] * 5  # the root variables are left alone

@@ -12,7 +12,8 @@ Preprocessing
   dropped — which can split the part into smaller ones, each checked again. So is a node
   whose *ball* — the nodes its cheapest paths (node costs, both ends counted) reach within
   ``U`` — holds no knapsack of the target within ``U``: a connected set lies in the ball of
-  radius its own cost around each of its nodes.
+  radius its own cost around each of its nodes. With a root fixed (below), a node must
+  pass the same test on the nodes in both its ball and the root's.
 
 The model (single-commodity flow with a root variable)
 ------------------------------------------------------
@@ -205,6 +206,7 @@ def _solve_part(
             continue
         if root is not None and math.isfinite(best_cost):
             high = _near_root(weighted, root, high, best_cost)
+            high = _in_both_balls(g, weighted, root, high, target_m2, best_cost)
             if _case_bound(g, low, high, target_m2) >= best_cost - _TOL:
                 continue
         model = model.with_cutoff(best_cost)
@@ -250,6 +252,26 @@ def _near_root(weighted: csr_matrix, root: int, high: np.ndarray, upper: float) 
     dist = dijkstra(sub, directed=True, indices=int(np.searchsorted(allowed, root)))
     high = high.copy()
     high[allowed[dist > upper + _TOL]] = 0.0
+    return high
+
+
+def _in_both_balls(
+    graph: Graph, weighted: csr_matrix, root: int, high: np.ndarray, target_m2: float, upper: float
+) -> np.ndarray:
+    """``high`` with the nodes ``v`` left out for which the nodes within path cost ``upper``
+    of both the root and ``v`` hold no knapsack of the target within ``upper``: a connected
+    set holding both lies in both balls of radius its cost (see :func:`_ball_bounded`)."""
+    n = graph.n
+    allowed = np.flatnonzero(high[:n] > 0)
+    cost, area = graph.cost[allowed], graph.area_m2[allowed]
+    dist = dijkstra(weighted[allowed][:, allowed], directed=True) + cost[:, None]
+    near = dist <= upper + _TOL
+    from_root = near[int(np.searchsorted(allowed, root))]
+    high = high.copy()
+    for k, v in enumerate(allowed):
+        ball = from_root & near[k]
+        if knapsack_bound(area[ball], cost[ball], target_m2)[0] > upper + _TOL:
+            high[v] = 0.0
     return high
 
 
