@@ -22,7 +22,7 @@ from analysis.assembly import (
     assembly_cost,
     largest_reachable_ha,
 )
-from analysis.assembly._cuts import separator_cuts
+from analysis.assembly._cuts import cover_cuts, separator_cuts
 from analysis.assembly._exact import (
     _in_both_balls,
     _root_bound,
@@ -503,3 +503,28 @@ def test_the_ball_reduction_by_hand():
     kept = _in_both_balls(graph, weighted, 4, high, 4.0, 1.0)
     assert np.flatnonzero(kept[:5]).tolist() == [2, 3, 4]
     assert kept[5:].tolist() == [1.0] * 5  # the root variables are left alone
+
+
+def test_cover_cuts_by_hand():
+    # Path 0 – 1 – 2 – 3 of 1 m² each, target 3 m². At x = (1, 1, 0, 0) the chosen pair has
+    # 2 m² < 3 and its only neighbour, node 2, is at 0: x_u ≤ x_2 is cut for u = 0 and 1.
+    path = Graph(np.ones(4), np.zeros(4), np.zeros(4, bool), np.arange(3), np.arange(1, 4), ())
+    cuts = cover_cuts(path, np.array([1.0, 1.0, 0.0, 0.0]), 3.0)
+    assert sorted(u for u, _, _ in cuts) == [0, 1]
+    assert all(s.tolist() == [2] and len(r) == 0 for _, s, r in cuts)
+    # Enough area within the chosen part, or its neighbour chosen enough: no cut.
+    assert cover_cuts(path, np.array([1.0, 1.0, 1.0, 0.0]), 3.0) == []
+    assert cover_cuts(path, np.array([1.0, 1.0, 0.0, 0.0]), 2.0) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(**GRID_CELLS, x=st.lists(st.sampled_from([0.0, 0.2, 0.5, 0.95, 1.0]), min_size=12))
+def test_cover_cuts_hold_for_every_block(cells, ncols, target, dropped, x):
+    graph = random_grid_graph(cells, ncols, dropped)
+    cuts = cover_cuts(graph, np.array(x[: graph.n]), float(target))
+    for nodes, _ in _feasible_sets(graph, float(target)):
+        chosen = np.zeros(graph.n)
+        chosen[nodes] = 1.0
+        for u, around, roots in cuts:
+            assert len(roots) == 0
+            assert chosen[u] <= chosen[around].sum()

@@ -26,7 +26,7 @@ holds the chosen nodes.
 Exact where it can be: a single-commodity-flow MILP, solved part by part and root case by
 root case (each free block as the root, or none) with HiGHS (:func:`scipy.optimize.milp`),
 after dropping parts, cases and nodes that cannot beat the heuristic's cost and tightening
-the LP with node-separator cuts (:mod:`analysis.assembly._exact`); ``gap`` is
+the LP with node-separator and area-cover cuts (:mod:`analysis.assembly._exact`); ``gap`` is
 ``(cost − lower bound) / cost``, 0 when proven minimal. Fast where it must be: grow along
 the cheapest joins (shortest paths over parcel costs), then prune
 (:mod:`analysis.assembly._heuristic`); it is also the exact model's incumbent and its

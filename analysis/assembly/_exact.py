@@ -43,8 +43,8 @@ Each part is solved case by case: the root is free block ``k`` (``x_k = r_k = 1`
 free blocks before it left out), or no free block is chosen (root among the costly nodes).
 A fixed root allows two more reductions: nodes whose cheapest path from the root (node
 costs, Dijkstra) costs more than ``U`` are dropped, and the LP relaxation is tightened by
-rounds of node-separator cuts (:mod:`analysis.assembly._cuts`). A case whose knapsack or
-LP bound (with the cost cut-off at the best cost so far) cannot beat that cost is
+rounds of node-separator and area-cover cuts (:mod:`analysis.assembly._cuts`). A case
+whose knapsack or LP bound (with the cost cut-off at the best cost so far) cannot beat that cost is
 skipped; the others go to HiGHS through :func:`scipy.optimize.milp` without the cut-off (only
 a run that found a solution reports its dual bound when time runs out). When time runs
 out, a case's bound is the solver's dual bound (or its LP bound), the part's bound the
@@ -62,7 +62,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
 from scipy.sparse.csgraph import dijkstra
 
-from analysis.assembly._cuts import separator_cuts
+from analysis.assembly._cuts import cover_cuts, separator_cuts
 from analysis.assembly._graph import Graph, feasible_parts
 
 __all__ = ["ExactOutcome", "exact", "knapsack_bound"]
@@ -210,7 +210,8 @@ def _solve_part(
             if _case_bound(g, low, high, target_m2) >= best_cost - _TOL:
                 continue
         model = model.with_cutoff(best_cost)
-        model, lp_bound = _with_cuts(g, model, low, high, time.perf_counter() + _CUT_SHARE * left)
+        cut_until = time.perf_counter() + _CUT_SHARE * left
+        model, lp_bound = _with_cuts(g, model, low, high, cut_until, target_m2)
         if lp_bound >= best_cost - _TOL:
             continue
         chosen, bound, done = _solve_case(model, low, high, deadline, best_cost)
@@ -306,8 +307,11 @@ def _case_bound(graph: Graph, low: np.ndarray, high: np.ndarray, target_m2: floa
     return float(knapsack_bound(graph.area_m2[allowed], graph.cost[allowed], target_m2)[0])
 
 
-def _with_cuts(graph: Graph, model: _Model, low, high, deadline: float) -> tuple[_Model, float]:
-    """Rounds of separator cuts on the case's LP relaxation; (model with cuts, LP bound)."""
+def _with_cuts(
+    graph: Graph, model: _Model, low, high, deadline: float, target_m2: float
+) -> tuple[_Model, float]:
+    """Rounds of separator and area-cover cuts on the case's LP relaxation; (model with
+    cuts, LP bound)."""
     n, bound = graph.n, -math.inf
     for _ in range(_CUT_ROUNDS):
         lp = model.solve(low, high, max(deadline - time.perf_counter(), 1e-3), relax=True)
@@ -320,6 +324,7 @@ def _with_cuts(graph: Graph, model: _Model, low, high, deadline: float) -> tuple
         if stalled or time.perf_counter() >= deadline:
             break
         cuts = separator_cuts(graph, lp.x[:n], lp.x[n : 2 * n])
+        cuts += cover_cuts(graph, lp.x[:n], target_m2)
         if not cuts:
             break
         model = model.with_cuts(cuts)
