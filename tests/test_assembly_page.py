@@ -67,3 +67,13 @@ def test_across_trunk_roads_the_100_ha_target_is_reached_and_becomes_a_scenario(
     scenario = GpkgScenarioStore(own_workspace / "scenarios.gpkg").open(info.id)
     assert "整备建议" in scenario.name and "100" in scenario.name
     assert len(scenario.edits[0].parcel_ids) == added
+
+
+def test_in_english_the_option_and_its_hint_carry_no_chinese():
+    with app(PAGE, lang="en") as (at, _):
+        propose(at, "gaoxin_north", 100.0, "Propose an assembly")
+        [hint] = [i.value for i in at.info if "Assemble across trunk roads" in i.value]
+        assert "839.9 ha" in hint and not CJK.search(hint)
+        assert at.checkbox(key="assembly_across_trunk").label == "Assemble across trunk roads"
+        [note] = [c.value for c in at.caption if "widest trunk road" in c.value]
+        assert "60 m" in note and not CJK.search(note)
