@@ -15,9 +15,21 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import LineString, box
 
-from analysis.assembly import assemble_block, assembly_cost
-from analysis.assembly._cuts import separator_cuts
-from analysis.assembly._exact import _solve_part, knapsack_bound
+from analysis.assembly import (
+    TRUNK_ROAD_WIDTH_M,
+    across_trunk_roads,
+    assemble_block,
+    assembly_cost,
+    largest_reachable_ha,
+)
+from analysis.assembly._cuts import cover_cuts, separator_cuts
+from analysis.assembly._exact import (
+    _in_both_balls,
+    _root_bound,
+    _solve_part,
+    _surviving,
+    knapsack_bound,
+)
 from analysis.assembly._graph import Graph, contract
 from analysis.contiguity import contiguous_blocks, parcel_links
 from geo.crs import METRIC_CRS
@@ -245,13 +257,22 @@ def test_knapsack_bound_by_hand():
 
 
 def test_the_bound_can_prove_the_heuristic_minimal_and_the_gap_is_honest_when_time_runs_out():
-    # free, 5, free, 1 — 3 ha: the join through P01 (cost 5); the knapsack bound is 1.
+    # 5, free, 3, 3, free, 4 — 3 ha: join the free parcels through P02 and P03 (cost 6);
+    # the knapsack bound is 3 (the two free hectares and one of cost 3).
+    parcels = grid(
+        ["built", "available", "built", "built", "reserve", "built"], [5, 0, 3, 3, 0, 4], 6
+    )
+    no_time = assemble_block(parcels, target_ha=3.0, cost="cost", time_limit_s=1e-9)
+    assert no_time.cost == 6.0 and no_time.method == "heuristic" and not no_time.optimal
+    assert no_time.gap == pytest.approx((6.0 - 3.0) / 6.0)
+    solved = assemble_block(parcels, target_ha=3.0, cost="cost")
+    assert solved.optimal and solved.gap == 0.0 and solved.cost == 6.0
+    # free, 5, free, 1 — 3 ha: the join through P01 (cost 5). The cheap parcel P03 reaches
+    # only P02 within cost 5, 2 ha: the ball reduction drops it, and what is left (P00–P02)
+    # cannot beat 5, so the heuristic is proven minimal without solving any model.
     parcels = grid(["available", "built", "reserve", "built"], [0, 5, 0, 1], 4)
     no_time = assemble_block(parcels, target_ha=3.0, cost="cost", time_limit_s=1e-9)
-    assert no_time.cost == 5.0 and no_time.method == "heuristic" and not no_time.optimal
-    assert no_time.gap == pytest.approx((5.0 - 1.0) / 5.0)
-    solved = assemble_block(parcels, target_ha=3.0, cost="cost")
-    assert solved.optimal and solved.gap == 0.0 and solved.cost == 5.0
+    assert no_time.cost == 5.0 and no_time.optimal and no_time.gap == 0.0
     # 4 ha needs both free parcels and P01 plus P03: bound 6 = the heuristic's cost.
     both = assemble_block(parcels, target_ha=4.0, cost="cost", time_limit_s=1e-9)
     assert both.optimal and both.gap == 0.0 and both.cost == 6.0
@@ -321,3 +342,189 @@ def test_separator_cuts_by_hand():
     # Half of node 1 carries only half a unit to node 2: still violated, by 0.5.
     [(v, s, r)] = separator_cuts(path, np.array([1.0, 0.5, 1.0]), root)
     assert v == 2 and s.tolist() == [1] and r.tolist() == [2]
+
+
+def test_across_trunk_roads_only_water_and_the_eco_line_stay_barriers():
+    # Three 1 ha free parcels in a row, 50 m apart: a 50 m trunk road between the first two,
+    # water between the last two (polygons across the whole gap).
+    geoms = [box(X0 + k * 150.0, Y0, X0 + k * 150.0 + 100.0, Y0 + 100.0) for k in range(3)]
+    parcels = gpd.GeoDataFrame(
+        {"parcel_id": ["A", "B", "C"], "status": "available", "land_use": "M1", "cost": 0.0},
+        geometry=geoms,
+        crs=METRIC_CRS,
+    )
+    barriers = gpd.GeoDataFrame(
+        {"kind": ["trunk_road", "water", "block_line_1"]},
+        geometry=[
+            box(X0 + 100, Y0 - 50, X0 + 150, Y0 + 150),
+            box(X0 + 250, Y0 - 50, X0 + 300, Y0 + 150),
+            box(X0 - 10, Y0 - 10, X0 + 400, Y0 + 110),  # not a barrier either way
+        ],
+        crs=METRIC_CRS,
+    )
+    tolerance_m, across = across_trunk_roads(barriers)
+    assert tolerance_m == TRUNK_ROAD_WIDTH_M == 60.0
+    assert list(across["kind"]) == ["water", "block_line_1"]
+    assert largest_reachable_ha(parcels, barriers=barriers) == pytest.approx(1.0)
+    assert largest_reachable_ha(parcels, tolerance_m=60.0, barriers=barriers) == pytest.approx(1.0)
+    assert largest_reachable_ha(parcels, tolerance_m=tolerance_m, barriers=across) == pytest.approx(
+        2.0
+    )
+    result = assemble_block(
+        parcels, target_ha=2.0, cost="cost", tolerance_m=tolerance_m, barriers=across
+    )
+    assert result.parcel_ids == ("A", "B") and result.cost == 0.0
+    # A layer without kinds is taken as it is (every row a barrier).
+    plain = barriers.drop(columns="kind")
+    assert across_trunk_roads(plain)[1] is plain
+    assert across_trunk_roads(None) == (60.0, None)
+
+
+def _feasible_sets(graph: Graph, target_m2: float) -> list[tuple[np.ndarray, float]]:
+    """Every connected node set reaching the target, with its cost (brute force)."""
+    adj = graph.adjacency()
+    found = []
+    for mask in range(1, 2**graph.n):
+        nodes = np.flatnonzero([(mask >> k) & 1 for k in range(graph.n)])
+        if graph.area_m2[nodes].sum() < target_m2 - 1e-6:
+            continue
+        if connected_components(adj[nodes][:, nodes], directed=False)[0] != 1:
+            continue
+        found.append((nodes, float(graph.cost[nodes].sum())))
+    return found
+
+
+def random_grid_graph(cells, ncols: int, dropped) -> Graph:
+    """A grid graph with some row links missing; free nodes cost 0."""
+    n = len(cells)
+    pairs = [(k, k + 1) for k in range(n - 1) if (k + 1) % ncols and k not in dropped]
+    pairs += [(k, k + ncols) for k in range(n - ncols)]
+    u, v = (np.array(side, dtype=np.intp) for side in zip(*pairs, strict=True))
+    free = np.array([f for f, _, _ in cells])
+    return Graph(
+        np.array([a for _, _, a in cells], dtype=float),
+        np.where(free, 0.0, [float(c) for _, c, _ in cells]),
+        free,
+        u,
+        v,
+        (),
+    )
+
+
+GRID_CELLS = {
+    "cells": st.lists(
+        st.tuples(st.booleans(), st.integers(0, 6), st.integers(1, 3)), min_size=4, max_size=12
+    ),
+    "ncols": st.integers(2, 4),
+    "target": st.integers(2, 12),
+    "dropped": st.sets(st.integers(0, 11), max_size=3),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(**GRID_CELLS)
+def test_the_ball_reduction_keeps_every_optimal_set(cells, ncols, target, dropped):
+    # The bound is the optimum itself, so the reduction may only drop nodes of no optimal set.
+    graph = random_grid_graph(cells, ncols, dropped)
+    found = _feasible_sets(graph, float(target))
+    if not found:
+        return
+    best = min(price for _, price in found)
+    kept = _surviving(graph, np.arange(graph.n), float(target), best)
+    for nodes, price in found:
+        if price <= best + 1e-9:
+            assert set(nodes) <= set(kept.tolist())
+    # A looser bound keeps at least as much.
+    kept_loose = _surviving(graph, np.arange(graph.n), float(target), best + 2.0)
+    assert set(kept.tolist()) <= set(kept_loose.tolist())
+
+
+@settings(max_examples=40, deadline=None)
+@given(**GRID_CELLS, slack=st.integers(0, 4))
+def test_the_root_bound_never_exceeds_the_cheapest_set_holding_the_root(
+    cells, ncols, target, dropped, slack
+):
+    graph = random_grid_graph(cells, ncols, dropped)
+    found = _feasible_sets(graph, float(target))
+    if not found:
+        return
+    upper = min(price for _, price in found) + slack
+    weighted = graph.adjacency(graph.cost + 1e-12)
+    high = np.ones(2 * graph.n)
+    for root in range(graph.n):
+        holding = [price for nodes, price in found if root in nodes]
+        bound = _root_bound(graph, weighted, root, high, float(target), upper)
+        assert bound <= min([upper, *holding]) + 1e-9
+
+
+@settings(max_examples=40, deadline=None)
+@given(**GRID_CELLS, slack=st.integers(0, 3))
+def test_the_two_ball_reduction_keeps_every_set_holding_the_root_within_the_bound(
+    cells, ncols, target, dropped, slack
+):
+    graph = random_grid_graph(cells, ncols, dropped)
+    found = _feasible_sets(graph, float(target))
+    weighted = graph.adjacency(graph.cost + 1e-12)
+    for root in range(graph.n):
+        holding = [(nodes, price) for nodes, price in found if root in nodes]
+        if not holding:
+            continue
+        upper = min(price for _, price in holding) + slack
+        high = _in_both_balls(graph, weighted, root, np.ones(2 * graph.n), float(target), upper)
+        kept = set(np.flatnonzero(high[: graph.n]).tolist())
+        for nodes, price in holding:
+            if price <= upper + 1e-9:
+                assert set(nodes.tolist()) <= kept
+
+
+def test_the_ball_reduction_by_hand():
+    # Path free(2) – c3(1) – free(2) – c1(1) – free(2); target 4: the cheapest join costs 1
+    # (nodes 2–4). With bound 1, node 1 (cost 3) lies in no set of cost ≤ 1 and node 0 can
+    # reach only itself (the path through node 1 costs 3): both go; 2, 3, 4 stay.
+    graph = Graph(
+        np.array([2.0, 1.0, 2.0, 1.0, 2.0]),
+        np.array([0.0, 3.0, 0.0, 1.0, 0.0]),
+        np.array([True, False, True, False, True]),
+        np.array([0, 1, 2, 3]),
+        np.array([1, 2, 3, 4]),
+        (),
+    )
+    assert _surviving(graph, np.arange(5), 4.0, 1.0).tolist() == [2, 3, 4]
+    assert _surviving(graph, np.arange(5), 4.0, 3.0).tolist() == [0, 1, 2, 3, 4]
+    # Sets holding node 0 (bound 3): within cost 0 only node 0 (2 < 4); within 3 nodes 0–2,
+    # knapsack 4 m² = the two free nodes, cost 0 ≤ 3 — so the bound is 3 (the join through
+    # node 1), while the plain knapsack bound is 0. Node 4 reaches 4 m² within cost 1.
+    weighted = graph.adjacency(graph.cost + 1e-12)
+    high = np.ones(10)
+    assert _root_bound(graph, weighted, 0, high, 4.0, 5.0) == pytest.approx(3.0)
+    assert _root_bound(graph, weighted, 4, high, 4.0, 5.0) == pytest.approx(1.0)
+    assert _root_bound(graph, weighted, 0, high, 4.0, 2.0) == 2.0  # none below the bound
+    # Rooted at node 4 with bound 1: node 0 is 4 away, node 1 costs 3 — both go.
+    kept = _in_both_balls(graph, weighted, 4, high, 4.0, 1.0)
+    assert np.flatnonzero(kept[:5]).tolist() == [2, 3, 4]
+    assert kept[5:].tolist() == [1.0] * 5  # the root variables are left alone
+
+
+def test_cover_cuts_by_hand():
+    # Path 0 – 1 – 2 – 3 of 1 m² each, target 3 m². At x = (1, 1, 0, 0) the chosen pair has
+    # 2 m² < 3 and its only neighbour, node 2, is at 0: x_u ≤ x_2 is cut for u = 0 and 1.
+    path = Graph(np.ones(4), np.zeros(4), np.zeros(4, bool), np.arange(3), np.arange(1, 4), ())
+    cuts = cover_cuts(path, np.array([1.0, 1.0, 0.0, 0.0]), 3.0)
+    assert sorted(u for u, _, _ in cuts) == [0, 1]
+    assert all(s.tolist() == [2] and len(r) == 0 for _, s, r in cuts)
+    # Enough area within the chosen part, or its neighbour chosen enough: no cut.
+    assert cover_cuts(path, np.array([1.0, 1.0, 1.0, 0.0]), 3.0) == []
+    assert cover_cuts(path, np.array([1.0, 1.0, 0.0, 0.0]), 2.0) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(**GRID_CELLS, x=st.lists(st.sampled_from([0.0, 0.2, 0.5, 0.95, 1.0]), min_size=12))
+def test_cover_cuts_hold_for_every_block(cells, ncols, target, dropped, x):
+    graph = random_grid_graph(cells, ncols, dropped)
+    cuts = cover_cuts(graph, np.array(x[: graph.n]), float(target))
+    for nodes, _ in _feasible_sets(graph, float(target)):
+        chosen = np.zeros(graph.n)
+        chosen[nodes] = 1.0
+        for u, around, roots in cuts:
+            assert len(roots) == 0
+            assert chosen[u] <= chosen[around].sum()

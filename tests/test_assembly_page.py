@@ -39,3 +39,41 @@ def test_in_english_the_unreachable_target_names_the_largest_block_and_why():
         assert next(m for m in at.metric if m.label == "Solved").value == "proven minimal"
         note = next(c.value for c in at.caption if "Solved exactly" in c.value)
         assert not CJK.search(note)
+
+
+def test_across_trunk_roads_the_100_ha_target_is_reached_and_becomes_a_scenario(own_workspace):
+    from layers.store import GpkgScenarioStore
+
+    with app(PAGE) as (at, _):
+        # Off: trunk roads are barriers, the target is out of reach, and the page says the
+        # option would reach it.
+        propose(at, "gaoxin_north", 100.0, "计算整备建议")
+        [error] = [e.value.replace("\\", "") for e in at.error]
+        assert "最多只能连成 70.9 公顷" in error
+        [hint] = [i.value for i in at.info if "跨越主干道整备" in i.value]
+        assert "839.9 公顷" in hint
+        assert not [m for m in at.metric if m.label == "片区面积（公顷）"]
+        # On: one block of at least 100 ha, turned into a scenario with one click.
+        at.checkbox(key="assembly_across_trunk").check()
+        propose(at, "gaoxin_north", 100.0, "计算整备建议")
+        assert not at.error
+        area = next(m for m in at.metric if m.label == "片区面积（公顷）")
+        assert float(area.value.replace(",", "")) >= 100.0
+        added = int(next(m for m in at.metric if m.label == "需整备地块").value)
+        assert added > 0
+        at.button(key="assembly_to_scenario").click().run()
+        assert not at.exception, at.exception
+    [info] = GpkgScenarioStore(own_workspace / "scenarios.gpkg").list()
+    scenario = GpkgScenarioStore(own_workspace / "scenarios.gpkg").open(info.id)
+    assert "整备建议" in scenario.name and "100" in scenario.name
+    assert len(scenario.edits[0].parcel_ids) == added
+
+
+def test_in_english_the_option_and_its_hint_carry_no_chinese():
+    with app(PAGE, lang="en") as (at, _):
+        propose(at, "gaoxin_north", 100.0, "Propose an assembly")
+        [hint] = [i.value for i in at.info if "Assemble across trunk roads" in i.value]
+        assert "839.9 ha" in hint and not CJK.search(hint)
+        assert at.checkbox(key="assembly_across_trunk").label == "Assemble across trunk roads"
+        [note] = [c.value for c in at.caption if "widest trunk road" in c.value]
+        assert "60 m" in note and not CJK.search(note)

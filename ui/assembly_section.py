@@ -18,7 +18,15 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from analysis.assembly import DEFAULT_COST_WEIGHTS, Assembly, assemble_block, assembly_cost
+from analysis.assembly import (
+    DEFAULT_COST_WEIGHTS,
+    TRUNK_ROAD_WIDTH_M,
+    Assembly,
+    across_trunk_roads,
+    assemble_block,
+    assembly_cost,
+    largest_reachable_ha,
+)
 from geo.errors import InputError
 from layers.catalog import LayerSet
 from layers.scenario import Edit, new_scenario, set_attributes
@@ -78,6 +86,8 @@ def _outcome(result: Assembly) -> str:
         return t("已证明最优", "proven minimal")
     if math.isnan(result.gap):
         return t("启发式", "heuristic")
+    if result.gap >= 1.0 - 1e-9:
+        return t("未证明最优", "not proven")
     return t(f"差距 {result.gap:.1%}", f"gap {result.gap:.1%}")
 
 
@@ -94,6 +104,13 @@ def _outcome_note(result: Assembly) -> str:
             f"快速启发式（沿最便宜路径生长后修剪）用时 {seconds:.1f} 秒；未证明最优。",
             f"Fast heuristic (grow along the cheapest joins, then prune) in {seconds:.1f} s; "
             "not proven minimal.",
+        )
+    if result.gap >= 1.0 - 1e-9:
+        return t(
+            f"精确求解在时限内未完成（用时 {seconds:.1f} 秒），也未能证明成本下界：给出目前最好的"
+            "方案，未证明最优。",
+            f"The exact solver hit its time limit ({seconds:.1f} s) without proving any lower "
+            "bound: this is the best assembly found, not proven minimal.",
         )
     return t(
         f"精确求解在时限内未完成（用时 {seconds:.1f} 秒）：给出目前最好的方案，最优成本至少为"
@@ -176,6 +193,33 @@ def open_as_scenario(name: str, note: str, edit: Edit) -> None:
     st.switch_page("ui/scenario_page.py", query_params={"scenario": saved.id})
 
 
+def _across_note() -> str:
+    return t(
+        f"勾选后主干道不再是屏障，连片容差取最宽主干道宽度 {TRUNK_ROAD_WIDTH_M:g} 米（假设值），"
+        "水系和生态控制线仍是屏障：公里级的土地整备通常把片区内的城市道路一并纳入。",
+        f"When ticked, trunk roads are no longer barriers and the gap tolerance becomes the "
+        f"widest trunk road, {TRUNK_ROAD_WIDTH_M:g} m (an assumption); water and the "
+        "ecological control line stay barriers: km-scale land assembly takes in the urban "
+        "roads inside a block.",
+    )
+
+
+def _suggest_across(layers: LayerSet, within, target_ha: float) -> None:
+    """Under an unreachable target: say when assembling across trunk roads would reach it."""
+    tolerance_m, barriers = across_trunk_roads(layers.constraints)
+    largest = largest_reachable_ha(
+        layers.parcels, tolerance_m=tolerance_m, barriers=barriers, within=within
+    )
+    if largest >= target_ha:
+        st.info(
+            t(
+                f"勾选「跨越主干道整备」后，最大可连成 {largest:,.1f} 公顷，可达到目标。",
+                f"Tick 'Assemble across trunk roads' and up to {largest:,.1f} ha can be joined: "
+                "the target is within reach.",
+            )
+        )
+
+
 def render_assembly(layers: LayerSet) -> None:
     """The 整备建议 section."""
     st.header(t("整备建议", "Land assembly"))
@@ -219,6 +263,11 @@ def render_assembly(layers: LayerSet) -> None:
             step=10.0,
             key="assembly_target_ha",
         )
+        across = st.checkbox(
+            t("跨越主干道整备", "Assemble across trunk roads"),
+            key="assembly_across_trunk",
+        )
+        st.caption(_across_note())
         st.caption(t("成本权重（假设值）", "Cost weights (assumptions)"))
         wcols = st.columns(3)
         weights = {
@@ -235,19 +284,25 @@ def render_assembly(layers: LayerSet) -> None:
     cost = assembly_cost(layers.parcels, layers.enterprises, weights)
     if run:
         within = None if park is None else layers.parks[layers.parks["park_id"].astype(str) == park]
+        tolerance_m, barriers = (
+            across_trunk_roads(layers.constraints) if across else (20.0, layers.constraints)
+        )
         try:
             with st.spinner(t("正在求解…", "Solving…")):
                 result = assemble_block(
                     layers.parcels,
                     target_ha=float(target_ha),
                     cost=cost,
-                    barriers=layers.constraints,
+                    tolerance_m=tolerance_m,
+                    barriers=barriers,
                     within=within,
                     time_limit_s=10.0,
                 )
         except InputError as exc:
             st.session_state.pop(_RESULT, None)
             show_input_error(exc, with_source=False)
+            if not across:
+                _suggest_across(layers, within, float(target_ha))
             return
         st.session_state[_RESULT] = (layers.fingerprint("parcels"), park, float(target_ha), result)
         block = layers.parcels[layers.parcels["parcel_id"].astype(str).isin(result.parcel_ids)]

@@ -26,7 +26,7 @@ holds the chosen nodes.
 Exact where it can be: a single-commodity-flow MILP, solved part by part and root case by
 root case (each free block as the root, or none) with HiGHS (:func:`scipy.optimize.milp`),
 after dropping parts, cases and nodes that cannot beat the heuristic's cost and tightening
-the LP with node-separator cuts (:mod:`analysis.assembly._exact`); ``gap`` is
+the LP with node-separator and area-cover cuts (:mod:`analysis.assembly._exact`); ``gap`` is
 ``(cost − lower bound) / cost``, 0 when proven minimal. Fast where it must be: grow along
 the cheapest joins (shortest paths over parcel costs), then prune
 (:mod:`analysis.assembly._heuristic`); it is also the exact model's incumbent and its
@@ -61,9 +61,12 @@ __all__ = [
     "DEFAULT_EXCLUDED_STATUSES",
     "DEFAULT_FREE_STATUSES",
     "EXACT_MAX_NODES",
+    "TRUNK_ROAD_WIDTH_M",
     "Assembly",
+    "across_trunk_roads",
     "assemble_block",
     "assembly_cost",
+    "largest_reachable_ha",
 ]
 
 DEFAULT_FREE_STATUSES: tuple[str, ...] = ("low_efficiency", "reserve", "available")
@@ -81,6 +84,11 @@ DEFAULT_COST_WEIGHTS: Mapping[str, float] = {
     "status:built": 1.0,
     "status:granted_unbuilt": 2.0,
 }
+#: Widest trunk road, metres: the gap tolerance when assembling across trunk roads. An
+#: assumption taken from the base data's road grid (主干道 40–60 m between red lines); no
+#: standard is cited. Junctions and slip-road corners are wider, but a parcel facing a
+#: junction faces a straight road stretch as well.
+TRUNK_ROAD_WIDTH_M = 60.0
 _M2_PER_HA = 10_000.0
 
 
@@ -176,6 +184,49 @@ def assembly_cost(
 
 
 # --------------------------------------------------------------------------- public
+
+
+def across_trunk_roads(
+    barriers: gpd.GeoDataFrame | gpd.GeoSeries | None,
+) -> tuple[float, gpd.GeoDataFrame | gpd.GeoSeries | None]:
+    """The contiguity parameters of 土地整备 that takes in the roads inside a block.
+
+    A km-scale assembly is crossed by urban roads, so trunk roads stop being barriers and the
+    gap tolerance becomes the widest trunk road (:data:`TRUNK_ROAD_WIDTH_M`); water and the
+    ecological control line stay barriers. The rule itself is unchanged
+    (:func:`analysis.contiguity.parcel_links`); only its parameters are.
+
+    Returns
+    -------
+    (tolerance_m, barriers)
+        The tolerance in metres and the barriers without the ``trunk_road`` rows (a layer
+        without a ``kind`` column is returned as it is).
+    """
+    if barriers is None or "kind" not in getattr(barriers, "columns", ()):
+        return TRUNK_ROAD_WIDTH_M, barriers
+    return TRUNK_ROAD_WIDTH_M, barriers[barriers["kind"].astype(object) != "trunk_road"]
+
+
+def largest_reachable_ha(
+    parcels: gpd.GeoDataFrame,
+    *,
+    excluded_statuses: Iterable[str] = DEFAULT_EXCLUDED_STATUSES,
+    tolerance_m: float = 20.0,
+    barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    within: shapely.Geometry | gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+) -> float:
+    """Area of the largest block any assembly can form under the given rule, hectares:
+    the largest connected set of allowed parcels (the limit :func:`assemble_block` reports
+    when a target is out of reach)."""
+    excluded_codes = code_param(
+        excluded_statuses, STATUS, "excluded_statuses", "不纳入的地块状态", allow_empty=True
+    )
+    i, j, area_m2 = parcel_links(parcels, tolerance_m=tolerance_m, barriers=barriers)
+    status = parcels["status"].astype(object).to_numpy()
+    allowed = ~np.isin(status, excluded_codes) & _inside(parcels, within)
+    n = len(parcels)
+    graph = contract(n, i, j, area_m2, np.zeros(n), np.zeros(n, dtype=bool), allowed)
+    return largest_part_m2(graph)[0] / _M2_PER_HA
 
 
 def assemble_block(

@@ -14,17 +14,26 @@ violated: ``S`` holds the nodes whose split arc crosses the cut, ``R`` those who
 arc does. :func:`scipy.sparse.csgraph.maximum_flow` takes integer capacities, so ``x`` and
 ``r`` are scaled by 10⁶ and rounded down; a cut is only kept when its exact value
 (recomputed from ``x`` and ``r``) is violated.
+
+Area-cover cuts need no root. A set ``C`` whose area is below the target cannot hold a
+whole block, so a block with a node ``u`` of ``C`` reaches outside ``C``, through a
+neighbour of ``C`` (being connected)::
+
+    x_u ≤ Σ_{k ∈ N(C)} x_k          (area(C) < target, u ∈ C)
+
+They are separated on the connected parts of ``{v : x_v ≥ θ}`` for a few thresholds ``θ``
+(:func:`cover_cuts`), written in the same ``(v, S, R)`` form with ``R`` empty.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
 from analysis.assembly._graph import Graph
 
-__all__ = ["separator_cuts"]
+__all__ = ["cover_cuts", "separator_cuts"]
 
 _SCALE = 1_000_000
 _BIG = 2**30
@@ -79,3 +88,35 @@ def _reachable(network: csr_matrix, flow: csr_matrix, source: int, size: int) ->
     reached = np.zeros(size, dtype=bool)
     reached[order] = True
     return reached
+
+
+_THRESHOLDS = (0.99, 0.9, 0.7, 0.5, 0.3, 0.1, 0.01)
+_PER_SET = 5  # cuts per set: its nodes of largest x
+
+
+def cover_cuts(
+    graph: Graph, x: np.ndarray, target_m2: float
+) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Violated area-cover cuts at the LP point ``x``, as ``(u, N(C), [])``."""
+    n = graph.n
+    adj = graph.adjacency()
+    cuts, seen = [], set()
+    no_roots = np.zeros(0, dtype=np.intp)
+    for threshold in _THRESHOLDS:
+        taken = np.flatnonzero(x >= threshold)
+        if not len(taken):
+            continue
+        _, label = connected_components(adj[taken][:, taken], directed=False)
+        for part in np.unique(label):
+            nodes = taken[label == part]
+            if graph.area_m2[nodes].sum() >= target_m2 - 1e-6:
+                continue
+            inside = np.zeros(n, dtype=bool)
+            inside[nodes] = True
+            around = np.flatnonzero((np.asarray(adj[nodes].sum(axis=0)).ravel() > 0) & ~inside)
+            for u in nodes[np.argsort(-x[nodes], kind="stable")][:_PER_SET]:
+                key = (int(u), tuple(around))
+                if x[u] - x[around].sum() > _MIN_VIOLATION and key not in seen:
+                    seen.add(key)
+                    cuts.append((int(u), around, no_roots))
+    return cuts

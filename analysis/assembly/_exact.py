@@ -9,7 +9,11 @@ Preprocessing
   LP of ``min Σ c_v x_v, Σ a_v x_v ≥ target, 0 ≤ x ≤ 1`` — take land in order of cost per
   m², the last piece fractionally) is at least ``U`` cannot improve on it and is skipped; a
   node ``v`` with ``c_v + knapsack(target − a_v) > U`` can be in no better set and is
-  dropped — which can split the part into smaller ones, each checked again.
+  dropped — which can split the part into smaller ones, each checked again. So is a node
+  whose *ball* — the nodes its cheapest paths (node costs, both ends counted) reach within
+  ``U`` — holds no knapsack of the target within ``U``: a connected set lies in the ball of
+  radius its own cost around each of its nodes. With a root fixed (below), a node must
+  pass the same test on the nodes in both its ball and the root's.
 
 The model (single-commodity flow with a root variable)
 ------------------------------------------------------
@@ -39,8 +43,8 @@ Each part is solved case by case: the root is free block ``k`` (``x_k = r_k = 1`
 free blocks before it left out), or no free block is chosen (root among the costly nodes).
 A fixed root allows two more reductions: nodes whose cheapest path from the root (node
 costs, Dijkstra) costs more than ``U`` are dropped, and the LP relaxation is tightened by
-rounds of node-separator cuts (:mod:`analysis.assembly._cuts`). A case whose knapsack or
-LP bound (with the cost cut-off at the best cost so far) cannot beat that cost is
+rounds of node-separator and area-cover cuts (:mod:`analysis.assembly._cuts`). A case
+whose knapsack or LP bound (with the cost cut-off at the best cost so far) cannot beat that cost is
 skipped; the others go to HiGHS through :func:`scipy.optimize.milp` without the cut-off (only
 a run that found a solution reports its dual bound when time runs out). When time runs
 out, a case's bound is the solver's dual bound (or its LP bound), the part's bound the
@@ -58,7 +62,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix, csr_matrix, hstack, identity, vstack
 from scipy.sparse.csgraph import dijkstra
 
-from analysis.assembly._cuts import separator_cuts
+from analysis.assembly._cuts import cover_cuts, separator_cuts
 from analysis.assembly._graph import Graph, feasible_parts
 
 __all__ = ["ExactOutcome", "exact", "knapsack_bound"]
@@ -144,7 +148,28 @@ def _surviving(graph: Graph, nodes: np.ndarray, target_m2: float, upper: float) 
         return nodes
     area, cost = graph.area_m2[nodes], graph.cost[nodes]
     rest = knapsack_bound(area, cost, np.maximum(target_m2 - area, 0.0))
-    return nodes[cost + rest <= upper + _TOL]
+    nodes = nodes[cost + rest <= upper + _TOL]
+    return nodes[_ball_bounded(graph.subgraph(nodes), target_m2, upper)]
+
+
+def _ball_bounded(graph: Graph, target_m2: float, upper: float) -> np.ndarray:
+    """Mask of the nodes ``v`` whose *ball* — the nodes whose cheapest path from ``v``
+    (node costs, both ends counted) costs at most ``upper`` — holds a knapsack of the
+    target costing at most ``upper``. A connected set ``S ∋ v`` lies in the ball of radius
+    ``cost(S)`` (the path to any of its nodes runs inside ``S``), so the knapsack over that
+    ball bounds ``cost(S)`` from below; a node failing the test is in no set cheaper than
+    ``upper``."""
+    if graph.n == 0:
+        return np.zeros(0, dtype=bool)
+    dist = dijkstra(graph.adjacency(graph.cost + 1e-12), directed=True) + graph.cost[:, None]
+    inside = dist <= upper + _TOL
+    keep = np.ones(graph.n, dtype=bool)
+    for v in range(graph.n):
+        ball = inside[v]
+        keep[v] = knapsack_bound(graph.area_m2[ball], graph.cost[ball], target_m2)[0] <= (
+            upper + _TOL
+        )
+    return keep
 
 
 def _solve_part(
@@ -167,19 +192,26 @@ def _solve_part(
     best, best_cost, bounds, closed = None, upper, [], True
     weighted = g.adjacency(g.cost + 1e-12)
     for root, low, high in _root_cases(g):
-        if not high[:n].any() or _case_bound(g, low, high, target_m2) >= best_cost - _TOL:
+        if not high[:n].any():
+            continue
+        case_bound = _case_bound(g, low, high, target_m2)
+        if root is not None and case_bound < best_cost - _TOL:
+            case_bound = max(case_bound, _root_bound(g, weighted, root, high, target_m2, upper))
+        if case_bound >= best_cost - _TOL:
             continue
         left = deadline - time.perf_counter()
         if left <= 0:
             closed = False
-            bounds.append(_case_bound(g, low, high, target_m2))
+            bounds.append(case_bound)
             continue
         if root is not None and math.isfinite(best_cost):
             high = _near_root(weighted, root, high, best_cost)
+            high = _in_both_balls(g, weighted, root, high, target_m2, best_cost)
             if _case_bound(g, low, high, target_m2) >= best_cost - _TOL:
                 continue
         model = model.with_cutoff(best_cost)
-        model, lp_bound = _with_cuts(g, model, low, high, time.perf_counter() + _CUT_SHARE * left)
+        cut_until = time.perf_counter() + _CUT_SHARE * left
+        model, lp_bound = _with_cuts(g, model, low, high, cut_until, target_m2)
         if lp_bound >= best_cost - _TOL:
             continue
         chosen, bound, done = _solve_case(model, low, high, deadline, best_cost)
@@ -224,6 +256,50 @@ def _near_root(weighted: csr_matrix, root: int, high: np.ndarray, upper: float) 
     return high
 
 
+def _in_both_balls(
+    graph: Graph, weighted: csr_matrix, root: int, high: np.ndarray, target_m2: float, upper: float
+) -> np.ndarray:
+    """``high`` with the nodes ``v`` left out for which the nodes within path cost ``upper``
+    of both the root and ``v`` hold no knapsack of the target within ``upper``: a connected
+    set holding both lies in both balls of radius its cost (see :func:`_ball_bounded`)."""
+    n = graph.n
+    allowed = np.flatnonzero(high[:n] > 0)
+    cost, area = graph.cost[allowed], graph.area_m2[allowed]
+    dist = dijkstra(weighted[allowed][:, allowed], directed=True) + cost[:, None]
+    near = dist <= upper + _TOL
+    from_root = near[int(np.searchsorted(allowed, root))]
+    high = high.copy()
+    for k, v in enumerate(allowed):
+        ball = from_root & near[k]
+        if knapsack_bound(area[ball], cost[ball], target_m2)[0] > upper + _TOL:
+            high[v] = 0.0
+    return high
+
+
+def _root_bound(
+    graph: Graph, weighted: csr_matrix, root: int, high: np.ndarray, target_m2: float, upper: float
+) -> float:
+    """Lower bound on the cost of a set holding ``root`` among the nodes ``high`` allows:
+    the least ``C`` whose ball (nodes within path cost ``C`` of the root, both ends counted)
+    holds a knapsack of the target costing at most ``C`` (see :func:`_ball_bounded`);
+    ``upper`` when there is none below it."""
+    if not math.isfinite(upper):
+        return 0.0
+    n = graph.n
+    allowed = np.flatnonzero(high[:n] > 0)
+    sub = weighted[allowed][:, allowed]
+    start = int(np.searchsorted(allowed, root))
+    dist = dijkstra(sub, directed=True, indices=start) + graph.cost[root]
+    area, cost = graph.area_m2[allowed], graph.cost[allowed]
+    radii = np.unique(dist[dist <= upper + _TOL])
+    for k, radius in enumerate(radii):
+        ball = dist <= radius + _TOL
+        least = max(float(radius), float(knapsack_bound(area[ball], cost[ball], target_m2)[0]))
+        if k + 1 == len(radii) or least < radii[k + 1]:
+            return min(least, upper)
+    return upper
+
+
 def _case_bound(graph: Graph, low: np.ndarray, high: np.ndarray, target_m2: float) -> float:
     """Knapsack bound over the nodes a case allows (its root forced in at no cost)."""
     n = graph.n
@@ -231,8 +307,11 @@ def _case_bound(graph: Graph, low: np.ndarray, high: np.ndarray, target_m2: floa
     return float(knapsack_bound(graph.area_m2[allowed], graph.cost[allowed], target_m2)[0])
 
 
-def _with_cuts(graph: Graph, model: _Model, low, high, deadline: float) -> tuple[_Model, float]:
-    """Rounds of separator cuts on the case's LP relaxation; (model with cuts, LP bound)."""
+def _with_cuts(
+    graph: Graph, model: _Model, low, high, deadline: float, target_m2: float
+) -> tuple[_Model, float]:
+    """Rounds of separator and area-cover cuts on the case's LP relaxation; (model with
+    cuts, LP bound)."""
     n, bound = graph.n, -math.inf
     for _ in range(_CUT_ROUNDS):
         lp = model.solve(low, high, max(deadline - time.perf_counter(), 1e-3), relax=True)
@@ -245,6 +324,7 @@ def _with_cuts(graph: Graph, model: _Model, low, high, deadline: float) -> tuple
         if stalled or time.perf_counter() >= deadline:
             break
         cuts = separator_cuts(graph, lp.x[:n], lp.x[n : 2 * n])
+        cuts += cover_cuts(graph, lp.x[:n], target_m2)
         if not cuts:
             break
         model = model.with_cuts(cuts)

@@ -69,3 +69,27 @@ def test_an_unreachable_target_shows_the_largest_block_and_why(page):
     message.scroll_into_view_if_needed()
     screenshot(page, "31_assembly_unreachable")
     assert page.requests.outside() == []
+
+
+def test_across_trunk_roads_高新北_reaches_100_ha(page):
+    page.goto(f"{page.base_url}/contiguity")
+    page.get_by_role("heading", name="整备建议").wait_for(timeout=60000)
+    form = page.locator('[data-testid="stForm"]').filter(has_text="目标连片面积")
+    choose(page, form.locator('[data-testid="stSelectbox"]').first, "高新北先进制造园区")
+    page.get_by_label("目标连片面积（公顷）").fill("100")
+    page.get_by_label("目标连片面积（公顷）").press("Tab")
+    form.get_by_text("跨越主干道整备").click()
+    page.get_by_role("button", name="计算整备建议").click()
+    page.get_by_text("涉及企业").first.wait_for(timeout=90000)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if any(n > 0 for n in map_counts(page, 1).values()):
+            break
+        page.wait_for_timeout(200)
+    assert any(n > 0 for n in map_counts(page, 1).values())
+    area = page.locator('[data-testid="stMetric"]').filter(has_text="片区面积（公顷）")
+    assert float(area.locator('[data-testid="stMetricValue"]').inner_text().replace(",", "")) >= 100
+    assert page.locator('[data-testid="stAlert"]').filter(has_text="最多只能连成").count() == 0
+    area.scroll_into_view_if_needed()
+    screenshot(page, "32_assembly_across_trunk_roads")
+    assert page.requests.outside() == []
