@@ -127,3 +127,27 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
     return path
+
+
+def choose_option(page, box, option: str, *, type_text: bool = False) -> None:
+    """Pick ``option`` in a Streamlit selectbox or multiselect ``box`` (typing it first when
+    ``type_text``), again when a rerun of the page (a map drawing) closes the list under the
+    pointer; fails when the box never shows the option as chosen."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    for _ in range(6):
+        box.click()
+        if type_text:
+            box.locator("input").fill(option)
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=5000)
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            continue
+        page.keyboard.press("Escape")
+        shown = box.inner_text() + " ".join(
+            box.locator("input").evaluate_all("els => els.map(e => e.value)")
+        )
+        if option in shown:
+            return
+    raise AssertionError(f"could not choose {option}; the box shows {box.inner_text()!r}")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from benchmarks.browser import map_counts
-from tests.e2e.conftest import record_timing, screenshot
+from tests.e2e.conftest import choose_option, record_timing, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -36,21 +35,8 @@ def test_assembly_proposal_is_drawn_with_its_firms(page):
 
 
 def choose(page, box, option: str) -> None:
-    """Pick ``option`` in a Streamlit selectbox, again when a rerun of the page (the maps
-    drawing) closes the list under the pointer."""
-    for _ in range(6):
-        box.click()
-        try:
-            page.get_by_role("option", name=option).click(timeout=5000)
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-            continue
-        shown = box.inner_text() + " ".join(
-            box.locator("input").evaluate_all("els => els.map(e => e.value)")
-        )
-        if option in shown:
-            return
-    raise AssertionError(f"could not choose {option}; the box shows {box.inner_text()!r}")
+    """Pick ``option`` in a Streamlit selectbox."""
+    choose_option(page, box, option)
 
 
 def test_an_unreachable_target_shows_the_largest_block_and_why(page):

@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.browser import map_counts, wait_for_features
 from layers.catalog import load_demo
-from tests.e2e.conftest import record_timing, screenshot
+from tests.e2e.conftest import choose_option, record_timing, screenshot
 from tests.e2e.test_browser import no_exception
 from tests.e2e.test_map_view_browser import wait_for
 
@@ -24,11 +24,7 @@ READ_GRID_ROWS = """() => {
 
 def pick(page, field, option: str) -> None:
     """Choose ``option`` in a Streamlit multiselect by typing it."""
-    box = field.locator("input")
-    box.click()
-    box.fill(option)
-    page.get_by_role("option", name=option).first.click()
-    page.keyboard.press("Escape")
+    choose_option(page, field, option, type_text=True)
 
 
 def test_select_by_attribute_shows_the_selection_on_the_map_and_in_the_table(page):
