@@ -89,6 +89,7 @@ from layers.schema import INDUSTRIAL_LAND_USES, STATUS
 
 __all__ = [
     "ALL_CLUSTERS",
+    "DISPLAY_UNITS",
     "DISTRICT",
     "HEADLINE_INDICATORS",
     "INDICATORS",
@@ -106,6 +107,15 @@ if TYPE_CHECKING:  # analysis reads a LayerSet's layers but does not depend on t
 
 #: ``park_id`` of district-wide rows.
 DISTRICT = "(district)"
+#: How each indicator unit is shown (pages and reports alike): unit → (table title zh/en,
+#: factor to the unit shown, decimals); floor area in 万 m², land in hectares, counts,
+#: shares in per cent.
+DISPLAY_UNITS: dict[str, tuple[tuple[str, str], float, int]] = {
+    "m²": (("建筑面积（万 m²）", "Floor area (10⁴ m²)"), 1e-4, 1),
+    "ha": (("用地面积（公顷）", "Land area (ha)"), 1.0, 1),
+    "count": (("数量", "Counts"), 1.0, 0),
+    "share": (("比例（%）", "Shares (%)"), 100.0, 1),
+}
 #: ``cluster`` of rows not broken down by cluster.
 ALL_CLUSTERS = "(all)"
 #: Statuses of the ``potential`` contiguity selection.

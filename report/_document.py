@@ -28,7 +28,13 @@ import pandas as pd
 
 from analysis.capacity import REDEVELOP_RULE
 from analysis.contiguity import contiguous_blocks
-from analysis.indicators import ALL_CLUSTERS, DISTRICT, Indicators, compare_indicators
+from analysis.indicators import (
+    ALL_CLUSTERS,
+    DISPLAY_UNITS,
+    DISTRICT,
+    Indicators,
+    compare_indicators,
+)
 from analysis.standards import Standards
 from geo.errors import InputError
 from layers.catalog import DEMO_SOURCE, LayerSet
@@ -40,14 +46,8 @@ from ui.maps import nice_bins
 
 __all__ = ["UNITS", "ReportSide", "report_html"]
 
-#: Unit of an indicator → (title, factor to the unit shown, decimals); floor area in 万 m²,
-#: land in hectares, counts, shares in per cent.
-UNITS: dict[str, tuple[tuple[str, str], float, int]] = {
-    "m²": (("建筑面积（万 m²）", "Floor area (10⁴ m²)"), 1e-4, 1),
-    "ha": (("用地面积（公顷）", "Land area (ha)"), 1.0, 1),
-    "count": (("数量", "Counts"), 1.0, 0),
-    "share": (("比例（%）", "Shares (%)"), 100.0, 1),
-}
+#: Unit of an indicator → (title, factor to the unit shown, decimals): the pages' table.
+UNITS = DISPLAY_UNITS
 _PARK_FIGURES = ("gfa_increment_m2", "gfa_max_m2", "potential_km2_area_ha", "supply_km2_area_ha")
 _STANDARD_TABLES = (
     ("settings", ("高度上限与工业上楼认定", "Height cap and high-rise definition")),

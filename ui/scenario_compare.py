@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.capacity import REDEVELOP_RULE
-from analysis.indicators import ALL_CLUSTERS, DISTRICT
+from analysis.indicators import ALL_CLUSTERS, DISPLAY_UNITS, DISTRICT
 from geo.errors import InputError
 from layers.catalog import LayerSet
 from layers.scenario import (
@@ -47,13 +47,12 @@ __all__ = ["BASELINE", "add_changes", "changes_legend", "render_compare"]
 BASELINE = "__baseline__"
 
 
-#: Unit of an indicator → (table title, factor to the unit shown, number format); GFA in
-#: 万 m², areas in hectares, counts as integers, shares in per cent.
+#: Unit of an indicator → (table title, factor to the unit shown, number format): the one
+#: unit table (:data:`analysis.indicators.DISPLAY_UNITS`) with thousands separators, counts
+#: as integers and shares with a per-cent sign.
 COMPARE_UNITS: dict[str, tuple[tuple[str, str], float, str]] = {
-    "m²": (("建筑面积（万 m²）", "Floor area (10⁴ m²)"), 1e-4, "%,.1f"),
-    "ha": (("用地面积（公顷）", "Land area (ha)"), 1.0, "%,.1f"),
-    "count": (("数量", "Counts"), 1.0, "%,d"),
-    "share": (("比例（%）", "Shares (%)"), 100.0, "%.1f%%"),
+    unit: (title, factor, "%.1f%%" if unit == "share" else f"%,.{decimals}f")
+    for unit, (title, factor, decimals) in DISPLAY_UNITS.items()
 }
 #: The unit of each kind in the headline metrics.
 METRIC_UNITS = {

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -23,6 +22,7 @@ from urllib.parse import quote
 
 from geo.errors import InputError
 from layers.scenario import Edit, Scenario, now_iso, parse_time, scenario_name
+from layers.store._copies import CopyingStore
 from layers.store._errors import _failure, _is_unwritable, _read_only_failure
 from layers.store._gpkg_format import (
     _SCHEMA,
@@ -71,7 +71,7 @@ def default_store() -> GpkgScenarioStore:
     return GpkgScenarioStore(workspace_dir() / STORE_FILE_NAME)
 
 
-class GpkgScenarioStore:
+class GpkgScenarioStore(CopyingStore):
     """Scenarios in one GeoPackage file, safe for several tabs and processes on one machine.
 
     Parameters
@@ -563,49 +563,6 @@ class GpkgScenarioStore:
             con.execute(f"DELETE FROM {EDITS_TABLE} WHERE scenario_id = ?", (str(scenario_id),))
             con.execute(f"DELETE FROM {SCENARIOS_TABLE} WHERE scenario_id = ?", (str(scenario_id),))
             self._touch(con, now_iso())
-
-    def duplicate(
-        self, scenario_id: str, *, name: str | None = None, author: str | None = None
-    ) -> Scenario:
-        """Save a copy (new id, version 1, same base and edits) and return it.
-
-        The copy is named ``name`` or ``<name>（副本）``; ``author`` defaults to the original's.
-        """
-        self._check_writable()
-        original = self.open(scenario_id)
-        return self.save_as_new(
-            original,
-            name=name if name is not None else f"{original.name}（副本）",
-            author=author,
-        )
-
-    def save_as_new(
-        self, scenario: Scenario, *, name: str | None = None, author: str | None = None
-    ) -> Scenario:
-        """Save ``scenario`` (its base and the edits it holds, not those of any stored
-        copy) under a new id as version 1 and return it: "save as", e.g. for a working
-        copy whose save was refused (someone saved first) or whose stored scenario was
-        deleted meanwhile. ``name`` and ``author`` default to the scenario's; a name
-        another scenario has becomes ``名称 (2)``. Each edit keeps its own author."""
-        stamp = now_iso()
-        copy = replace(
-            scenario,
-            id=str(uuid.uuid4()),
-            name=scenario_name(scenario.name if name is None else name),
-            author=scenario.author if author is None else str(author),
-            created_at=stamp,
-            updated_at=stamp,
-            version=0,
-        )
-        return self.save(copy, 0)
-
-    def rename(
-        self, scenario_id: str, name: str, *, expected_version: int, description: str | None = None
-    ) -> Scenario:
-        """Change name (and description) of a stored scenario; version-checked like save."""
-        self._check_writable()
-        current = self.open(scenario_id)
-        return self.save(current.with_details(name=name, description=description), expected_version)
 
 
 def _edit_row(scenario_id: str, seq: int, edit: Edit) -> tuple:

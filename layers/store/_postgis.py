@@ -21,7 +21,6 @@ the database are bilingual messages (:func:`layers.database.database_failure`).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -31,6 +30,7 @@ import shapely
 
 from layers.database import MIGRATIONS_TABLE, database_failure, migrate, pool, redacted
 from layers.scenario import Scenario, now_iso, parse_time, scenario_name
+from layers.store._copies import CopyingStore
 from layers.store._gpkg_format import (
     BASE_DATA_TABLE,
     EDITS_TABLE,
@@ -144,7 +144,7 @@ def _geometry(wkb: bytes | None) -> shapely.Geometry | None:
     return None if wkb is None else shapely.from_wkb(bytes(wkb))
 
 
-class PostgisScenarioStore:
+class PostgisScenarioStore(CopyingStore):
     """Scenarios of a team in a PostgreSQL + PostGIS database, shared by app servers.
 
     Parameters
@@ -383,42 +383,6 @@ class PostgisScenarioStore:
             conn.execute(
                 f"DELETE FROM {SCENARIOS_TABLE} WHERE scenario_id = %s", (str(scenario_id),)
             )
-
-    def duplicate(
-        self, scenario_id: str, *, name: str | None = None, author: str | None = None
-    ) -> Scenario:
-        """Save a copy (new id, version 1, same base and edits) and return it; named
-        ``name`` or ``<name>（副本）``."""
-        original = self.open(scenario_id)
-        return self.save_as_new(
-            original,
-            name=name if name is not None else f"{original.name}（副本）",
-            author=author,
-        )
-
-    def save_as_new(
-        self, scenario: Scenario, *, name: str | None = None, author: str | None = None
-    ) -> Scenario:
-        """Save ``scenario`` under a new id as version 1 ("save as"); see
-        :meth:`layers.store.GpkgScenarioStore.save_as_new`."""
-        stamp = now_iso()
-        copy = replace(
-            scenario,
-            id=str(uuid.uuid4()),
-            name=scenario_name(scenario.name if name is None else name),
-            author=scenario.author if author is None else str(author),
-            created_at=stamp,
-            updated_at=stamp,
-            version=0,
-        )
-        return self.save(copy, 0)
-
-    def rename(
-        self, scenario_id: str, name: str, *, expected_version: int, description: str | None = None
-    ) -> Scenario:
-        """Change name (and description) of a stored scenario; version-checked like save."""
-        current = self.open(scenario_id)
-        return self.save(current.with_details(name=name, description=description), expected_version)
 
 
 def _edit_columns(edit) -> tuple:
