@@ -1,15 +1,19 @@
 """Read-only access tokens for other systems.
 
 Method: a token is ``lp_`` followed by 32 random bytes (URL-safe base64,
-:func:`secrets.token_urlsafe`); only its SHA-256 digest is stored, so the file never holds
+:func:`secrets.token_urlsafe`); only its SHA-256 digest is stored, so the store never holds
 a usable token, and the clear token is shown once, when it is created. A random token of
-256 bits needs no slow hash (nothing to guess from the digest). Tokens live in an SQLite
-file of the workspace (``<workspace>/ogc_tokens.sqlite``), one row per token: ``name``
-(unique among tokens not revoked), ``digest``, ``created_at``, ``revoked_at`` (UTC ISO 8601).
-A revoked token is kept, marked, so the list shows what was issued.
+256 bits needs no slow hash (nothing to guess from the digest). One row per token: ``name``
+(unique among tokens not revoked), ``digest``, ``created_at``, ``revoked_at`` (UTC ISO
+8601) and ``created_by`` (the admin who issued it; empty from the command line). A revoked
+token is kept, marked, so the list shows what was issued.
 
-:class:`TokenStore` is the whole interface (create, revoke, verify, list); another storage
-(the team's user store) can stand in for it with the same four methods.
+Where tokens live follows the deployment (:func:`default_token_store`): in the shared
+PostgreSQL database when ``$LANDPLAN_DATABASE_URL`` is set — so a token issued on one app
+server works on every other — else in an SQLite file of the workspace
+(``<workspace>/ogc_tokens.sqlite``). Both answer the same SQL (``?`` placeholders become
+``%s`` for PostgreSQL); :class:`TokenStore` is the whole interface (create, revoke,
+verify, list).
 """
 
 from __future__ import annotations
@@ -18,22 +22,26 @@ import hashlib
 import re
 import secrets
 import sqlite3
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from geo.errors import InputError
+from layers.database import database_failure, database_url, migrate, pool
 from layers.workspace import workspace_dir
 
 __all__ = ["TOKEN_FILE_NAME", "TokenInfo", "TokenStore", "default_token_store"]
 
-#: File of the token store inside the workspace.
+#: File of the token store inside the workspace (without a shared database).
 TOKEN_FILE_NAME = "ogc_tokens.sqlite"
+
+Run = Callable[[str, tuple], list[tuple]]
 
 _PREFIX = "lp_"
 _NAME = re.compile(r"^[\w\-. ]{1,64}$")
-_SCHEMA = """
+_TABLE = """
 CREATE TABLE IF NOT EXISTS tokens (
     name TEXT NOT NULL,
     digest TEXT NOT NULL UNIQUE,
@@ -42,6 +50,24 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS tokens_active_name ON tokens(name) WHERE revoked_at IS NULL;
 """
+#: Schema steps, in order: version ``i + 1`` is ``_STEPS[i]`` (SQLite ``user_version``,
+#: PostgreSQL's migrations table, component ``"ogc_tokens"``).
+_STEPS = (_TABLE, "ALTER TABLE tokens ADD COLUMN created_by TEXT NOT NULL DEFAULT '';")
+_POSTGRES_STEPS = (
+    """
+CREATE TABLE ogc_tokens (
+    id bigserial PRIMARY KEY,
+    name text NOT NULL,
+    digest text NOT NULL UNIQUE,
+    created_at text NOT NULL,
+    revoked_at text,
+    created_by text NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX ogc_tokens_active_name ON ogc_tokens(name) WHERE revoked_at IS NULL;
+""",
+)
+#: Database URLs whose token table this process has brought up to date.
+_MIGRATED: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,7 @@ class TokenInfo:
     name: str
     created_at: str
     revoked_at: str | None = None
+    created_by: str = ""
 
     @property
     def active(self) -> bool:
@@ -66,25 +93,83 @@ def _now() -> str:
 
 
 class TokenStore:
-    """Tokens kept hashed in an SQLite file (created on first write)."""
+    """Tokens kept hashed: in the SQLite file ``path`` (created on first write), or in
+    PostgreSQL (:meth:`postgres`)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+        self.path: Path | None = Path(path)
+        self._url: str | None = None
+        self._table, self._order = "tokens", "rowid"
 
-    def _connect(self) -> sqlite3.Connection:
+    @classmethod
+    def postgres(cls, url: str) -> TokenStore:
+        """The tokens of the shared database at ``url`` (table ``ogc_tokens``, made on
+        first use)."""
+        store = cls.__new__(cls)
+        store.path, store._url = None, url
+        store._table, store._order = "ogc_tokens", "id"
+        return store
+
+    # ------------------------------------------------------------------ storage
+
+    def _written(self) -> bool:
+        """False for an SQLite file never written (reading it must not create it)."""
+        return self.path is None or self.path.exists()
+
+    @contextmanager
+    def _tx(self, *, write: bool = False) -> Iterator[Run]:
+        if self._url is not None:
+            with self._postgres_tx() as run:
+                yield run
+            return
         try:
-            connection = sqlite3.connect(self.path, timeout=10)
-            connection.executescript(_SCHEMA)
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            with closing(connection):
+                version = connection.execute("PRAGMA user_version").fetchone()[0]
+                for number, sql in enumerate(_STEPS, start=1):
+                    if number > version:
+                        connection.executescript(
+                            f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version={number};COMMIT;"
+                        )
+                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield lambda sql, params=(): connection.execute(sql, params).fetchall()
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
         except sqlite3.Error as exc:
             raise InputError(
-                f"无法打开访问令牌文件 {self.path}：{exc}。请检查工作区是否可写。",
-                f"Cannot open the access token file {self.path}: {exc}. Check that the "
-                "workspace can be written.",
+                f"无法读写访问令牌文件 {self.path.name}：{exc}。请检查工作区是否可写。",
+                f"Cannot read or write the access token file {self.path.name}: {exc}. Check "
+                "that the workspace can be written.",
             ) from exc
-        return connection
 
-    def create(self, name: str) -> str:
-        """Issue a token named ``name`` and return it in clear (shown this once)."""
+    @contextmanager
+    def _postgres_tx(self) -> Iterator[Run]:
+        import psycopg
+
+        try:
+            with pool(self._url).connection() as conn:
+                if self._url not in _MIGRATED:
+                    conn.autocommit = True
+                    migrate(conn, "ogc_tokens", _POSTGRES_STEPS)
+                    _MIGRATED.add(self._url)
+                with conn.transaction():
+
+                    def run(sql: str, params: tuple = ()) -> list[tuple]:
+                        cursor = conn.execute(sql.replace("?", "%s"), params)
+                        return cursor.fetchall() if cursor.description else []
+
+                    yield run
+        except psycopg.Error as exc:
+            raise database_failure(exc) from exc
+
+    # ------------------------------------------------------------------ tokens
+
+    def create(self, name: str, *, by: str = "") -> str:
+        """Issue a token named ``name`` (by the admin ``by``) and return it in clear (shown
+        this once)."""
         name = name.strip()
         if not _NAME.match(name):
             raise InputError(
@@ -92,26 +177,32 @@ class TokenStore:
                 f"Token name '{name}' is not valid: 1–64 letters, digits, spaces or - _ .",
             )
         token = _PREFIX + secrets.token_urlsafe(32)
-        with closing(self._connect()) as db, db:
-            try:
-                db.execute(
-                    "INSERT INTO tokens (name, digest, created_at) VALUES (?, ?, ?)",
-                    (name, _digest(token), _now()),
-                )
-            except sqlite3.IntegrityError as exc:
+        with self._tx(write=True) as run:
+            taken = run(
+                f"SELECT 1 FROM {self._table} WHERE name = ? AND revoked_at IS NULL", (name,)
+            )
+            if taken:
                 raise InputError(
                     f"已有名为「{name}」的有效令牌；请换一个名称，或先吊销它。",
                     f"An active token named '{name}' exists; pick another name or revoke it.",
-                ) from exc
+                )
+            run(
+                f"INSERT INTO {self._table} (name, digest, created_at, created_by) "
+                "VALUES (?, ?, ?, ?)",
+                (name, _digest(token), _now(), by),
+            )
         return token
 
     def revoke(self, name: str) -> None:
         """Revoke the active token named ``name``."""
-        with closing(self._connect()) as db, db:
-            done = db.execute(
-                "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
-                (_now(), name.strip()),
-            ).rowcount
+        done = []
+        if self._written():
+            with self._tx(write=True) as run:
+                done = run(
+                    f"UPDATE {self._table} SET revoked_at = ? "
+                    "WHERE name = ? AND revoked_at IS NULL RETURNING name",
+                    (_now(), name.strip()),
+                )
         if not done:
             raise InputError(
                 f"没有名为「{name}」的有效令牌。", f"No active token is named '{name}'."
@@ -119,27 +210,33 @@ class TokenStore:
 
     def verify(self, token: str) -> TokenInfo | None:
         """The active token's info, or None for an unknown or revoked token."""
-        if not token.startswith(_PREFIX) or not self.path.exists():
+        if not token.startswith(_PREFIX) or not self._written():
             return None
-        with closing(self._connect()) as db:
-            row = db.execute(
-                "SELECT name, created_at, revoked_at FROM tokens "
+        with self._tx() as run:
+            rows = run(
+                f"SELECT name, created_at, revoked_at, created_by FROM {self._table} "
                 "WHERE digest = ? AND revoked_at IS NULL",
                 (_digest(token),),
-            ).fetchone()
-        return None if row is None else TokenInfo(*row)
+            )
+        return TokenInfo(*rows[0]) if rows else None
 
     def list(self) -> list[TokenInfo]:
         """Every token issued, newest first, revoked ones included."""
-        if not self.path.exists():
+        if not self._written():
             return []
-        with closing(self._connect()) as db:
-            rows = db.execute(
-                "SELECT name, created_at, revoked_at FROM tokens ORDER BY rowid DESC"
-            ).fetchall()
+        with self._tx() as run:
+            rows = run(
+                f"SELECT name, created_at, revoked_at, created_by FROM {self._table} "
+                f"ORDER BY {self._order} DESC",
+                (),
+            )
         return [TokenInfo(*row) for row in rows]
 
 
 def default_token_store() -> TokenStore:
-    """The token store of the current workspace."""
+    """The token store of this deployment: the shared database when one is configured,
+    else the workspace's file."""
+    url = database_url()
+    if url:
+        return TokenStore.postgres(url)
     return TokenStore(workspace_dir() / TOKEN_FILE_NAME)

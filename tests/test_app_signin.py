@@ -251,3 +251,37 @@ def test_a_session_made_by_one_app_session_is_accepted_by_another(
         assert "已登录：pat（规划）" in texts(other)
     assert [e.kind for e in team.history(user="pat")] == ["sign_in", "user_add"]
     assert (own_workspace / "team.sqlite").exists() == (backend == "sqlite")
+
+
+def test_an_admin_issues_and_revokes_a_data_service_token_on_the_admin_page(team):
+    from ogc import default_token_store
+
+    with app() as (at, _):
+        sign_in(at, "ada")
+        at.switch_page(ADMIN_PAGE).run()
+        assert not at.exception
+        at.text_input(key="admin_token_name").input("一张图平台")
+        next(b for b in at.button if b.label == "发放令牌").click().run()
+        assert not at.exception
+        [shown] = [c.value for c in at.code]
+        info = default_token_store().verify(shown)
+        assert info is not None and (info.name, info.created_by) == ("一张图平台", "ada")
+        at.run()  # shown once: the next run no longer shows it
+        assert not at.code
+        listed = at.dataframe[1].value
+        assert list(listed["名称"]) == ["一张图平台"] and list(listed["状态"]) == ["有效"]
+        at.selectbox(key="admin_revoke_name").set_value("一张图平台")
+        next(b for b in at.button if b.label == "吊销").click().run()
+        assert not at.exception
+        assert default_token_store().verify(shown) is None
+    kinds = [
+        (e.user, e.kind, e.detail) for e in team.history(kinds=["token_create", "token_revoke"])
+    ]
+    assert kinds == [
+        ("ada", "token_revoke", {"token": "一张图平台"}),
+        ("ada", "token_create", {"token": "一张图平台"}),
+    ]
+    with app() as (at, _):
+        sign_in(at, "pat")
+        at.switch_page(ADMIN_PAGE).run()
+        assert not [b for b in at.button if b.label == "发放令牌"]  # admins only

@@ -10,10 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from geo.errors import InputError
-from ogc import TOKEN_FILE_NAME, TokenStore
+from layers.database import DATABASE_URL_ENV, close_pools
+from layers.workspace import workspace_dir
+from ogc import TOKEN_FILE_NAME, TokenStore, default_token_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,8 +40,19 @@ def test_a_token_verifies_until_revoked_and_only_its_digest_is_stored(tmp_path):
     assert listed.name == "一张图平台" and not listed.active and listed.revoked_at
 
 
-def test_names_are_unique_among_active_tokens_and_can_be_reused_after_revoking(tmp_path):
-    store = TokenStore(tmp_path / "t.sqlite")
+@pytest.fixture(params=("sqlite", "postgres"))
+def any_store(request, tmp_path):
+    """An empty token store in a workspace file, and one in a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield TokenStore(tmp_path / "t.sqlite")
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield TokenStore.postgres(url)
+    close_pools()
+
+
+def test_names_are_unique_among_active_tokens_and_can_be_reused_after_revoking(any_store):
+    store = any_store
     first = store.create("qgis")
     with pytest.raises(InputError, match="qgis"):
         store.create("qgis")
@@ -49,13 +63,41 @@ def test_names_are_unique_among_active_tokens_and_can_be_reused_after_revoking(t
 
 
 @pytest.mark.parametrize("name", ["", " ", "a" * 65, "x;DROP", "名\n字"])
-def test_bad_names_and_unknown_revocations_are_refused_in_both_languages(tmp_path, name):
-    store = TokenStore(tmp_path / "t.sqlite")
+def test_bad_names_and_unknown_revocations_are_refused_in_both_languages(any_store, name):
+    store = any_store
     with pytest.raises(InputError) as caught:
         store.create(name)
     assert caught.value.zh and caught.value.en
     with pytest.raises(InputError, match="nobody"):
         store.revoke("nobody")
+
+
+def test_who_issued_a_token_is_listed_with_it(any_store):
+    any_store.create("仪表盘", by="管理员")
+    any_store.create("qgis")
+    listed = {info.name: info.created_by for info in any_store.list()}
+    assert listed == {"仪表盘": "管理员", "qgis": ""}
+
+
+def test_with_a_shared_database_every_app_server_knows_every_token(
+    postgres_url, tmp_path, monkeypatch
+):
+    """Tokens live in the database when one is configured: a token issued through one
+    server's store verifies through another's, and revoking it there ends it here."""
+    monkeypatch.setenv(DATABASE_URL_ENV, postgres_url)
+    try:
+        one, other = default_token_store(), default_token_store()
+        assert one.path is None  # not a workspace file
+        token = one.create("一张图平台", by="admin")
+        assert other.verify(token).name == "一张图平台"
+        other.revoke("一张图平台")
+        assert one.verify(token) is None
+        assert not (workspace_dir() / TOKEN_FILE_NAME).exists()
+        with psycopg.connect(postgres_url) as conn:
+            rows = conn.execute("SELECT digest FROM ogc_tokens").fetchall()
+        assert rows == [(hashlib.sha256(token.encode()).hexdigest(),)]
+    finally:
+        close_pools()
 
 
 def test_a_store_that_was_never_written_verifies_nothing_and_lists_nothing(tmp_path):

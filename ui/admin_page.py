@@ -1,5 +1,5 @@
-"""管理 · Admin: users (admins) and the audit trail (admins: everything; planners: the
-history of their own scenarios).
+"""管理 · Admin: users and the data service's access tokens (admins), and the audit trail
+(admins: everything; planners: the history of their own scenarios).
 
 The audit trail is filtered by scenario, parcel ("who changed PS00123, when, in which
 scenario"), user, kind and UTC dates, shown as a table and downloaded as CSV
@@ -26,6 +26,7 @@ from layers.team import (
     audit_rows,
     require,
 )
+from ogc import default_token_store
 from ui.cache import store_at, the_store, the_team
 from ui.common import md_escape, show_input_error
 from ui.i18n import labeller, lang, t
@@ -111,6 +112,78 @@ if is_admin:
                     team.reset_password(target, new_password, by=user.name)
                 else:
                     team.set_disabled(target, action == "disable", by=user.name)
+            except InputError as exc:
+                show_input_error(exc)
+            else:
+                st.rerun()
+
+# --------------------------------------------------------------------------- tokens
+if is_admin:
+    st.subheader(t("数据服务访问令牌", "Data service access tokens"))
+    st.caption(
+        t(
+            "其他系统（一张图平台、QGIS、看板）通过 OGC API – Features 读取 /ogc 下的图层、情景与"
+            "分析结果，每个系统一个只读令牌；吊销后立即失效。令牌只在发放时显示一次。",
+            "Other systems (the district platform, QGIS, dashboards) read the layers, scenarios "
+            "and results under /ogc through OGC API – Features, one read-only token per system; "
+            "a revoked token stops working at once. A token is shown once, when it is issued.",
+        )
+    )
+    tokens = default_token_store()
+    try:
+        issued = tokens.list()
+    except InputError as exc:
+        show_input_error(exc)
+        issued = []
+    if issued:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("名称", "Name"): info.name,
+                        t("发放时间（UTC）", "Issued (UTC)"): info.created_at,
+                        t("发放人", "Issued by"): info.created_by,
+                        t("状态", "State"): t("有效", "active")
+                        if info.active
+                        else t(f"已吊销 {info.revoked_at}", f"revoked {info.revoked_at}"),
+                    }
+                    for info in issued
+                ]
+            ),
+            hide_index=True,
+            key="admin_tokens_table",
+        )
+    issue_col, revoke_col = st.columns(2)
+    with issue_col, st.form("admin_issue_token", clear_on_submit=True):
+        token_name = st.text_input(
+            t("系统名称（如 一张图平台）", "System name (e.g. district platform)"),
+            key="admin_token_name",
+        )
+        if st.form_submit_button(t("发放令牌", "Issue a token")):
+            try:
+                require(user, "manage_tokens")
+                new_token = tokens.create(token_name, by=user.name)
+                team.record(user, "token_create", detail={"token": token_name.strip()})
+            except InputError as exc:
+                show_input_error(exc)
+            else:
+                st.success(
+                    t(
+                        "令牌已发放。请现在复制并交给该系统，离开本页后不再显示：",
+                        "Token issued. Copy it now for the system; it is not shown again:",
+                    )
+                )
+                st.code(new_token, language=None)
+    with revoke_col, st.form("admin_revoke_token"):
+        active = [info.name for info in issued if info.active]
+        revoked_name = st.selectbox(
+            t("有效令牌", "Active token"), active, key="admin_revoke_name", index=None
+        )
+        if st.form_submit_button(t("吊销", "Revoke")) and revoked_name:
+            try:
+                require(user, "manage_tokens")
+                tokens.revoke(revoked_name)
+                team.record(user, "token_revoke", detail={"token": revoked_name})
             except InputError as exc:
                 show_input_error(exc)
             else:

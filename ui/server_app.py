@@ -3,7 +3,9 @@
 
 ``python -m ui.serve`` (what ``make run`` starts) hands this file to ``streamlit run``,
 which finds the ``app`` below and serves it with uvicorn. The endpoint reads the layers the
-pages show (:func:`ui.cache.startup_layers`) and the workspace's scenario store.
+pages show (:func:`ui.cache.startup_layers`) and the workspace's scenario store; it accepts a
+system token or the signed-in browser session, whose cookie ``/auth/session`` sets
+(:mod:`ui.session_cookie`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from layers.store import ScenarioStore, store_location  # noqa: E402
 from layers.team import PRIVATE  # noqa: E402
 from ogc import Catalog, create_app, default_token_store, limits_from_env  # noqa: E402
 from ui.cache import startup_layers, store_at, the_team  # noqa: E402
+from ui.session_cookie import cookie_principal, session_routes  # noqa: E402
 
 #: Mount point of the OGC API – Features endpoint.
 OGC_PATH = "/ogc"
@@ -58,5 +61,10 @@ def _private_owners() -> dict[str, str]:
     return {sid: s.owner for sid, s in team.sharings().items() if s.visibility == PRIVATE}
 
 
-ogc_app = create_app(Catalog(_layers, _store, _private_owners), default_token_store, limits=_limits)
-app = st.App(str(ROOT / "app.py"), routes=[Mount(OGC_PATH, app=ogc_app)])
+ogc_app = create_app(
+    Catalog(_layers, _store, _private_owners),
+    default_token_store,
+    limits=_limits,
+    session_principal=cookie_principal(the_team),
+)
+app = st.App(str(ROOT / "app.py"), routes=[*session_routes(the_team), Mount(OGC_PATH, app=ogc_app)])

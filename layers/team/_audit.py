@@ -33,6 +33,8 @@ AUDIT_KINDS = {
     "user_disable": ("停用用户", "user disabled"),
     "user_enable": ("启用用户", "user enabled"),
     "user_password": ("重设密码", "password reset"),
+    "token_create": ("发放访问令牌", "access token issued"),
+    "token_revoke": ("吊销访问令牌", "access token revoked"),
     "refused": ("操作被拒绝", "action refused"),
 }
 

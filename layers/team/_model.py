@@ -48,6 +48,7 @@ ACTIONS = {
     "share": ("共享情景", "share scenarios"),
     "import_base": ("导入基础数据", "import base data"),
     "manage_users": ("管理用户", "manage users"),
+    "manage_tokens": ("管理数据服务令牌", "manage data-service tokens"),
 }
 _ROLE_ACTIONS = {
     VIEWER: frozenset({"read"}),

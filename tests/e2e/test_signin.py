@@ -117,3 +117,45 @@ def test_an_admin_finds_who_changed_a_parcel(team_page):
     page.get_by_label("地块编号").press("Enter")
     page.get_by_text("共 1 条记录").wait_for(timeout=60000)
     screenshot(page, "44_admin_parcel_history")
+
+
+def test_a_reload_keeps_the_sign_in_and_ogc_answers_as_the_user(team_page, browser):
+    """The session cookie: a reload does not ask again, the browser reads /ogc as the
+    signed-in user (another browser gets 401), and signing out ends both."""
+    page, (url, _) = team_page
+    page.goto(url)
+    page.get_by_label("用户名").fill("vera")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_text("已登录：vera（查看）").wait_for(timeout=60000)
+    cookie = None
+    for _ in range(50):  # the page posts its session once the run has rendered
+        cookie = next((c for c in page.context.cookies() if c["name"] == "landplan_session"), None)
+        if cookie:
+            break
+        page.wait_for_timeout(200)
+    assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    page.reload()
+    page.get_by_text("已登录：vera（查看）").wait_for(timeout=60000)
+    assert page.get_by_role("button", name="登录", exact=True).count() == 0
+    answer = page.request.get(f"{url}/ogc/collections")
+    assert answer.status == 200
+    titles = [c["title"] for c in answer.json()["collections"]]
+    assert any("坪山规划甲" in title for title in titles), titles
+    other = browser.new_context()
+    try:
+        assert other.request.get(f"{url}/ogc/collections").status == 401
+    finally:
+        other.close()
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_role("button", name="登录", exact=True).wait_for(timeout=60000)
+    assert page.request.get(f"{url}/ogc/collections").status == 401
+    for _ in range(50):  # the sign-in page asks the browser to drop the dead cookie
+        if not any(c["name"] == "landplan_session" for c in page.context.cookies()):
+            break
+        page.wait_for_timeout(200)
+    assert not any(c["name"] == "landplan_session" for c in page.context.cookies())
+    page.reload()
+    page.get_by_role("button", name="登录", exact=True).wait_for(timeout=60000)
+    assert page.get_by_text("会话已过期").count() == 0  # nothing ended: nobody signed in
+    screenshot(page, "45_signed_out_after_reload")
