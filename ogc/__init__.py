@@ -4,7 +4,8 @@ results, read-only, under ``/ogc`` on the app's port.
 - :mod:`ogc._collections` — what is published (:class:`Catalog`) and who sees which
   scenario (:func:`visible_scenarios`);
 - :mod:`ogc._features` — the items query (bbox, paging, property filters) and its limits;
-- :mod:`ogc._tokens` — read-only access tokens, stored hashed (:class:`TokenStore`);
+- :mod:`ogc._tokens` — read-only access tokens, stored hashed (:class:`TokenStore`), issued
+  and revoked by admins (:func:`issue_token`, :func:`revoke_token`, audited);
 - :mod:`ogc._app` — the Starlette application (:func:`create_app`).
 
 No Streamlit here: the UI mounts :func:`create_app`'s application on its server
@@ -30,7 +31,14 @@ from ogc._features import (
     parse_query,
     select,
 )
-from ogc._tokens import TOKEN_FILE_NAME, TokenInfo, TokenStore, default_token_store
+from ogc._tokens import (
+    TOKEN_FILE_NAME,
+    TokenInfo,
+    TokenStore,
+    default_token_store,
+    issue_token,
+    revoke_token,
+)
 
 __all__ = [
     "BASE_KINDS",
@@ -49,8 +57,10 @@ __all__ = [
     "bbox_area_km2",
     "create_app",
     "default_token_store",
+    "issue_token",
     "limits_from_env",
     "parse_query",
+    "revoke_token",
     "select",
     "visible_scenarios",
 ]

@@ -30,9 +30,17 @@ from pathlib import Path
 
 from geo.errors import InputError
 from layers.database import database_failure, database_url, migrate, pool
+from layers.team import TeamStore, TeamUser, require
 from layers.workspace import workspace_dir
 
-__all__ = ["TOKEN_FILE_NAME", "TokenInfo", "TokenStore", "default_token_store"]
+__all__ = [
+    "TOKEN_FILE_NAME",
+    "TokenInfo",
+    "TokenStore",
+    "default_token_store",
+    "issue_token",
+    "revoke_token",
+]
 
 #: File of the token store inside the workspace (without a shared database).
 TOKEN_FILE_NAME = "ogc_tokens.sqlite"
@@ -240,3 +248,21 @@ def default_token_store() -> TokenStore:
     if url:
         return TokenStore.postgres(url)
     return TokenStore(workspace_dir() / TOKEN_FILE_NAME)
+
+
+def issue_token(store: TokenStore, name: str, *, user: TeamUser, team: TeamStore | None) -> str:
+    """Issue a token as ``user`` (an admin, else a refusal naming the right that lacks),
+    recorded in the team's audit trail; return it in clear (shown this once)."""
+    require(user, "manage_tokens")
+    token = store.create(name, by=user.name)
+    if team is not None:
+        team.record(user, "token_create", detail={"token": name.strip()})
+    return token
+
+
+def revoke_token(store: TokenStore, name: str, *, user: TeamUser, team: TeamStore | None) -> None:
+    """Revoke a token as ``user`` (an admin), recorded in the team's audit trail."""
+    require(user, "manage_tokens")
+    store.revoke(name)
+    if team is not None:
+        team.record(user, "token_revoke", detail={"token": name.strip()})

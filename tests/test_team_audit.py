@@ -19,6 +19,7 @@ from layers.team import (
     audit_csv,
     authorize_base_import,
 )
+from ogc import TokenStore, issue_token, revoke_token
 from tests import team_fixtures
 from tests.team_fixtures import PASSWORD
 
@@ -57,6 +58,11 @@ def story(team, tmp_path, clock):
     with pytest.raises(InputError):
         authorize_base_import(pat, team, kind="parcels", rows=40)
     GuardedScenarioStore(inner, team, ada).delete(renamed.id, confirm=True)
+    tokens = TokenStore(tmp_path / "tokens.sqlite")
+    issue_token(tokens, "一张图平台", user=ada, team=team)
+    with pytest.raises(InputError):
+        issue_token(tokens, "dashboard", user=pat, team=team)  # planners may not
+    revoke_token(tokens, "一张图平台", user=ada, team=team)
     team.sign_out(token)
     return team, made.id, clock
 

@@ -26,7 +26,7 @@ from layers.team import (
     audit_rows,
     require,
 )
-from ogc import default_token_store
+from ogc import default_token_store, issue_token, revoke_token
 from ui.cache import store_at, the_store, the_team
 from ui.common import md_escape, show_input_error
 from ui.i18n import labeller, lang, t
@@ -161,9 +161,7 @@ if is_admin:
         )
         if st.form_submit_button(t("发放令牌", "Issue a token")):
             try:
-                require(user, "manage_tokens")
-                new_token = tokens.create(token_name, by=user.name)
-                team.record(user, "token_create", detail={"token": token_name.strip()})
+                new_token = issue_token(tokens, token_name, user=user, team=team)
             except InputError as exc:
                 show_input_error(exc)
             else:
@@ -181,9 +179,7 @@ if is_admin:
         )
         if st.form_submit_button(t("吊销", "Revoke")) and revoked_name:
             try:
-                require(user, "manage_tokens")
-                tokens.revoke(revoked_name)
-                team.record(user, "token_revoke", detail={"token": revoked_name})
+                revoke_token(tokens, revoked_name, user=user, team=team)
             except InputError as exc:
                 show_input_error(exc)
             else:
