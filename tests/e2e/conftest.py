@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -151,3 +152,15 @@ def choose_option(page, box, option: str, *, type_text: bool = False) -> None:
         if option in shown:
             return
     raise AssertionError(f"could not choose {option}; the box shows {box.inner_text()!r}")
+
+
+def wait_for(predicate, timeout_s: float = 60.0, what: str = "condition"):
+    """Poll ``predicate`` until it returns something true, and return that; fail naming
+    ``what`` after ``timeout_s``."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 from benchmarks.browser import MAP_FRAME, map_counts, map_frame, map_frames, wait_for_features
-from tests.e2e.conftest import record_timing, screenshot
+from tests.e2e.conftest import record_timing, screenshot, wait_for
 from tests.e2e.test_browser import blocks_count, no_exception
 
 pytestmark = pytest.mark.e2e
@@ -40,16 +40,6 @@ def read_view(page, index: int = 0) -> dict | None:
         return frames[index].evaluate(READ_VIEW)
     except PlaywrightError:  # a rerun replaced the frame: read again
         return None
-
-
-def wait_for(predicate, timeout_s: float = 60.0, what: str = "condition"):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def same_view(a: dict | None, b: dict | None) -> bool:
@@ -175,7 +165,7 @@ def test_basemap_change_keeps_the_place(page):
     old_frame = map_frames(page)[0]
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=BASEMAPS["gaode"][0]).click()
-    wait_for(lambda: map_frames(page) and map_frames(page)[0] != old_frame, what="a new map")
+    wait_for(lambda: (frames := map_frames(page)) and frames[0] != old_frame, what="a new map")
     after = settled_view(page)
     dlat, dlng = view_shift(before["lat"], before["lng"], BASEMAPS["gaode"][2])
     print(f"basemap view before {before}, after (GCJ-02) {after}, shift {dlat:.5f} {dlng:.5f}")

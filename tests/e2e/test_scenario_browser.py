@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from benchmarks.browser import map_counts, map_frame, wait_for_features
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, wait_for
 from tests.e2e.test_browser import no_exception
 
 pytestmark = pytest.mark.e2e
@@ -16,15 +14,6 @@ pytestmark = pytest.mark.e2e
 def click_map(frame, fx: float, fy: float) -> None:
     box = frame.locator(".leaflet-container").bounding_box()
     frame.page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-
-
-def wait_until(predicate, timeout_s: float = 60.0, what: str = "condition") -> None:
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_draw_save_reload_and_compare(page):
@@ -48,7 +37,11 @@ def test_draw_save_reload_and_compare(page):
         page.wait_for_timeout(300)
     click_map(frame, 0.50, 0.46)  # close the ring on the first vertex
     add_button = page.get_by_role("button", name="添加地块")
-    wait_until(lambda: add_button.is_enabled(), what="the drawing to reach the page")
+    # one form, enabled (a rerun in flight may briefly show the old, disabled one beside it)
+    wait_for(
+        lambda: add_button.count() == 1 and add_button.is_enabled(),
+        what="the drawing to reach the page",
+    )
     page.get_by_label("名称").last.fill("测试新地块")
     add_button.click()
     page.get_by_text("有未保存的修改").wait_for(timeout=60000)
@@ -67,7 +60,7 @@ def test_draw_save_reload_and_compare(page):
     page.get_by_text("新增 1").first.wait_for(timeout=60000)
     assert page.get_by_text("测试新地块").count() >= 1 or page.get_by_text("新增地块").count() >= 1
     # the "changes" layer holds the drawn parcel
-    wait_until(lambda: 1 in map_counts(page).values(), what="the changes layer")
+    wait_for(lambda: 1 in map_counts(page).values(), what="the changes layer")
     no_exception(page)
 
     # compare with the baseline: the drawn, available parcel adds floor capacity

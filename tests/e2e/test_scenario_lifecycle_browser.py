@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, wait_for
 from tests.e2e.test_browser import no_exception
-from tests.e2e.test_map_view_browser import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +30,10 @@ def test_duplicate_opens_the_copy_and_unsaved_edits_survive_a_reload(page):
     page.get_by_role("button", name="创建").wait_for(state="hidden", timeout=30000)
 
     page.get_by_role("tab", name="管理与导出").click()
-    page.get_by_role("button", name="复制为新情景").click()
+    duplicate = page.get_by_role("button", name="复制为新情景")
+    # the tab's rerun has settled: one enabled button (a click on one on its way out is lost)
+    wait_for(lambda: duplicate.count() == 1 and duplicate.is_enabled(), what="the tab")
+    duplicate.click()
     page.get_by_role("heading", name="生命周期情景（副本）").wait_for(timeout=60000)
     page.wait_for_timeout(1500)  # a later run must not bring the original back
     assert page.get_by_role("heading", name="生命周期情景（副本）").is_visible()

@@ -10,9 +10,8 @@ import pytest
 
 from benchmarks.browser import map_counts, wait_for_features
 from layers.catalog import load_demo
-from tests.e2e.conftest import choose_option, record_timing, screenshot
+from tests.e2e.conftest import choose_option, record_timing, screenshot, wait_for
 from tests.e2e.test_browser import no_exception
-from tests.e2e.test_map_view_browser import wait_for
 
 pytestmark = pytest.mark.e2e
 
