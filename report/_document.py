@@ -41,6 +41,7 @@ from layers.catalog import DEMO_SOURCE, LayerSet
 from layers.scenario import Scenario
 from report import _maps
 from report._fonts import CJK_FAMILY
+from report._massing import massing_figure
 from ui.i18n import pick
 from ui.maps import nice_bins
 
@@ -258,7 +259,9 @@ def _blocks(side: ReportSide) -> gpd.GeoDataFrame:
     ).blocks
 
 
-def _maps_section(baseline: LayerSet, sides: Sequence[ReportSide], lang: str) -> str:
+def _maps_section(
+    baseline: LayerSet, sides: Sequence[ReportSide], standards: Standards, lang: str
+) -> str:
     parks = baseline.parks
     figures: list[str] = []
     if len(sides) == 1 and sides[0].scenario is not None:
@@ -308,6 +311,16 @@ def _maps_section(baseline: LayerSet, sides: Sequence[ReportSide], lang: str) ->
             _img(
                 _maps.increment_map(
                     side.indicators.parcel_capacity, parks, title=title, lang=lang, bins=bins
+                ),
+                title,
+            )
+        )
+    for label, side in labelled:
+        title = pick((f"工业上楼三维体量 · {label}", f"Industrial high-rise in 3D · {label}"), lang)
+        figures.append(
+            _img(
+                massing_figure(
+                    side.indicators.parcel_capacity, parks, standards, title=title, lang=lang
                 ),
                 title,
             )
@@ -498,7 +511,7 @@ def report_html(
     body = (
         _title_page(sides, demo, when, version, lang)
         + _indicator_tables(sides, lang)
-        + _maps_section(baseline, sides, lang)
+        + _maps_section(baseline, sides, standards, lang)
         + _edits_section(sides, lang)
         + _standards_section(standards, lang)
     )

@@ -47,6 +47,7 @@ __all__ = [
     "MAP_DPI",
     "blocks_map",
     "changes_map",
+    "cjk_font",
     "increment_map",
     "scale_bar_length_m",
     "status_map",
@@ -211,7 +212,7 @@ def _finish(
     return buffer.getvalue()
 
 
-def _cjk(func: Callable[..., bytes]) -> Callable[..., bytes]:
+def cjk_font(func: Callable[..., bytes]) -> Callable[..., bytes]:
     """Run a map function with the CJK font first in the font list (restored after)."""
 
     @functools.wraps(func)
@@ -232,7 +233,7 @@ def _axes(parcels_m: gpd.GeoDataFrame):
     return fig, ax
 
 
-@_cjk
+@cjk_font
 def status_map(
     parcels: gpd.GeoDataFrame, parks: gpd.GeoDataFrame | None, *, title: str, lang: str = "zh"
 ) -> bytes:
@@ -246,7 +247,7 @@ def status_map(
     return _finish(fig, ax, title, legend, pick(("地块状态", "Parcel status"), lang), lang)
 
 
-@_cjk
+@cjk_font
 def changes_map(
     parcels: gpd.GeoDataFrame,
     changes: gpd.GeoDataFrame,
@@ -280,7 +281,7 @@ def changes_map(
     return _finish(fig, ax, title, legend, pick(("情景变化", "Changes"), lang), lang)
 
 
-@_cjk
+@cjk_font
 def blocks_map(
     parcels: gpd.GeoDataFrame,
     blocks: gpd.GeoDataFrame,
@@ -310,7 +311,7 @@ def blocks_map(
     return _finish(fig, ax, title, legend, pick(("连片规模", "Block size"), lang), lang)
 
 
-@_cjk
+@cjk_font
 def increment_map(
     capacity: gpd.GeoDataFrame,
     parks: gpd.GeoDataFrame | None,

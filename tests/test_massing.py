@@ -243,7 +243,8 @@ def test_envelopes_export_as_geojson_with_heights(far4: Standards) -> None:
 
 
 def test_deck_records_stack_the_bands_and_colour_them(far4: Standards) -> None:
-    from ui.massing_view import BAND_COLORS, EXISTING_COLOR, UNSUITED_COLOR, deck_records
+    from ui.maps import BAND_COLORS, EXISTING_COLOR, UNSUITED_COLOR
+    from ui.massing_view import deck_records
 
     env = building_envelopes(floor_capacity(_square(), far4), far4)
     records = deck_records(env, band_labels={"ground": "G"}, existing_label="E")

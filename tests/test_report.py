@@ -74,8 +74,8 @@ def _first_page_with(texts: list[str], needle: str) -> int:
 def test_the_pdf_has_its_pages_in_order(comparison) -> None:
     reader = PdfReader(io.BytesIO(comparison.pdf))
     texts = _texts(reader)
-    # Title, indicators, 7 maps at two a page, the edit list, the standards.
-    assert len(reader.pages) >= 1 + 1 + 4 + 1 + 1
+    # Title, indicators, 9 maps at two a page, the edit list, the standards.
+    assert len(reader.pages) >= 1 + 1 + 5 + 1 + 1
     first = texts[0]
     assert "方案比选报告" in first
     assert "高新南工业上楼" in first
@@ -112,8 +112,8 @@ def _image_count(reader: PdfReader) -> int:
 
 def test_the_pdf_has_one_image_per_map(comparison) -> None:
     reader = PdfReader(io.BytesIO(comparison.pdf))
-    # Status A and B, the changes of B, blocks A and B, increment A and B.
-    assert _image_count(reader) == 7
+    # Status A and B, the changes of B, blocks A and B, increment A and B, 3D A and B.
+    assert _image_count(reader) == 9
     maps_page = _first_page_with(_texts(reader), "二、地图")
     image = reader.pages[maps_page].images[0].image
     assert image.width >= 700 and image.height >= 500
@@ -184,7 +184,7 @@ def test_one_scenario_has_a_before_map_and_no_notice_without_demo_data(demo) -> 
     )
     text = report_html(plain, [side_plain], std, generated_at=WHEN)
     assert "示意数据" not in text
-    assert text.count("<img ") == 5  # before, after, changes, blocks, increment
+    assert text.count("<img ") == 6  # before, after, changes, blocks, increment, 3D
     assert "方案报告" in text and "方案比选报告" not in text
 
 
@@ -256,3 +256,47 @@ def test_the_english_report_has_english_headings(demo) -> None:
     for chinese in ("方案比选报告", "一、指标", "三、编辑记录", "生成时间"):
         assert chinese not in text
     assert "Floor area (10⁴ m²)" in text
+
+
+# ------------------------------------------------------------------ the 3D figure
+
+
+def test_a_prism_has_a_top_and_one_side_per_edge_at_the_right_heights() -> None:
+    from shapely.geometry import box
+
+    from report._massing import prism_faces
+
+    top, *sides = prism_faces(box(0, 0, 10, 20), base=3.0, top=9.0)
+    assert top.shape == (4, 3) and set(top[:, 2]) == {9.0}
+    assert len(sides) == 4
+    for side in sides:
+        assert sorted(side[:, 2]) == [3.0, 3.0, 9.0, 9.0]
+    # the sides go round the outline: their bottom edges are the box's edges
+    edges = {tuple(map(tuple, side[:2, :2])) for side in sides}
+    assert ((0.0, 0.0), (10.0, 0.0)) in edges or ((10.0, 0.0), (0.0, 0.0)) in edges
+
+
+@pytest.mark.parametrize(
+    ("extent_m", "height_m", "expected"),
+    [(20_000.0, 50.0, 16), (1_000.0, 60.0, 1), (10_000.0, 0.0, 1), (5_000.0, 100.0, 2)],
+)
+def test_the_height_factor_is_whole_and_never_below_one(extent_m, height_m, expected) -> None:
+    from report._massing import height_factor
+
+    assert height_factor(extent_m, height_m) == expected  # round(0.04 * extent / height)
+
+
+def test_the_3d_figure_shows_the_band_colours_and_says_the_exaggeration(demo) -> None:
+    from report._massing import massing_figure
+    from ui.maps import BAND_COLORS
+
+    layers, std, base_side, _ = demo
+    png = massing_figure(base_side.indicators.parcel_capacity, layers.parks, std, title="3D")
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3).astype(int)
+    for band in ("ground", "std"):  # shaded sides are darker: look for the lit tops' hue
+        rgb = np.array(BAND_COLORS[band][:3])
+        near = np.abs(pixels - rgb).max(axis=1) < 60
+        assert near.sum() > 50, band
+    empty = base_side.indicators.parcel_capacity.assign(redeveloped=False)
+    blank = massing_figure(empty, layers.parks, std, title="3D")
+    assert Image.open(io.BytesIO(blank)).size == Image.open(io.BytesIO(png)).size

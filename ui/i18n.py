@@ -174,13 +174,15 @@ def fit_key_label(key: str, standards: Standards) -> str:
     return f"{cluster_label(cluster)} ({sub_type.replace('_', ' ')})"
 
 
-def band_label(band: FloorBand) -> str:
-    """A floor band's name: its Chinese label, or the floors it spans."""
-    if lang() == "zh" and band.label_zh:
+def band_label(band: FloorBand, lang_code: str | None = None) -> str:
+    """A floor band's name: its Chinese label, or the floors it spans (in ``lang_code``,
+    the sidebar's language by default)."""
+    code = lang_code or lang()
+    if code == "zh" and band.label_zh:
         return band.label_zh
     first, last = band.first_floor, band.last_floor
     if last is None:
-        return t(f"{first} 层及以上", f"floors {first} and up")
+        return pick((f"{first} 层及以上", f"floors {first} and up"), code)
     if first == last:
-        return t(f"第 {first} 层", "ground floor" if first == 1 else f"floor {first}")
-    return t(f"{first}–{last} 层", f"floors {first}–{last}")
+        return pick((f"第 {first} 层", "ground floor" if first == 1 else f"floor {first}"), code)
+    return pick((f"{first}–{last} 层", f"floors {first}–{last}"), code)

@@ -31,29 +31,22 @@ from layers.catalog import LayerSet, layer_fingerprint
 from ui import cache
 from ui.common import md_escape, park_name, publish_result, show_input_error
 from ui.i18n import band_label, fit_key_label, t
-from ui.maps import CLUSTER_COLORS
+from ui.maps import (
+    BAND_COLORS,
+    CLUSTER_COLORS,
+    EXISTING_COLOR,
+    OTHER_BAND_COLOR,
+    UNSUITED_COLOR,
+)
 from ui.widgets import choice
 
 __all__ = [
-    "BAND_COLORS",
-    "EXISTING_COLOR",
     "camera_presets",
     "deck_records",
     "massing_deck",
     "massing_section",
 ]
 
-#: Fill colour (RGBA) of each floor band of the default template; other bands get grey.
-BAND_COLORS: dict[str, list[int]] = {
-    "ground": [191, 54, 12, 235],
-    "low": [245, 124, 0, 235],
-    "std": [66, 165, 245, 235],
-}
-#: The existing floor area: light and translucent, so the new bands stay readable.
-EXISTING_COLOR = [189, 189, 189, 150]
-#: Bands that do not suit the cluster chosen for colouring.
-UNSUITED_COLOR = [224, 224, 224, 90]
-_OTHER_BAND = [158, 158, 158, 235]
 #: Map style that tells Streamlit's deck.gl front end to draw no basemap at all. Without it
 #: (``map_style=None``) Streamlit 1.67 fills in a Carto basemap fetched from the internet for
 #: every MapView; its front end drops this marker and skips that default. The browser test
@@ -117,7 +110,7 @@ def deck_records(
             floors = f"{float(columns['floors'][part]):.1f}"
         else:
             if cluster_color is None:
-                color = BAND_COLORS.get(band, _OTHER_BAND)
+                color = BAND_COLORS.get(band, OTHER_BAND_COLOR)
             else:
                 fits = str(columns["fits"][part]).split(",")
                 color = cluster_color if color_by in fits else UNSUITED_COLOR
@@ -215,7 +208,8 @@ def _capacity_key(capacity: gpd.GeoDataFrame, standards: Standards) -> str:
 def _legend(standards: Standards, color_by: str) -> None:
     if color_by == _BY_BAND:
         items = [
-            (BAND_COLORS.get(b.key, _OTHER_BAND), band_label(b)) for b in standards.highrise.bands
+            (BAND_COLORS.get(b.key, OTHER_BAND_COLOR), band_label(b))
+            for b in standards.highrise.bands
         ]
     else:
         items = [

@@ -76,6 +76,18 @@ LOCAL_TYPE_LABELS = {
 B_POINT_COLOR = "#757575"
 #: Parcels a scenario adds, removes or modifies (labels: ``layers.scenario.CHANGE_LABELS``).
 CHANGE_COLORS = {"added": "#00897b", "removed": "#6d4c41", "modified": "#f9a825"}
+#: Building masses of 工业上楼 by floor band of the default template (RGBA; the 3D view and the
+#: report's 3D figure); other bands get :data:`OTHER_BAND_COLOR`.
+BAND_COLORS: dict[str, list[int]] = {
+    "ground": [191, 54, 12, 235],
+    "low": [245, 124, 0, 235],
+    "std": [66, 165, 245, 235],
+}
+OTHER_BAND_COLOR = [158, 158, 158, 235]
+#: The existing floor area: light and translucent, so the new bands stay readable.
+EXISTING_COLOR = [189, 189, 189, 150]
+#: Bands that do not suit the cluster chosen for colouring.
+UNSUITED_COLOR = [224, 224, 224, 90]
 #: Firms new, closed or moved between two years' enterprise lists (``analysis.colocation``).
 FIRM_CHANGE_COLORS = {"new": "#00897b", "closed": "#6d4c41", "moved": "#f9a825"}
 #: Outline of the parcels selected on the scenario map.
