@@ -14,6 +14,9 @@ Method
   transaction, and records them in ``landplan_migrations (component, version, applied_at)``;
   a transaction-level advisory lock makes two app servers starting together apply each step
   once. Steps are never edited once released: a change is a new step.
+* **Transactions**: :func:`transaction` gives one on a pooled connection as
+  ``run(sql, params) -> rows``, written with ``?`` placeholders as for SQLite (they become
+  ``%s``), so a store's SQL is written once for both backends.
 * **Failures**: :func:`database_failure` turns a psycopg error into one bilingual
   :class:`~geo.errors.InputError` (server unreachable, authentication, missing PostGIS, an
   account without the right, a transient failure) that names no password.
@@ -24,7 +27,8 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from geo.errors import InputError
 
@@ -37,6 +41,7 @@ __all__ = [
     "migrate",
     "pool",
     "redacted",
+    "transaction",
 ]
 
 #: The environment variable naming the shared database.
@@ -127,6 +132,38 @@ def migrate(conn, component: str, steps: Sequence[str]) -> int:
             )
             applied += 1
     return applied
+
+
+@contextmanager
+def transaction(
+    url: str, *, migrations: tuple[str, Sequence[str]] | None = None
+) -> Iterator[Callable[[str, tuple], list[tuple]]]:
+    """A transaction on a pooled connection to ``url``, as ``run(sql, params) -> rows``
+    (``?`` placeholders; no rows for statements that return none). ``migrations``
+    (component, steps) are applied first, once per process and URL (:func:`migrate`).
+    A psycopg error leaves as :func:`database_failure`'s message."""
+    import psycopg
+
+    try:
+        with pool(url).connection() as conn:
+            if migrations is not None and (url, migrations[0]) not in _MIGRATED:
+                conn.autocommit = True
+                migrate(conn, *migrations)
+                _MIGRATED.add((url, migrations[0]))
+            with conn.transaction():
+
+                def run(sql: str, params: tuple = ()) -> list[tuple]:
+                    cursor = conn.execute(sql.replace("?", "%s"), params)
+                    return cursor.fetchall() if cursor.description else []
+
+                yield run
+    except psycopg.Error as exc:
+        raise database_failure(exc) from exc
+
+
+#: (URL, component) pairs whose migrations this process has applied through
+#: :func:`transaction`.
+_MIGRATED: set[tuple[str, str]] = set()
 
 
 def database_failure(exc: BaseException, *, source: str | None = None) -> InputError:

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from geo.errors import InputError
-from layers.database import database_failure, database_url, migrate, pool
+from layers.database import database_url, transaction
 from layers.team import TeamStore, TeamUser, require
 from layers.workspace import workspace_dir
 
@@ -74,8 +74,6 @@ CREATE TABLE ogc_tokens (
 CREATE UNIQUE INDEX ogc_tokens_active_name ON ogc_tokens(name) WHERE revoked_at IS NULL;
 """,
 )
-#: Database URLs whose token table this process has brought up to date.
-_MIGRATED: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,7 @@ class TokenStore:
     @contextmanager
     def _tx(self, *, write: bool = False) -> Iterator[Run]:
         if self._url is not None:
-            with self._postgres_tx() as run:
+            with transaction(self._url, migrations=("ogc_tokens", _POSTGRES_STEPS)) as run:
                 yield run
             return
         try:
@@ -152,26 +150,6 @@ class TokenStore:
                 f"Cannot read or write the access token file {self.path.name}: {exc}. Check "
                 "that the workspace can be written.",
             ) from exc
-
-    @contextmanager
-    def _postgres_tx(self) -> Iterator[Run]:
-        import psycopg
-
-        try:
-            with pool(self._url).connection() as conn:
-                if self._url not in _MIGRATED:
-                    conn.autocommit = True
-                    migrate(conn, "ogc_tokens", _POSTGRES_STEPS)
-                    _MIGRATED.add(self._url)
-                with conn.transaction():
-
-                    def run(sql: str, params: tuple = ()) -> list[tuple]:
-                        cursor = conn.execute(sql.replace("?", "%s"), params)
-                        return cursor.fetchall() if cursor.description else []
-
-                    yield run
-        except psycopg.Error as exc:
-            raise database_failure(exc) from exc
 
     # ------------------------------------------------------------------ tokens
 

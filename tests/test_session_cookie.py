@@ -4,7 +4,7 @@ and ends with the session."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from starlette.applications import Starlette
@@ -13,24 +13,19 @@ from starlette.routing import Mount
 from layers.team import IDLE_MINUTES, TeamStore
 from ogc import Catalog, TokenStore, create_app
 from tests.asgi_client import Client
+from tests.team_fixtures import FAST_HASHER, Clock
 from ui.session_cookie import COOKIE_NAME, SESSION_PATH, cookie_principal, session_routes
 
 PASSWORD = "a long password 2026"
 HOST = "testserver"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def setup(tmp_path, pingshan_parcels):
     clock = Clock()
-    team = TeamStore.sqlite(tmp_path / "team.sqlite", clock=clock, sleep=lambda s: None)
+    team = TeamStore.sqlite(
+        tmp_path / "team.sqlite", clock=clock, sleep=lambda s: None, hasher=FAST_HASHER
+    )
     team.add_user("pat", "planner", PASSWORD)
     team.add_user("vera", "viewer", PASSWORD)
 

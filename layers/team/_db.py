@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from geo.errors import InputError
-from layers.database import database_failure, migrate, pool
+from layers.database import database_failure, migrate, pool, transaction
 
 __all__: list[str] = []
 
@@ -165,18 +165,8 @@ class _PostgresDb:
 
     @contextmanager
     def tx(self, *, write: bool = False) -> Iterator[Run]:
-        import psycopg
-
-        try:
-            with pool(self.url).connection() as conn, conn.transaction():
-
-                def run(sql: str, params: tuple = ()) -> list[tuple]:
-                    cursor = conn.execute(sql.replace("?", "%s"), params)
-                    return cursor.fetchall() if cursor.description else []
-
-                yield run
-        except psycopg.Error as exc:
-            raise database_failure(exc) from exc
+        with transaction(self.url) as run:
+            yield run
 
     def raw_rows(self, table: str) -> list[tuple]:
         with self.tx() as run:
