@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -51,7 +52,10 @@ class Client:
             "client": ("127.0.0.1", 50000),
             "server": (base.hostname, base.port or 80),
         }
-        answer = asyncio.run(self._call(scope, body))
+        # A loop of its own in a worker thread: the browser tests' driver may already run
+        # one in this thread when the whole suite runs in one process.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            answer = worker.submit(asyncio.run, self._call(scope, body)).result()
         cookie = answer.headers.get("set-cookie")
         if cookie:
             name, _, rest = cookie.partition("=")
