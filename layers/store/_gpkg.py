@@ -52,6 +52,7 @@ from layers.store._rules import (
     edit_parts,
     not_found,
     recorded_base_data,
+    scenario_from_row,
 )
 from layers.workspace import WORKSPACE_ENV, workspace_dir
 
@@ -348,18 +349,7 @@ class GpkgScenarioStore(CopyingStore):
                 f"created_at, note FROM {EDITS_TABLE} WHERE scenario_id = ? ORDER BY seq",
                 (str(scenario_id),),
             ).fetchall()
-        return Scenario(
-            id=row[0],
-            name=row[1],
-            description=row[2] or "",
-            author=row[3] or "",
-            created_at=row[4] or "",
-            updated_at=row[5] or "",
-            base_id=row[6],
-            version=int(row[7]),
-            edits=tuple(self._edit(row[1], e) for e in edits),
-            base_data_version=row[8],
-        ).with_saved(int(row[7]))
+        return scenario_from_row(row, tuple(self._edit(row[1], e) for e in edits))
 
     def _edit(self, name: str, record: tuple) -> Edit:
         return edit_from_row(name, record[0], record[1:], parse_gpkg_geometry, self.path.name)

@@ -53,6 +53,7 @@ from layers.store._rules import (
     edit_parts,
     not_found,
     recorded_base_data,
+    scenario_from_row,
 )
 
 __all__ = ["MIGRATIONS", "MIGRATION_COMPONENT", "PostgisScenarioStore"]
@@ -240,18 +241,9 @@ class PostgisScenarioStore(CopyingStore):
                 f"FROM {EDITS_TABLE} WHERE scenario_id = %s ORDER BY seq",
                 (str(scenario_id),),
             ).fetchall()
-        return Scenario(
-            id=row[0],
-            name=row[1],
-            description=row[2] or "",
-            author=row[3] or "",
-            created_at=row[4] or "",
-            updated_at=row[5] or "",
-            base_id=row[6],
-            version=int(row[7]),
-            base_data_version=row[8],
-            edits=tuple(edit_from_row(row[1], e[0], e[1:], _geometry, _SOURCE) for e in edits),
-        ).with_saved(int(row[7]))
+        return scenario_from_row(
+            row, tuple(edit_from_row(row[1], e[0], e[1:], _geometry, _SOURCE) for e in edits)
+        )
 
     @staticmethod
     def _version(conn: psycopg.Connection, scenario_id: str, *, lock: bool = False) -> int | None:

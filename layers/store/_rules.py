@@ -134,6 +134,24 @@ def edit_parts(edit: Edit) -> tuple[str, str, str, str, str | None, str]:
     )
 
 
+def scenario_from_row(row: tuple, edits: tuple[Edit, ...]) -> Scenario:
+    """A stored scenario from its row — (id, name, description, author, created_at,
+    updated_at, base_id, version, base_data_version), the column order both stores read —
+    and its edits, marked saved at its version."""
+    return Scenario(
+        id=row[0],
+        name=row[1],
+        description=row[2] or "",
+        author=row[3] or "",
+        created_at=row[4] or "",
+        updated_at=row[5] or "",
+        base_id=row[6],
+        version=int(row[7]),
+        base_data_version=row[8],
+        edits=edits,
+    ).with_saved(int(row[7]))
+
+
 def edit_from_row(
     name: str,
     seq: int,
