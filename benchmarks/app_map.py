@@ -7,7 +7,8 @@ Each dataset and path gets its own server started as ``make run`` starts it
 ``LANDPLAN_TILE_MIN_FEATURES`` above the parcel count), with the browser tests' launcher
 and map reading (tests/e2e). Chromium opens the page and the clock stops when every data
 layer of the map holds its features — for the tiles, when the tiles in view are drawn
-(the tile layer's ``load``) and the firms' layers hold theirs. The first visit after the
+(the tile layer's ``load``, or the overview image's at the zooms it covers, see
+:mod:`ui.maps._overview`) and the firms' layers hold theirs. The first visit after the
 server starts and the median of later visits (each in a fresh browser context, so nothing
 comes from the browser's cache) are printed with their ratio to the target, the
 GeoJSON/tiles ratio at each size, and the page's JS heap (Chromium's ``JSHeapUsedSize``)
@@ -220,10 +221,18 @@ def main() -> None:
         "JS heap MB",
         "target",
     ]
-    print(f"{'':24}" + "".join(f"{h:>16}" for h in header) + f"{'later load/target':>19}")
+    print(
+        f"{'':24}"
+        + "".join(f"{h:>16}" for h in header)
+        + f"{'later load/target':>19}{'later load/demo':>17}"
+    )
     for label, row, target in rows:
         cells = "".join(f"{v:>15.2f}s" for v in row[:4]) + f"{row[4]:>16.0f}"
-        print(f"{label:24}{cells}{target:>15.2f}s{row[3] / target:>19.2f}")
+        print(f"{label:24}{cells}{target:>15.2f}s{row[3] / target:>19.2f}{row[3] / demo[3]:>17.2f}")
+    print(
+        "later load/demo: the same page on the demo's 2,913 parcels in this run — what the page "
+        "itself costs on this machine, whatever the parcel layer."
+    )
 
 
 if __name__ == "__main__":

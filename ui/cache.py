@@ -580,8 +580,11 @@ def tile_min_features() -> int:
     return int(text) if text.isdigit() else maps.TILE_MIN_FEATURES
 
 
-def parcels_tiles_url(layers: LayerSet, color_by: str, lang_code: str, system: str) -> str:
-    """URL of the parcels as vector tiles (same properties as :func:`parcels_url`)."""
+def parcels_tiles_url(
+    layers: LayerSet, color_by: str, lang_code: str, system: str
+) -> tuple[str, maps.Overview | None, str | None]:
+    """URL of the parcels as vector tiles (same properties as :func:`parcels_url`), their
+    generalised overview and its image's URL (:func:`ui.static_cache.publish_tiles`)."""
     return _parcels_tiles_url(
         layers.fingerprint("parcels", "parks"), color_by, lang_code, system, layers
     )
@@ -597,11 +600,12 @@ def enterprises_tiles_url(layers: LayerSet, lang_code: str, system: str) -> str:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _parcels_tiles_url(
     fingerprint: str, color_by: str, lang_code: str, system: str, _layers: LayerSet
-) -> str:
+) -> tuple[str, maps.Overview | None, str | None]:
     payload = maps.parcels_payload(
         _layers.parcels, _layers.parks, color_by=color_by, lang=lang_code, display_system=system
     )
-    return publish_tiles(payload, "parcels")
+    label = maps.parcel_color_rule(color_by)[2]
+    return publish_tiles(payload, "parcels", overview_label=label)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -610,7 +614,7 @@ def _enterprises_tiles_url(fingerprint: str, lang_code: str, system: str, _layer
     payload = maps.enterprises_payload(
         firms[~firms.is_anchor], _layers.parks, lang=lang_code, display_system=system
     )
-    return publish_tiles(payload, "enterprises")
+    return publish_tiles(payload, "enterprises")[0]
 
 
 @st.cache_resource(show_spinner=False, max_entries=BIG_ENTRIES)

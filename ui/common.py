@@ -252,13 +252,17 @@ def add_parcels(
     if layers.parcels is None:
         return
     if len(layers.parcels) >= tile_min_features():
+        url, overview, overview_url = parcels_tiles_url(layers, color_by, lang(), display_system())
         maps.add_tiles(
             m,
-            parcels_tiles_url(layers, color_by, lang(), display_system()),
+            url,
             maps.tr("parcels", lang()),
             "parcels",
             tooltip_fields=maps.tooltip_pairs(maps.PARCEL_TOOLTIP, lang()),
             show=show,
+            overview=overview,
+            overview_url=overview_url,
+            lang=lang(),
         )
         return
     url = parcels_url(layers, color_by, lang(), display_system())

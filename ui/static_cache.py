@@ -16,7 +16,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ui.maps import payload_json, pmtiles_bytes
+from ui.maps import (
+    TILE_MIN_ZOOM,
+    Overview,
+    overview_of,
+    payload_json,
+    pmtiles_bytes,
+)
 
 __all__ = [
     "STATIC_CACHE",
@@ -58,11 +64,22 @@ def publish_made(key: bytes, suffix: str, make: Callable[[], bytes]) -> str:
     return f"{STATIC_CACHE_URL}/{name}"
 
 
-def publish_tiles(payload: dict, layer: str) -> str:
+def publish_tiles(
+    payload: dict, layer: str, *, overview_label: str | None = None
+) -> tuple[str, Overview | None, str | None]:
     """Publish a payload as vector tiles (:func:`ui.maps.pmtiles_bytes`), made once per
-    payload content (a restarted server finds the file it made before), and return the URL."""
-    key = f"{layer}\n{payload_json(payload)}".encode()
-    return publish_made(key, ".pmtiles", lambda: pmtiles_bytes(payload, layer))
+    payload content (a restarted server finds the file it made before). With
+    ``overview_label`` (the property naming each colour's category) a polygon payload also
+    gets its generalised overview image (:func:`ui.maps.overview_of`) and its tiles start
+    where the overview ends. Returns the tiles' URL, the overview (or None) and its
+    image's URL (or None)."""
+    overview = None if overview_label is None else overview_of(payload, overview_label)
+    min_zoom = TILE_MIN_ZOOM if overview is None else overview.max_zoom
+    key = f"{layer}\n{min_zoom}\n{payload_json(payload)}".encode()
+    url = publish_made(key, ".pmtiles", lambda: pmtiles_bytes(payload, layer, min_zoom=min_zoom))
+    if overview is None:
+        return url, None, None
+    return url, overview, publish(overview.png, ".png")
 
 
 def publish_payload(payload: dict) -> str:

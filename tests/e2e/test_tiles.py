@@ -1,5 +1,7 @@
-"""The 总览 map of 100,000 parcels in Chromium: parcels come as vector tiles, a click picks
-the parcel under the pointer, and no request leaves the machine."""
+"""The 总览 map of 100,000 parcels in Chromium: the district's view shows the generalised
+overview image (its tooltip names the category under the pointer), zoomed in the parcels
+come as vector tiles, a click picks the parcel under the pointer, and no request leaves
+the machine."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ import shapely
 from benchmarks.app_map import grid_dataset
 from benchmarks.browser import map_counts, map_frame, start_app, stop_app
 from layers.catalog import DEMO_DEM
+from layers.schema import STATUS
 from tests.e2e.conftest import RequestLog, record_timing, screenshot
 from ui.cache import DATA_ENV, DEM_ENV, TILE_MIN_FEATURES_ENV
+from ui.maps._overview import overview_zoom
 
 N_PARCELS = 100_000
 
@@ -80,11 +84,36 @@ def test_big_parcel_layer_is_tiles_and_a_click_picks_the_parcel_under_it(browser
         # The parcels are not a GeoJSON layer: no data layer holds them.
         assert N_PARCELS not in map_counts(page).values()
         assert all(c < N_PARCELS for c in map_counts(page).values())
-        tile_files = [u for u in requests.urls if u.endswith(".pmtiles")]
-        assert tile_files, "the browser never read the tiles"
 
-        # Zoom to a parcel near the map's centre and click inside it.
+        # The district's view is the overview: one image, no tile read yet.
         name = frame.evaluate(FIND_MAP)
+        shown_to = overview_zoom(parcels.geometry.to_crs(3857).area.to_numpy())
+        assert frame.evaluate(f"() => {name}.getZoom()") <= shown_to
+        images = [u for u in requests.urls if u.endswith(".png") and "/static/cache/" in u]
+        assert images, "the overview image was never read"
+        assert not [u for u in requests.urls if u.endswith(".pmtiles")]
+        shot = screenshot(page, "tiles_100k_overview")
+        assert shot.exists()
+        # Hovering a parcel names its category: the biggest parcel near the centre.
+        center = frame.evaluate(f"() => {{ const c = {name}.getCenter(); return [c.lng, c.lat]; }}")
+        near = parcels.iloc[parcels.sindex.nearest(shapely.Point(*center), max_distance=0.01)[1]]
+        big = near.loc[near.geometry.to_crs(4547).area.idxmax()]
+        inside = big.geometry.centroid
+        point = frame.evaluate(
+            f"() => {{ const p = {name}.latLngToContainerPoint([{inside.y}, {inside.x}]);"
+            " return {x: p.x, y: p.y}; }"
+        )
+        box = frame.locator(".leaflet-container").first.bounding_box()
+        page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+        tip = wait_for(
+            frame,
+            "() => { const t = document.querySelector('.ps-tile-tip'); "
+            "return t ? t.innerText : null; }",
+            20,
+        )
+        assert STATUS.label(big.status, "zh") in tip and f"第 {shown_to + 1} 级" in tip
+
+        # Zoom to a parcel near the map's centre: tiles; click inside it.
         center = frame.evaluate(f"() => {{ const c = {name}.getCenter(); return [c.lng, c.lat]; }}")
         near = parcels.sindex.nearest(shapely.Point(*center))[1][0]
         target = parcels.iloc[near]
@@ -94,6 +123,8 @@ def test_big_parcel_layer_is_tiles_and_a_click_picks_the_parcel_under_it(browser
             f"() => {{ {name}.setView([{inside.y}, {inside.x}], 18, {{animate: false}}); }}"
         )
         wait_for(frame, "() => (window.ps_tiles_loaded || 0) > 0")
+        tile_files = [u for u in requests.urls if u.endswith(".pmtiles")]
+        assert tile_files, "the browser never read the tiles"
         point = frame.evaluate(
             f"() => {{ const p = {name}.latLngToContainerPoint([{inside.y}, {inside.x}]);"
             " return {x: p.x, y: p.y}; }"

@@ -11,6 +11,7 @@ rebuild the cheap folium wrapper on every rerun.
 - ``_basemaps``: the empty map, offline Leaflet assets, basemap tiles, the hillshade;
 - ``_layers``: the browser-styled data layer, context outlines, drawing, layer order;
 - ``_tiles``: vector tiles (PMTiles) for big layers, drawn by protomaps-leaflet;
+- ``_overview``: the generalised overview of a big polygon layer for the low zooms;
 - ``_view``: the view kept across reruns (browser ``sessionStorage``), views framing a
   feature.
 
@@ -41,6 +42,7 @@ from ui.maps._layers import (
     layer_style,
     overlay,
 )
+from ui.maps._overview import OVERVIEW_ZOOMS, Overview
 from ui.maps._payloads import (
     BLOCK_TOOLTIP,
     CAPACITY_TOOLTIP,
@@ -56,6 +58,7 @@ from ui.maps._payloads import (
     enterprises_payload,
     geojson_payload,
     local_colocation_payloads,
+    parcel_color_rule,
     parcels_payload,
     park_names,
     payload_json,
@@ -100,6 +103,7 @@ from ui.maps._tiles import (
     TILES_JS,
     TileLayer,
     add_tiles,
+    overview_of,
     pmtiles_bytes,
 )
 from ui.maps._view import (
@@ -139,6 +143,7 @@ __all__ = [
     "LOCAL_TYPE_LABELS",
     "NO_VALUE_COLOR",
     "OTHER_BAND_COLOR",
+    "OVERVIEW_ZOOMS",
     "PALETTE_MIN_DELTA_E00",
     "PARCEL_TOOLTIP",
     "SELECTION_COLOR",
@@ -156,6 +161,7 @@ __all__ = [
     "ClearDrawings",
     "DataLayer",
     "KeepView",
+    "Overview",
     "SyncViews",
     "TileLayer",
     "add_constraints",
@@ -186,7 +192,9 @@ __all__ = [
     "local_colocation_payloads",
     "nice_bins",
     "overlay",
+    "overview_of",
     "pair_legend",
+    "parcel_color_rule",
     "parcels_payload",
     "park_names",
     "payload_json",

@@ -168,6 +168,14 @@ def _park_column(park_ids: Sequence, names: Mapping[str, str]) -> list[str]:
 # --------------------------------------------------------------------------- standard layers
 
 
+def parcel_color_rule(color_by: str) -> tuple[Mapping[str, str], str, str]:
+    """What colours the parcels: (palette, coded column, payload property with the code's
+    label) — by land use when ``color_by`` is ``"land_use"``, else by status."""
+    if color_by == "land_use":
+        return LAND_USE_COLORS, "land_use", "land_use_label"
+    return STATUS_COLORS, "status", "status_label"
+
+
 def parcels_payload(
     parcels: gpd.GeoDataFrame,
     parks: gpd.GeoDataFrame | None,
@@ -180,9 +188,7 @@ def parcels_payload(
 ) -> dict:
     """Parcels for display, coloured by status or land use unless ``colors`` is given."""
     if colors is None:
-        palette, column = (
-            (LAND_USE_COLORS, "land_use") if color_by == "land_use" else (STATUS_COLORS, "status")
-        )
+        palette, column, _ = parcel_color_rule(color_by)
         colors = category_colors(parcels[column], palette)
     computed = {
         "park_name": _park_column(parcels.park_id, park_names(parks)),

@@ -110,6 +110,10 @@ _TEXT = {
     "anchors": ("龙头企业", "Anchor firms"),
     "constraints": ("约束与屏障", "Constraints and barriers"),
     "hillshade": ("山体阴影", "Hillshade"),
+    "overview_hint": (
+        "概览：放大到第 {zoom} 级可查看和点选单个地块",
+        "Overview: zoom in to level {zoom} to see and pick single parcels",
+    ),
 }
 
 

@@ -17,6 +17,13 @@ and records the feature's properties as ``window.ps_tile_picked`` for the page's
 Layers from :data:`TILE_MIN_FEATURES` features on are drawn this way (decided by
 ``benchmarks/app_map.py``: below it one GeoJSON is as fast; above it the GeoJSON path
 grows with the feature count while the tiles' time stays flat).
+
+Polygon layers get a generalised overview for the zooms where a parcel is a pixel or two
+(:mod:`ui.maps._overview`, one image of the colours; :func:`overview_of`): up to the
+overview's zoom (where the median parcel is under a few pixels wide) the map shows the
+image, from the next zoom the tiles of every parcel (which then start at that zoom). On the overview the tooltip names the
+category under the pointer (the image's colour there) and says to zoom in; a click picks
+no parcel there.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from jinja2 import Template
 
 from ui.maps._basemaps import VENDOR_URL
 from ui.maps._layers import layer_style
+from ui.maps._overview import Overview, overview_image
+from ui.maps._styles import tr
 
 __all__ = [
     "TILES_JS",
@@ -44,11 +53,15 @@ __all__ = [
     "TILE_OUTLINE_MIN_ZOOM",
     "TileLayer",
     "add_tiles",
+    "overview_of",
     "pmtiles_bytes",
 ]
 
 TILES_JS = [("protomaps_leaflet", f"{VENDOR_URL}/protomaps-leaflet/protomaps-leaflet.js")]
-#: Zoom levels written to the tiles; the district fills a screen at about zoom 12.
+#: Data zoom levels written to the tiles (protomaps-leaflet draws display zoom ``z`` from
+#: data zoom ``z − 1``); the district fills a screen at about display zoom 12. A layer with
+#: an overview image shown up to display zoom ``z_o`` starts its tiles at data zoom ``z_o``
+#: (display ``z_o + 1``).
 TILE_MIN_ZOOM = 9
 TILE_MAX_ZOOM = 14
 #: Polygon outlines are drawn from this display zoom on: below it a big layer's parcels are
@@ -58,8 +71,9 @@ TILE_OUTLINE_MIN_ZOOM = 14
 TILE_MIN_FEATURES = 20000
 
 
-def pmtiles_bytes(payload: dict, layer: str) -> bytes:
-    """A payload's features as one PMTiles file (layer ``layer``), every property kept."""
+def pmtiles_bytes(payload: dict, layer: str, *, min_zoom: int = TILE_MIN_ZOOM) -> bytes:
+    """A payload's features as one PMTiles file (layer ``layer``), every property kept,
+    data zooms ``min_zoom`` to :data:`TILE_MAX_ZOOM`."""
     features = payload["features"]
     geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
     table = gpd.GeoDataFrame(
@@ -68,6 +82,26 @@ def pmtiles_bytes(payload: dict, layer: str) -> bytes:
     for column in table.columns:
         if column != "geometry" and table[column].dtype == object:
             table[column] = table[column].map(lambda v: None if v is None else str(v))
+    return _write_pmtiles(table, layer, min_zoom, TILE_MAX_ZOOM)
+
+
+def overview_of(payload: dict, label_field: str) -> Overview | None:
+    """The generalised overview image of a polygon payload (:func:`ui.maps._overview.
+    overview_image`; each colour's category named by the property ``label_field``), or
+    None for points or when there is nothing to draw."""
+    features = payload["features"]
+    if not features or features[0]["geometry"]["type"] not in ("Polygon", "MultiPolygon"):
+        return None
+    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
+    return overview_image(
+        geoms,
+        [f["properties"].get("_color") or "" for f in features],
+        [f["properties"].get(label_field) for f in features],
+    )
+
+
+def _write_pmtiles(table: gpd.GeoDataFrame, layer: str, min_zoom: int, max_zoom: int) -> bytes:
+    """``table`` written by GDAL's PMTiles driver, no feature dropped for tile size."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{layer}.pmtiles"
         pyogrio.write_dataframe(
@@ -76,8 +110,8 @@ def pmtiles_bytes(payload: dict, layer: str) -> bytes:
             driver="PMTiles",
             layer=layer,
             dataset_options={
-                "MINZOOM": TILE_MIN_ZOOM,
-                "MAXZOOM": TILE_MAX_ZOOM,
+                "MINZOOM": min_zoom,
+                "MAXZOOM": max_zoom,
                 "MAX_SIZE": 50_000_000,
                 "MAX_FEATURES": 10_000_000,
             },
@@ -102,11 +136,33 @@ class TileLayer(folium.map.Layer):
                 : new protomapsL.CircleSymbolizer({radius: {{ this.point_radius|tojson }},
                       fill: colour, opacity: style.fillOpacity,
                       stroke: style.color || colour, width: style.weight});
-            var layer = protomapsL.leafletLayer({
+            var overview = {{ this.overview_json }};
+            var overviewMax = overview ? overview.maxZoom : null;
+            var tiles = protomapsL.leafletLayer({
                 url: {{ this.url|tojson }}, maxDataZoom: {{ this.max_zoom }},
                 paintRules: [{dataLayer: {{ this.layer|tojson }}, symbolizer: symbolizer}],
                 labelRules: [], attribution: "", pane: "overlayPane"
             });
+            var counted = function() { window.ps_tiles_loaded = (window.ps_tiles_loaded || 0) + 1; };
+            tiles.on("load", counted);
+            var layer = tiles, image = null, pixels = null;
+            if (overview) {
+                // Up to overviewMax the generalised image, from the next zoom every parcel.
+                // Swapped by hand: a minZoom on the tiles would also limit the map's zoom.
+                image = L.imageOverlay(overview.url, overview.bounds,
+                    {opacity: style.fillOpacity, pane: "overlayPane", interactive: false});
+                image.on("load", counted);
+                layer = L.layerGroup([]);
+                var swap = function() {
+                    var wide = map.getZoom() <= overviewMax;
+                    var show = wide ? image : tiles, hide = wide ? tiles : image;
+                    if (layer.hasLayer(hide)) { layer.removeLayer(hide); }
+                    if (!layer.hasLayer(show)) { layer.addLayer(show); }
+                };
+                map.on("zoomend", swap);
+                swap();
+            }
+            var onOverview = function() { return image !== null && map.hasLayer(image); };
             var table = function(props) {
                 var rows = [];
                 for (var i = 0; i < fields.length; i++) {
@@ -117,27 +173,60 @@ class TileLayer(folium.map.Layer):
                 }
                 return "<table>" + rows.join("") + "</table>";
             };
+            // The overview's category under the pointer: the image's colour there.
+            var category = function(latlng) {
+                var img = image && image.getElement();
+                if (!img || !img.complete || !map.hasLayer(image)) { return null; }
+                if (pixels === null) {
+                    var canvas = document.createElement("canvas");
+                    canvas.width = overview.size[0]; canvas.height = overview.size[1];
+                    pixels = canvas.getContext("2d", {willReadFrequently: true});
+                    pixels.drawImage(img, 0, 0);
+                }
+                var crs = L.CRS.EPSG3857, p = crs.project(latlng);
+                var sw = crs.project(L.latLng(overview.bounds[0]));
+                var ne = crs.project(L.latLng(overview.bounds[1]));
+                var i = Math.floor((p.x - sw.x) / (ne.x - sw.x) * overview.size[0]);
+                var j = Math.floor((ne.y - p.y) / (ne.y - sw.y) * overview.size[1]);
+                if (i < 0 || j < 0 || i >= overview.size[0] || j >= overview.size[1]) { return null; }
+                var d = pixels.getImageData(i, j, 1, 1).data;
+                if (d[3] === 0) { return null; }
+                var best = null, least = 3 * 16 * 16;
+                for (var hex in overview.labels) {
+                    var e = 0;
+                    for (var k = 0; k < 3; k++) {
+                        var diff = parseInt(hex.substr(1 + 2 * k, 2), 16) - d[k];
+                        e += diff * diff;
+                    }
+                    if (e < least) { least = e; best = hex; }
+                }
+                return best === null ? null
+                    : "<b>" + overview.labels[best] + "</b><br>" + overview.hint;
+            };
             var pick = function(latlng) {
-                if (!map.hasLayer(layer)) { return null; }
-                var found = layer.queryTileFeaturesDebug(latlng.lng, latlng.lat, 6).get("") || [];
+                if (!map.hasLayer(tiles) || onOverview()) { return null; }
+                var found = tiles.queryTileFeaturesDebug(latlng.lng, latlng.lat, 6).get("") || [];
                 for (var i = found.length - 1; i >= 0; i--) {
                     if (found[i].layerName === {{ this.layer|tojson }}) { return found[i].feature.props; }
                 }
                 return null;
             };
-            var tip = L.tooltip({sticky: true});
+            var describe = function(latlng) {
+                if (onOverview()) { return {props: null, text: category(latlng)}; }
+                var props = pick(latlng);
+                return {props: props, text: props && fields.length ? table(props) : null};
+            };
+            var tip = L.tooltip({sticky: true, className: "ps-tile-tip"});
             map.on("mousemove", function(e) {
-                var props = pick(e.latlng);
-                if (props && fields.length) { tip.setLatLng(e.latlng).setContent(table(props)); tip.addTo(map); }
+                var found = describe(e.latlng);
+                if (found.text) { tip.setLatLng(e.latlng).setContent(found.text); tip.addTo(map); }
                 else { tip.remove(); }
             });
             map.on("click", function(e) {
-                var props = pick(e.latlng);
-                if (!props) { return; }
-                window.ps_tile_picked = props;
-                if (fields.length) { L.popup().setLatLng(e.latlng).setContent(table(props)).openOn(map); }
+                var found = describe(e.latlng);
+                if (found.props) { window.ps_tile_picked = found.props; }
+                if (found.text) { L.popup().setLatLng(e.latlng).setContent(found.text).openOn(map); }
             });
-            layer.on("load", function() { window.ps_tiles_loaded = (window.ps_tiles_loaded || 0) + 1; });
             return layer;
         })({{ this._parent.get_name() }});
         {% endmacro %}
@@ -151,6 +240,9 @@ class TileLayer(folium.map.Layer):
         layer: str,
         *,
         style: Mapping[str, object],
+        overview: Overview | None = None,
+        overview_url: str | None = None,
+        lang: str = "zh",
         tooltip_fields: Sequence[tuple[str, str]] = (),
         point_radius: float | None = None,
         show: bool = True,
@@ -158,6 +250,22 @@ class TileLayer(folium.map.Layer):
         super().__init__(name=html.escape(name), overlay=True, control=True, show=show)
         self._name = "TileLayer"
         self.url = url
+        self.overview_json = json.dumps(
+            None
+            if overview is None or overview_url is None
+            else {
+                "url": overview_url,
+                "bounds": [
+                    [overview.bounds[1], overview.bounds[0]],
+                    [overview.bounds[3], overview.bounds[2]],
+                ],
+                "size": list(overview.size_px),
+                "labels": overview.labels,
+                "maxZoom": overview.max_zoom,
+                "hint": html.escape(tr("overview_hint", lang).format(zoom=overview.max_zoom + 1)),
+            },
+            ensure_ascii=False,
+        )
         self.layer = layer
         self.max_zoom = TILE_MAX_ZOOM
         self.outline_min_zoom = TILE_OUTLINE_MIN_ZOOM
@@ -178,14 +286,22 @@ def add_tiles(
     style: Mapping[str, object] | None = None,
     point_radius: float | None = None,
     show: bool = True,
+    overview: Overview | None = None,
+    overview_url: str | None = None,
+    lang: str = "zh",
 ) -> TileLayer:
     """Add the PMTiles file at ``url`` (from :func:`pmtiles_bytes`) as a layer styled like
-    :func:`ui.maps.add_geojson` would style its payload."""
+    :func:`ui.maps.add_geojson` would style its payload; with ``overview`` (from
+    :func:`overview_of`) and the URL of its PNG, the image is shown instead up to the
+    overview's zoom (its tooltip in ``lang``)."""
     tiles = TileLayer(
         url,
         name,
         layer,
         style=layer_style(style, point_radius),
+        overview=overview,
+        overview_url=overview_url,
+        lang=lang,
         tooltip_fields=tooltip_fields,
         point_radius=point_radius,
         show=show,
