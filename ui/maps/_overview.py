@@ -8,8 +8,8 @@ tell apart or point at. The overview is one image instead, shown up to the layer
 than :data:`PICK_MIN_PX` pixels (width ``√area``, both in Web Mercator units, where one
 pixel at zoom ``z`` is ``2πR / (256 · 2^z)``; the ``cos φ`` of ground metres cancels),
 kept within :data:`OVERVIEW_ZOOMS`. The polygons are projected to Web Mercator
-(``x = R·λ``, ``y = R·ln tan(π/4 + φ/2)``, the map's own projection, so the image
-stretches linearly onto the map) and burnt into a grid whose cell is one screen pixel at
+(EPSG:3857 by pyproj, the map's own projection, so the image stretches linearly onto
+the map) and burnt into a grid whose cell is one screen pixel at
 display zoom ``z_o + 1`` (half a pixel at ``z_o``), each cell taking the colour of the
 polygon holding its centre (rasterio ``rasterize``). Cells are coarsened when the image
 would exceed :data:`MAX_SIDE_PX` on a side (a city-wide layer). The image is a paletted
@@ -34,6 +34,7 @@ import numpy as np
 import rasterio.features
 import shapely
 from PIL import Image
+from pyproj import Transformer
 from rasterio.transform import from_origin
 
 __all__ = [
@@ -55,6 +56,9 @@ PICK_MIN_PX = 4.0
 #: Longest side of the overview image, pixels; coarser cells beyond it.
 MAX_SIDE_PX = 4096
 _EARTH_RADIUS_M = 6378137.0
+#: Lon/lat to Web Mercator and back, as Leaflet projects the map (the payload's degrees are
+#: projected as they are, GCJ-02 ones included, like the map does).
+_TO_MERCATOR = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
 
 
 @dataclass(frozen=True)
@@ -68,16 +72,6 @@ class Overview:
     size_px: tuple[int, int]
     labels: dict[str, str]
     max_zoom: int
-
-
-def _mercator(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x = _EARTH_RADIUS_M * np.radians(lon)
-    y = _EARTH_RADIUS_M * np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
-    return x, y
-
-
-def _from_mercator_y(y: float) -> float:
-    return math.degrees(2 * math.atan(math.exp(y / _EARTH_RADIUS_M)) - math.pi / 2)
 
 
 def overview_image(
@@ -98,7 +92,7 @@ def overview_image(
     if len(palette) > 255 or not all(_is_hex(c) for c in palette):
         return None
     projected = shapely.transform(
-        geoms[keep], lambda xy: np.column_stack(_mercator(xy[:, 0], xy[:, 1]))
+        geoms[keep], lambda xy: np.column_stack(_TO_MERCATOR.transform(xy[:, 0], xy[:, 1]))
     )
     max_zoom = overview_zoom(shapely.area(projected))
     west, south, east, north = shapely.total_bounds(projected)
@@ -122,9 +116,10 @@ def overview_image(
     first_label: dict[str, str] = {}
     for k, label in zip(code, labels, strict=True):
         first_label.setdefault(str(palette[k]), "" if label is None else str(label))
-    lon_w = math.degrees(west / _EARTH_RADIUS_M)
-    lon_e = math.degrees(east / _EARTH_RADIUS_M)
-    bounds = (lon_w, _from_mercator_y(south), lon_e, _from_mercator_y(north))
+    (lon_w, lon_e), (lat_s, lat_n) = _TO_MERCATOR.transform(
+        [west, east], [south, north], direction="INVERSE"
+    )
+    bounds = (lon_w, lat_s, lon_e, lat_n)
     return Overview(out.getvalue(), bounds, (width, height), first_label, max_zoom)
 
 

@@ -21,9 +21,9 @@ grows with the feature count while the tiles' time stays flat).
 Polygon layers get a generalised overview for the zooms where a parcel is a pixel or two
 (:mod:`ui.maps._overview`, one image of the colours; :func:`overview_of`): up to the
 overview's zoom (where the median parcel is under a few pixels wide) the map shows the
-image, from the next zoom the tiles of every parcel (which then start at that zoom). On the overview the tooltip names the
-category under the pointer (the image's colour there) and says to zoom in; a click picks
-no parcel there.
+image, from the next zoom the tiles of every parcel (which then start at that zoom). On
+the overview the tooltip names the category under the pointer (the image's colour there)
+and says to zoom in; a click picks no parcel there.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 from jinja2 import Template
@@ -75,7 +76,7 @@ def pmtiles_bytes(payload: dict, layer: str, *, min_zoom: int = TILE_MIN_ZOOM) -
     """A payload's features as one PMTiles file (layer ``layer``), every property kept,
     data zooms ``min_zoom`` to :data:`TILE_MAX_ZOOM`."""
     features = payload["features"]
-    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
+    geoms = _geometries(features)
     table = gpd.GeoDataFrame(
         [f["properties"] for f in features], geometry=list(geoms), crs="EPSG:4326"
     )
@@ -92,12 +93,16 @@ def overview_of(payload: dict, label_field: str) -> Overview | None:
     features = payload["features"]
     if not features or features[0]["geometry"]["type"] not in ("Polygon", "MultiPolygon"):
         return None
-    geoms = shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
     return overview_image(
-        geoms,
+        _geometries(features),
         [f["properties"].get("_color") or "" for f in features],
         [f["properties"].get(label_field) for f in features],
     )
+
+
+def _geometries(features: list[dict]) -> np.ndarray:
+    """The shapely geometries of payload features."""
+    return shapely.from_geojson([json.dumps(f["geometry"]) for f in features])
 
 
 def _write_pmtiles(table: gpd.GeoDataFrame, layer: str, min_zoom: int, max_zoom: int) -> bytes:
