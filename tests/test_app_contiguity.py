@@ -1,6 +1,7 @@
 """The 连片分析 page under AppTest."""
 
 import json
+import math
 
 from tests.app_harness import app
 from ui.static_cache import STATIC_CACHE
@@ -83,9 +84,11 @@ def test_assembly_proposes_a_block_names_the_firms_and_makes_a_scenario(own_work
     with app(PAGE) as (at, _):
         at.selectbox(key="assembly_park").set_value("gaoxin_north")
         at.number_input(key="assembly_target_ha").set_value(40.0)
+        at.select_slider(key="assembly_time_limit_s").set_value(30)
         next(b for b in at.button if b.label == "计算整备建议").click().run()
         assert not at.exception, at.exception
         assert not at.error, [e.value for e in at.error]
+        assert any("已证明没有更便宜的整备方案" in c.value for c in at.caption)
         area = next(m for m in at.metric if m.label == "片区面积（公顷）")
         assert float(area.value.replace(",", "")) >= 40.0
         added = int(next(m for m in at.metric if m.label == "需整备地块").value)
@@ -107,3 +110,19 @@ def test_an_unreachable_assembly_target_names_the_largest_reachable_area():
         next(b for b in at.button if b.label == "计算整备建议").click().run()
         assert not at.exception
         assert any("最多只能连成" in e.value for e in at.error)
+
+
+def test_a_gap_left_by_a_short_time_limit_says_more_time_may_prove_the_minimum():
+    from analysis.assembly import Assembly
+    from ui.assembly_section import TIME_LIMITS_S, _outcome_note
+
+    gap = Assembly(("P1", "P2"), ("P2",), 60.0, 8.0, False, 0.25, "exact", 10.0)
+    note = _outcome_note(gap, TIME_LIMITS_S[0])
+    assert "最优成本至少为其 75.0%（差距 25.0%）" in note
+    assert "延长到3 分钟再算一次" in note
+    # At the longest limit on offer, or once proven, there is nothing more to suggest.
+    assert "延长" not in _outcome_note(gap, TIME_LIMITS_S[-1])
+    proven = Assembly(("P1", "P2"), ("P2",), 60.0, 8.0, True, 0.0, "exact", 2.0)
+    assert "延长" not in _outcome_note(proven, TIME_LIMITS_S[0])
+    heuristic = Assembly(("P1", "P2"), ("P2",), 60.0, 8.0, False, math.nan, "heuristic", 2.0)
+    assert "延长" not in _outcome_note(heuristic, TIME_LIMITS_S[0])

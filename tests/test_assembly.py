@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry import LineString, box
 
@@ -30,7 +30,8 @@ from analysis.assembly._exact import (
     _surviving,
     knapsack_bound,
 )
-from analysis.assembly._graph import Graph, contract
+from analysis.assembly._graph import Graph, connected, contract
+from analysis.assembly._highs import solve as solve_highs
 from analysis.contiguity import contiguous_blocks, parcel_links
 from geo.crs import METRIC_CRS
 from geo.errors import InputError
@@ -528,3 +529,51 @@ def test_cover_cuts_hold_for_every_block(cells, ncols, target, dropped, x):
         for u, around, roots in cuts:
             assert len(roots) == 0
             assert chosen[u] <= chosen[around].sum()
+
+
+def test_highs_solves_a_knapsack_by_hand_and_the_cutoff_proves_nothing_is_cheaper():
+    # Three parcels of 2, 1 and 3 ha costing 3, 2 and 4; at least 4 ha. Sets: {1, 2} 4 ha
+    # for 6, {0, 2} 5 ha for 7, all for 9; {0, 1} has 3 ha only. The LP takes the cheapest
+    # land per ha first: all of parcel 2 (4/3 a ha), then 1 ha of parcel 0 (1.5): 5.5.
+    c = np.array([3.0, 2.0, 4.0])
+    area = csr_matrix(np.array([[2.0, 1.0, 3.0]]))
+    common = {
+        "c": c,
+        "matrix": area,
+        "row_lower": np.array([4.0]),
+        "row_upper": np.array([np.inf]),
+        "col_lower": np.zeros(3),
+        "col_upper": np.ones(3),
+        "integrality": np.ones(3),
+        "time_limit_s": 10.0,
+    }
+    lp = solve_highs(relax=True, **common)
+    assert lp.status == "optimal" and lp.objective == pytest.approx(5.5)
+    assert lp.x == pytest.approx([0.5, 0.0, 1.0])
+    best = solve_highs(**common)
+    assert best.status == "optimal" and best.objective == pytest.approx(6.0)
+    assert best.x == pytest.approx([0.0, 1.0, 1.0]) and best.dual_bound == pytest.approx(6.0)
+    # Only sets cheaper than 6 count: there is none, which is the proof.
+    for cutoff in (6.0 - 1e-6, 6.0):
+        nothing = solve_highs(cutoff=cutoff, **common)
+        assert nothing.status == "infeasible" and nothing.x is None
+    assert solve_highs(cutoff=6.5, **common).objective == pytest.approx(6.0)
+    # No set at all: 7 ha cannot be reached.
+    none = solve_highs(**{**common, "row_lower": np.array([7.0])})
+    assert none.status == "infeasible" and none.x is None and none.objective == math.inf
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(2, 14),
+    edges=st.lists(st.tuples(st.integers(0, 13), st.integers(0, 13)), max_size=30),
+    picked=st.lists(st.booleans(), min_size=14, max_size=14),
+)
+def test_connected_agrees_with_connected_components(n, edges, picked):
+    pairs = [(u, v) for u, v in edges if u < n and v < n and u != v]
+    u = np.array([p[0] for p in pairs], dtype=np.intp)
+    v = np.array([p[1] for p in pairs], dtype=np.intp)
+    adj = coo_matrix((np.ones(2 * len(u)), (np.r_[u, v], np.r_[v, u])), shape=(n, n)).tocsr()
+    nodes = np.flatnonzero(np.array(picked[:n]))
+    expected = len(nodes) <= 1 or connected_components(adj[nodes][:, nodes])[0] == 1
+    assert connected(adj, nodes) == expected

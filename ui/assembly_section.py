@@ -44,7 +44,10 @@ from ui.common import (
 )
 from ui.i18n import lang, t
 
-__all__ = ["open_as_scenario", "render_assembly"]
+__all__ = ["TIME_LIMITS_S", "open_as_scenario", "render_assembly"]
+
+#: Time limits the planner can give the exact solver, s (the first is the default).
+TIME_LIMITS_S = (10, 30, 60, 180)
 
 _RESULT = "assembly_result"
 _WEIGHT_LABELS: dict[str, tuple[str, str]] = {
@@ -91,8 +94,27 @@ def _outcome(result: Assembly) -> str:
     return t(f"差距 {result.gap:.1%}", f"gap {result.gap:.1%}")
 
 
-def _outcome_note(result: Assembly) -> str:
-    """How the proposal was found and how far from the proven minimum it may be."""
+def _duration(seconds: float) -> str:
+    """10 秒 / 10 s, 3 分钟 / 3 min."""
+    if seconds < 60:
+        return t(f"{seconds:g} 秒", f"{seconds:g} s")
+    return t(f"{seconds / 60:g} 分钟", f"{seconds / 60:g} min")
+
+
+def _outcome_note(result: Assembly, time_limit_s: float) -> str:
+    """How the proposal was found and how far from the proven minimum it may be; when the
+    time ran out below the longest limit on offer, that more time may prove more."""
+    note = _how_found(result)
+    if result.optimal or math.isnan(result.gap) or time_limit_s >= TIME_LIMITS_S[-1]:
+        return note
+    longer = _duration(TIME_LIMITS_S[-1])
+    return note + t(
+        f"可把最长求解时间延长到{longer}再算一次，以证明最优或缩小差距。",
+        f" Give it up to {longer} (longest solving time) to prove the minimum or narrow the gap.",
+    )
+
+
+def _how_found(result: Assembly) -> str:
     seconds = result.seconds
     if result.optimal:
         return t(
@@ -120,13 +142,13 @@ def _outcome_note(result: Assembly) -> str:
     )
 
 
-def _show(result: Assembly, layers: LayerSet, cost: pd.Series) -> None:
+def _show(result: Assembly, layers: LayerSet, cost: pd.Series, time_limit_s: float) -> None:
     cols = st.columns(4)
     cols[0].metric(t("片区面积（公顷）", "Block (ha)"), f"{result.area_ha:,.1f}")
     cols[1].metric(t("需整备地块", "Parcels to assemble"), len(result.added))
     cols[2].metric(t("整备成本", "Cost"), f"{result.cost:,.1f}")
     cols[3].metric(t("求解", "Solved"), _outcome(result))
-    st.caption(_outcome_note(result))
+    st.caption(_outcome_note(result, time_limit_s))
 
     parcels = layers.parcels
     block = parcels[parcels["parcel_id"].astype(str).isin(result.parcel_ids)]
@@ -267,6 +289,19 @@ def render_assembly(layers: LayerSet) -> None:
             t("跨越主干道整备", "Assemble across trunk roads"),
             key="assembly_across_trunk",
         )
+        time_limit_s = st.select_slider(
+            t("最长求解时间", "Longest solving time"),
+            options=TIME_LIMITS_S,
+            value=TIME_LIMITS_S[0],
+            format_func=_duration,
+            key="assembly_time_limit_s",
+            help=t(
+                "精确求解在此时间内证明最优；未完成时给出目前最好的方案及其与最优的差距。"
+                "时间越长，越可能证明最优或缩小差距。",
+                "The exact solver proves the minimum within this time; when it cannot, the best "
+                "assembly found is shown with its gap to the minimum. More time proves more.",
+            ),
+        )
         st.caption(_across_note())
         st.caption(t("成本权重（假设值）", "Cost weights (assumptions)"))
         wcols = st.columns(3)
@@ -296,7 +331,7 @@ def render_assembly(layers: LayerSet) -> None:
                     tolerance_m=tolerance_m,
                     barriers=barriers,
                     within=within,
-                    time_limit_s=10.0,
+                    time_limit_s=float(time_limit_s),
                 )
         except InputError as exc:
             st.session_state.pop(_RESULT, None)
@@ -304,14 +339,20 @@ def render_assembly(layers: LayerSet) -> None:
             if not across:
                 _suggest_across(layers, within, float(target_ha))
             return
-        st.session_state[_RESULT] = (layers.fingerprint("parcels"), park, float(target_ha), result)
+        st.session_state[_RESULT] = (
+            layers.fingerprint("parcels"),
+            park,
+            float(target_ha),
+            float(time_limit_s),
+            result,
+        )
         block = layers.parcels[layers.parcels["parcel_id"].astype(str).isin(result.parcel_ids)]
         go_to("assembly_map", tuple(block.to_crs("EPSG:4326").total_bounds))
     kept = st.session_state.get(_RESULT)
     if kept is None or kept[0] != layers.fingerprint("parcels"):
         return
-    _, park_id, target, result = kept
-    _show(result, layers, cost)
+    _, park_id, target, limit_s, result = kept
+    _show(result, layers, cost, limit_s)
     park_name = t("全区", "district") if park_id is None else park_label(park_id, layers)
     if st.button(
         t("生成情景（所选地块设为储备/待整备）", "Make it a scenario (the parcels set to reserve)"),

@@ -24,8 +24,8 @@ chosen set of nodes is connected; every free block next to it joins the real blo
 holds the chosen nodes.
 
 Exact where it can be: a single-commodity-flow MILP, solved part by part and root case by
-root case (each free block as the root, or none) with HiGHS (:func:`scipy.optimize.milp`),
-after dropping parts, cases and nodes that cannot beat the heuristic's cost and tightening
+root case (each free block as the root, or none) with HiGHS (``highspy``; the best cost so
+far as its objective cut-off, :mod:`analysis.assembly._highs`), after dropping parts, cases and nodes that cannot beat the heuristic's cost and tightening
 the LP with node-separator and area-cover cuts (:mod:`analysis.assembly._exact`); ``gap`` is
 ``(cost − lower bound) / cost``, 0 when proven minimal. Fast where it must be: grow along
 the cheapest joins (shortest paths over parcel costs), then prune
