@@ -289,6 +289,7 @@ def render_assembly(layers: LayerSet) -> None:
             t("跨越主干道整备", "Assemble across trunk roads"),
             key="assembly_across_trunk",
         )
+        st.caption(_across_note())
         time_limit_s = st.select_slider(
             t("最长求解时间", "Longest solving time"),
             options=TIME_LIMITS_S,
@@ -302,7 +303,6 @@ def render_assembly(layers: LayerSet) -> None:
                 "assembly found is shown with its gap to the minimum. More time proves more.",
             ),
         )
-        st.caption(_across_note())
         st.caption(t("成本权重（假设值）", "Cost weights (assumptions)"))
         wcols = st.columns(3)
         weights = {
