@@ -47,9 +47,9 @@ rounds of node-separator and area-cover cuts (:mod:`analysis.assembly._cuts`). A
 whose knapsack or LP bound (with the cost cut-off at the best cost so far) cannot beat that cost is
 skipped; the others go to HiGHS (:mod:`analysis.assembly._highs`) — on the model without the
 cut rows, which HiGHS solves faster — with the best cost so far as its objective cut-off, so
-a case ending *infeasible* is proven unable to beat it. When
-time runs out, a case's bound is the solver's dual bound (or its LP bound), the part's bound
-the least over its cases, and the reported gap ``(cost − bound) / cost``.
+a case ending *infeasible* is proven unable to beat it. When time runs out, a case's bound
+is the solver's dual bound (or its LP bound), the part's bound the least over its cases,
+and the reported gap ``(cost − bound) / cost``.
 """
 
 from __future__ import annotations
@@ -316,7 +316,7 @@ def _cut_bound(graph: Graph, model: _Model, low, high, deadline: float, target_m
     """LP bound of the case after rounds of separator and area-cover cuts, stopped when
     the bound stalls or, at its pace, would not reach the model's cost cut-off. The cuts
     serve this bound only (whether the case is worth solving): the MILP runs faster without
-    their rows (金沙-碧湖's first case 10 s against 14 s, 高新北 whole 8.5 s against 10.9 s)."""
+    their rows (金沙-碧湖's first root case: 10 s against 14 s)."""
     n, bound, cutoff = graph.n, -math.inf, float(model.upper[1])
     for done in range(1, _CUT_ROUNDS + 1):
         lp = model.solve(low, high, max(deadline - time.perf_counter(), 1e-3), relax=True)

@@ -10,8 +10,8 @@ wrapper does not pass on:
   (the wrapper then reports none, so a stopped case could only fall back on its LP bound).
 
 Measured on the demo across trunk roads (100 ha): the corridor's first root case is proven
-unable to beat the incumbent in 23 s, against 84–89 s solved to its own optimum without the
-cut-off; the whole corridor is proven in 55 s (169 s before), 金沙-碧湖 in 16 s (22 s).
+unable to beat the incumbent in 23 s, against 84–89 s to solve it to its own optimum without
+the cut-off (``benchmarks/assembly.py`` gives the whole instances).
 """
 
 from __future__ import annotations
