@@ -323,7 +323,8 @@ def render_assembly(layers: LayerSet) -> None:
             across_trunk_roads(layers.constraints) if across else (20.0, layers.constraints)
         )
         try:
-            with st.spinner(t("正在求解…", "Solving…")):
+            limit = _duration(time_limit_s)
+            with st.spinner(t(f"正在求解（最长 {limit}）…", f"Solving (up to {limit})…")):
                 result = assemble_block(
                     layers.parcels,
                     target_ha=float(target_ha),
