@@ -154,6 +154,21 @@ def choose_option(page, box, option: str, *, type_text: bool = False) -> None:
     raise AssertionError(f"could not choose {option}; the box shows {box.inner_text()!r}")
 
 
+def click_until(button, done, what: str, tries: int = 3, wait_s: float = 20.0):
+    """Click ``button`` until ``done()`` holds, waiting ``wait_s`` after each click. A click
+    that lands while a rerun replaces the button is lost with the element it hit, so once
+    the button is back (one, enabled) and nothing happened, it is clicked again."""
+    for _ in range(tries):
+        wait_for(lambda: button.count() == 1 and button.is_enabled(), what=f"{what}: the button")
+        button.click()
+        deadline = time.time() + wait_s
+        while time.time() < deadline:
+            if done():
+                return
+            time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what} after {tries} clicks")
+
+
 def wait_for(predicate, timeout_s: float = 60.0, what: str = "condition"):
     """Poll ``predicate`` until it returns something true, and return that; fail naming
     ``what`` after ``timeout_s``."""

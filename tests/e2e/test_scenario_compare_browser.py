@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.browser import map_frames
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import click_until, screenshot
 from tests.e2e.test_browser import no_exception
 from tests.e2e.test_map_view_browser import read_view, same_view, wait_for
 
@@ -23,11 +23,8 @@ def test_compare_maps_pan_and_zoom_together(page):
     page.get_by_role("button", name="创建").wait_for(state="hidden", timeout=30000)
     page.get_by_label("或输入地块编号（逗号分隔）").fill("PS00001, PS00002")
     page.get_by_label("或输入地块编号（逗号分隔）").press("Enter")
-    select = page.get_by_role("button", name="选中这些地块")
-    # the Enter's rerun has settled: one enabled button (a click on one on its way out is lost)
-    wait_for(lambda: select.count() == 1 and select.is_enabled(), what="the ids' rerun")
-    select.click()
-    page.get_by_text("已选 2 个地块").wait_for(timeout=60000)
+    selected = page.get_by_text("已选 2 个地块")
+    click_until(page.get_by_role("button", name="选中这些地块"), selected.is_visible, "已选")
     page.get_by_role("button", name="删除所选地块").click()
     page.get_by_text("有未保存的修改").wait_for(timeout=60000)
 

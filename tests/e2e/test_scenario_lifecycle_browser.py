@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot, wait_for
+from tests.e2e.conftest import click_until, screenshot, wait_for
 from tests.e2e.test_browser import no_exception
 
 pytestmark = pytest.mark.e2e
@@ -31,10 +31,8 @@ def test_duplicate_opens_the_copy_and_unsaved_edits_survive_a_reload(page):
 
     page.get_by_role("tab", name="管理与导出").click()
     duplicate = page.get_by_role("button", name="复制为新情景")
-    # the tab's rerun has settled: one enabled button (a click on one on its way out is lost)
-    wait_for(lambda: duplicate.count() == 1 and duplicate.is_enabled(), what="the tab")
-    duplicate.click()
-    page.get_by_role("heading", name="生命周期情景（副本）").wait_for(timeout=60000)
+    copy_heading = page.get_by_role("heading", name="生命周期情景（副本）")
+    click_until(duplicate, copy_heading.is_visible, what="the copy's heading")
     page.wait_for_timeout(1500)  # a later run must not bring the original back
     assert page.get_by_role("heading", name="生命周期情景（副本）").is_visible()
 
@@ -42,8 +40,8 @@ def test_duplicate_opens_the_copy_and_unsaved_edits_survive_a_reload(page):
     page.get_by_role("tab", name="编辑").click()
     page.get_by_label("或输入地块编号（逗号分隔）").fill("PS00001, PS00002")
     page.get_by_label("或输入地块编号（逗号分隔）").press("Enter")
-    page.get_by_role("button", name="选中这些地块").click()
-    page.get_by_text("已选 2 个地块").wait_for(timeout=60000)
+    selected = page.get_by_text("已选 2 个地块")
+    click_until(page.get_by_role("button", name="选中这些地块"), selected.is_visible, "已选")
     form = page.locator('[data-testid="stForm"]').filter(has_text="修改所选地块的属性")
     form.locator('[data-testid="stSelectbox"]').filter(has_text="工业上楼").locator("input").click()
     page.keyboard.type("是")
