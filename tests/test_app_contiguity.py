@@ -94,6 +94,18 @@ def test_assembly_proposes_a_block_names_the_firms_and_makes_a_scenario(own_work
         added = int(next(m for m in at.metric if m.label == "需整备地块").value)
         assert added > 0
         assert any("涉及企业" in m.value for m in at.markdown)
+        # The parcels to assemble, costliest first, with what stands on them; their costs
+        # add up to the total shown, and every affected firm stands on one of them.
+        tables = [d.value for d in at.dataframe]
+        [table] = [d for d in tables if "现状建筑面积（万 m²）" in d.columns]
+        assert len(table) == added
+        assert table["成本"].is_monotonic_decreasing
+        total = float(metric(at, "整备成本").replace(",", ""))
+        assert abs(table["成本"].sum() - total) <= 0.05 + 0.005 * added
+        [firms] = [d for d in tables if "所在地块" in d.columns]
+        assert set(firms["所在地块"]) <= set(table["地块"])
+        counts = firms["所在地块"].value_counts()
+        assert table.set_index("地块")["企业（家）"].reindex(counts.index).tolist() == list(counts)
         at.button(key="assembly_to_scenario").click().run()
     store = GpkgScenarioStore(own_workspace / "scenarios.gpkg")
     [info] = store.list()
@@ -126,3 +138,23 @@ def test_a_gap_left_by_a_short_time_limit_says_more_time_may_prove_the_minimum()
     assert "延长" not in _outcome_note(proven, TIME_LIMITS_S[0])
     heuristic = Assembly(("P1", "P2"), ("P2",), 60.0, 8.0, False, math.nan, "heuristic", 2.0)
     assert "延长" not in _outcome_note(heuristic, TIME_LIMITS_S[0])
+
+
+def test_parcels_to_assemble_are_coloured_darker_the_more_they_cost():
+    import numpy as np
+
+    from ui import maps
+    from ui.assembly_section import _cost_classes
+
+    costs = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 12.0, 12.0])
+    colors, legend = _cost_classes(costs)
+    assert colors[0] == maps.NO_VALUE_COLOR
+    shade = [maps.SEQUENTIAL.index(c) for c in colors[1:]]
+    assert shade == sorted(shade) and shade[0] < shade[-1]
+    assert colors[-1] == colors[-2]
+    # Every colour on the map has its legend entry, and the legend names no other.
+    assert {c for c, _ in legend} == set(colors)
+    assert any("成本为 0" in text for _, text in legend)
+    # One parcel: one class, no empty classes in the legend.
+    one_colors, one_legend = _cost_classes(np.array([5.0]))
+    assert len(one_legend) == 1 and one_legend[0][0] == one_colors[0]

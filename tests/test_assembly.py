@@ -16,10 +16,13 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry import LineString, box
 
 from analysis.assembly import (
+    COST_PARTS,
     TRUNK_ROAD_WIDTH_M,
     across_trunk_roads,
     assemble_block,
     assembly_cost,
+    assembly_cost_parts,
+    firms_on_parcels,
     largest_reachable_ha,
 )
 from analysis.assembly._cuts import cover_cuts, separator_cuts
@@ -212,6 +215,42 @@ def test_costs_from_floor_space_firms_and_status():
     assert cost.tolist() == pytest.approx([11.5, 3.5, 0.5])
     with pytest.raises(InputError):
         assembly_cost(parcels, firms, {"per_firm": -1.0})
+
+
+def test_cost_parts_say_what_stands_on_each_parcel_and_add_up_to_the_cost():
+    parcels = grid(["built", "built", "available"], [0, 0, 0], 3)
+    parcels["gfa_current_m2"] = [20_000.0, 0.0, 5_000.0]
+    # Two firms on P00, one on P01, one on no parcel (in the road between P01 and P02).
+    firm_xy = [
+        (X0 + 50, Y0 + 50),
+        (X0 + 60, Y0 + 60),
+        (X0 + CELL_M + GAP_M + 50, Y0 + 50),
+        (X0 + 2 * CELL_M + GAP_M + GAP_M / 2, Y0 + 50),
+    ]
+    firms = gpd.GeoDataFrame(
+        {
+            "output_10k_cny": [20_000.0, 0.0, 10_000.0, 50_000.0],
+            "is_above_scale": [True, False, False, True],
+        },
+        geometry=gpd.points_from_xy(*zip(*firm_xy, strict=True)),
+        crs=METRIC_CRS,
+    )
+    pairs = firms_on_parcels(parcels, firms)
+    assert pairs.values.tolist() == [[0, 0], [1, 0], [2, 1]]
+    weights = {"per_10k_m2_gfa": 1.0, "per_firm": 2.0, "per_100m_cny_output": 1.0}
+    weights |= {"per_above_scale_firm": 3.0, "status:built": 0.5}
+    parts = assembly_cost_parts(parcels, firms, weights)
+    assert parts["firms"].tolist() == [2, 1, 0]
+    assert parts["above_scale_firms"].tolist() == [1, 0, 0]
+    assert parts["output_100m_cny"].tolist() == pytest.approx([2.0, 1.0, 0.0])
+    # P00: 2 (2 万 m²) + 4 (2 firms) + 2 (2 亿) + 3 (规上) + 0.5 (built) = 11.5
+    assert parts.loc[0, list(COST_PARTS)].tolist() == pytest.approx([2.0, 4.0, 2.0, 3.0, 0.5])
+    assert parts["cost"].tolist() == pytest.approx([11.5, 3.5, 0.5])
+    assert parts[list(COST_PARTS)].sum(axis=1).tolist() == pytest.approx(parts["cost"].tolist())
+    assert assembly_cost(parcels, firms, weights).tolist() == parts["cost"].tolist()
+    # A firm layer in degrees is placed on the same parcels.
+    in_degrees = firms.to_crs("EPSG:4326")
+    assert firms_on_parcels(parcels, in_degrees).values.tolist() == [[0, 0], [1, 0], [2, 1]]
 
 
 def plain_optimum(parcels: gpd.GeoDataFrame, target_ha: float) -> float:

@@ -4,8 +4,9 @@ The planner picks a park (or the whole district), a target area and the cost wei
 proposal comes from :func:`analysis.assembly.assemble_block` with costs from
 :func:`analysis.assembly.assembly_cost` (existing floor space, firms and their 产值, 规上
 firms, a base cost per status — the default weights are assumptions and say so). The page
-shows the block on the map (free land and the parcels to assemble, coloured apart), the
-firms affected by name, the totals, whether the cost is proven minimal, and turns the
+shows the block on the map (free land in blue, the parcels to assemble on a light → dark
+ramp by cost), the parcels to assemble with what stands on them and their cost, the firms
+affected by name, the totals, whether the cost is proven minimal, and turns the
 proposal into a scenario with one click: the added parcels set to 储备/待整备 with a note,
 opened on the 情景规划 page so the comparison shows what it gains.
 """
@@ -14,8 +15,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
-import shapely
 import streamlit as st
 
 from analysis.assembly import (
@@ -24,13 +25,14 @@ from analysis.assembly import (
     Assembly,
     across_trunk_roads,
     assemble_block,
-    assembly_cost,
+    assembly_cost_parts,
+    firms_on_parcels,
     largest_reachable_ha,
 )
 from geo.errors import InputError
 from layers.catalog import LayerSet
 from layers.scenario import Edit, new_scenario, set_attributes
-from layers.schema import CLUSTER
+from layers.schema import CLUSTER, STATUS
 from ui import maps
 from ui.cache import the_store
 from ui.common import (
@@ -41,6 +43,7 @@ from ui.common import (
     park_label,
     show_input_error,
     show_map,
+    table_height,
 )
 from ui.i18n import lang, t
 
@@ -58,29 +61,71 @@ _WEIGHT_LABELS: dict[str, tuple[str, str]] = {
     "status:built": ("已建成地块（基础成本）", "built parcel (base cost)"),
     "status:granted_unbuilt": ("已出让未建地块（基础成本）", "granted, unbuilt parcel (base)"),
 }
-_FREE_COLOR, _ADDED_COLOR = "#1f77b4", "#d62728"
+_FREE_COLOR = "#1f77b4"
 
 
 def _firms_on(layers: LayerSet, parcel_ids: tuple[str, ...]) -> pd.DataFrame:
-    """Firms standing on the given parcels, with the parcel they stand on."""
+    """Firms standing on the given parcels, with the parcel they stand on (largest 产值
+    first)."""
     if layers.enterprises is None or not parcel_ids:
         return pd.DataFrame()
-    parcels = layers.parcels[layers.parcels["parcel_id"].astype(str).isin(parcel_ids)]
-    firms = layers.enterprises.to_crs(parcels.crs)
-    tree = shapely.STRtree(parcels.geometry.to_numpy())
-    firm_pos, parcel_pos = tree.query(firms.geometry.to_numpy(), predicate="within")
+    parcels, firms = layers.parcels, layers.enterprises
+    pairs = firms_on_parcels(parcels, firms)
+    on = parcels["parcel_id"].astype(str).to_numpy()[pairs["parcel"].to_numpy()]
+    pairs = pairs[np.isin(on, parcel_ids)]
+    firm, parcel = pairs["firm"].to_numpy(), pairs["parcel"].to_numpy()
     table = pd.DataFrame(
         {
-            t("企业", "firm"): firms["name"].to_numpy()[firm_pos],
+            t("企业", "firm"): firms["name"].to_numpy()[firm],
             t("集群", "cluster"): [
-                CLUSTER.label(c, lang()) for c in firms["cluster"].to_numpy()[firm_pos]
+                CLUSTER.label(c, lang()) for c in firms["cluster"].to_numpy()[firm]
             ],
-            t("规上", "above scale"): firms["is_above_scale"].to_numpy()[firm_pos],
-            t("产值（万元）", "output (10k CNY)"): firms["output_10k_cny"].to_numpy()[firm_pos],
-            t("所在地块", "parcel"): parcels["parcel_id"].to_numpy()[parcel_pos],
+            t("规上", "above scale"): firms["is_above_scale"].to_numpy()[firm],
+            t("产值（万元）", "output (10k CNY)"): firms["output_10k_cny"].to_numpy()[firm],
+            t("所在地块", "parcel"): parcels["parcel_id"].to_numpy()[parcel],
         }
     )
     return table.sort_values(table.columns[3], ascending=False, ignore_index=True)
+
+
+def _added_table(layers: LayerSet, parts: pd.DataFrame, added: tuple[str, ...]) -> pd.DataFrame:
+    """The parcels to assemble, costliest first: what stands and works on each, and its cost
+    (the sum of the parts the weights give, :func:`analysis.assembly.assembly_cost_parts`)."""
+    parcels = layers.parcels
+    rows = parcels["parcel_id"].astype(str).isin(added).to_numpy()
+    mine, on = parcels[rows], parts[rows]
+    table = pd.DataFrame(
+        {
+            t("地块", "parcel"): mine["parcel_id"].astype(str).to_numpy(),
+            t("状态", "status"): [STATUS.label(c, lang()) for c in mine["status"].to_numpy()],
+            t("面积（公顷）", "area (ha)"): (mine["area_m2"].to_numpy(dtype=float) / 1e4).round(2),
+            t("现状建筑面积（万 m²）", "floor space (10k m²)"): (
+                on["gfa_current_m2"].to_numpy() / 1e4
+            ).round(2),
+            t("企业（家）", "firms"): on["firms"].to_numpy(),
+            t("规上（家）", "above scale"): on["above_scale_firms"].to_numpy(),
+            t("产值（亿元）", "output (100m CNY)"): on["output_100m_cny"].to_numpy().round(2),
+            t("成本", "cost"): on["cost"].to_numpy().round(2),
+        }
+    )
+    return table.sort_values(table.columns[-1], ascending=False, ignore_index=True)
+
+
+def _cost_classes(costs: np.ndarray) -> tuple[list[str], list[tuple[str, str]]]:
+    """Colour of each parcel to assemble by its cost (quantile classes, light → dark; a
+    parcel costing nothing grey), and the legend items that name the classes."""
+    bins = maps.nice_bins(costs, n=4)
+    colors = maps.value_colors(costs, bins)
+    legend = maps.bins_legend(bins, scale=1.0)
+    used = set(colors)
+    items = [
+        (color, t(f"需整备，成本 {text}", f"to assemble, cost {text}"))
+        for color, text in legend
+        if color in used
+    ]
+    if maps.NO_VALUE_COLOR in used:
+        items.append((maps.NO_VALUE_COLOR, t("需整备，成本为 0", "to assemble, no cost")))
+    return colors, items
 
 
 def _outcome(result: Assembly) -> str:
@@ -142,7 +187,7 @@ def _how_found(result: Assembly) -> str:
     )
 
 
-def _show(result: Assembly, layers: LayerSet, cost: pd.Series, time_limit_s: float) -> None:
+def _show(result: Assembly, layers: LayerSet, parts: pd.DataFrame, time_limit_s: float) -> None:
     cols = st.columns(4)
     cols[0].metric(t("片区面积（公顷）", "Block (ha)"), f"{result.area_ha:,.1f}")
     cols[1].metric(t("需整备地块", "Parcels to assemble"), len(result.added))
@@ -153,10 +198,14 @@ def _show(result: Assembly, layers: LayerSet, cost: pd.Series, time_limit_s: flo
     parcels = layers.parcels
     block = parcels[parcels["parcel_id"].astype(str).isin(result.parcel_ids)]
     added = block["parcel_id"].astype(str).isin(result.added).to_numpy()
+    cost = parts["cost"].reindex(block.index).to_numpy()
+    added_colors, added_legend = _cost_classes(cost[added])
+    colors = np.full(len(block), _FREE_COLOR, dtype=object)
+    colors[added] = added_colors
     payload = maps.geojson_payload(
-        block.assign(cost=cost.reindex(block.index).round(1)),
+        block.assign(cost=cost.round(1)),
         ["parcel_id", "status", "cost"],
-        colors=[_ADDED_COLOR if a else _FREE_COLOR for a in added],
+        colors=list(colors),
         display_system=display_system(),
     )
     m = new_map(layers)
@@ -176,15 +225,24 @@ def _show(result: Assembly, layers: LayerSet, cost: pd.Series, time_limit_s: flo
         [
             (
                 t("整备建议", "Assembly"),
-                [
-                    (_FREE_COLOR, t("现有低效/储备/可供应", "free today")),
-                    (_ADDED_COLOR, t("需整备", "to assemble")),
-                ],
+                [(_FREE_COLOR, t("现有低效/储备/可供应", "free today")), *added_legend],
             )
         ],
     )
     show_map(m, key="assembly_map")
 
+    if result.added:
+        st.markdown(
+            md_escape(
+                t(
+                    f"需整备地块 {len(result.added)} 个（成本由高到低；成本 = 上方权重 × 地上现状）：",
+                    f"{len(result.added)} parcels to assemble (costliest first; cost = the "
+                    "weights above × what stands on each):",
+                )
+            )
+        )
+        table = _added_table(layers, parts, result.added)
+        st.dataframe(table, hide_index=True, width="stretch", height=table_height(len(table), 8))
     firms = _firms_on(layers, result.added)
     st.markdown(
         md_escape(
@@ -195,7 +253,7 @@ def _show(result: Assembly, layers: LayerSet, cost: pd.Series, time_limit_s: flo
         )
     )
     if len(firms):
-        st.dataframe(firms, hide_index=True, width="stretch", height=240)
+        st.dataframe(firms, hide_index=True, width="stretch", height=table_height(len(firms), 8))
 
 
 def _to_scenario(result: Assembly, park_name: str, target_ha: float) -> None:
@@ -316,7 +374,7 @@ def render_assembly(layers: LayerSet) -> None:
             for i, (key, value) in enumerate(DEFAULT_COST_WEIGHTS.items())
         }
         run = st.form_submit_button(t("计算整备建议", "Propose an assembly"), type="primary")
-    cost = assembly_cost(layers.parcels, layers.enterprises, weights)
+    parts = assembly_cost_parts(layers.parcels, layers.enterprises, weights)
     if run:
         within = None if park is None else layers.parks[layers.parks["park_id"].astype(str) == park]
         tolerance_m, barriers = (
@@ -328,7 +386,7 @@ def render_assembly(layers: LayerSet) -> None:
                 result = assemble_block(
                     layers.parcels,
                     target_ha=float(target_ha),
-                    cost=cost,
+                    cost=parts["cost"],
                     tolerance_m=tolerance_m,
                     barriers=barriers,
                     within=within,
@@ -353,7 +411,7 @@ def render_assembly(layers: LayerSet) -> None:
     if kept is None or kept[0] != layers.fingerprint("parcels"):
         return
     _, park_id, target, limit_s, result = kept
-    _show(result, layers, cost, limit_s)
+    _show(result, layers, parts, limit_s)
     park_name = t("全区", "district") if park_id is None else park_label(park_id, layers)
     if st.button(
         t("生成情景（所选地块设为储备/待整备）", "Make it a scenario (the parcels set to reserve)"),

@@ -37,6 +37,7 @@ from ui.common import (
     publish_result,
     show_input_error,
     show_map,
+    table_height,
 )
 from ui.i18n import band_label, cluster_label, fit_key_label, labeller, lang, t
 from ui.massing_view import massing_section
@@ -165,11 +166,6 @@ def _column_config(name: str) -> dict:
     return {**cfg, **common}
 
 
-def _table_height(n_rows: int) -> int:
-    """Pixels for a dataframe to show ``n_rows`` rows without scrolling."""
-    return 38 + 35 * n_rows
-
-
 def _editor_frame(name: str, table: pd.DataFrame) -> pd.DataFrame:
     """A standards table for the editor: an assumption mark first, derived columns
     labelled in the chosen language (they are ignored when the table is read back)."""
@@ -229,7 +225,7 @@ def standards_section(box) -> Standards:
                 key=key,
                 hide_index=True,
                 width="stretch",
-                height=_table_height(len(base_tables[name]) + int(dynamic)),
+                height=table_height(len(base_tables[name]) + int(dynamic)),
                 num_rows="dynamic" if dynamic else "fixed",
                 column_config=_column_config(name),
             )
@@ -581,7 +577,7 @@ with summary_box:
     st.dataframe(
         cluster_table.style.format("{:,.1f}"),
         width="stretch",
-        height=_table_height(len(cluster_table)),
+        height=table_height(len(cluster_table)),
     )
     st.caption(
         t(
@@ -629,4 +625,4 @@ with floors_box:
             "the cluster.",
         )
     )
-    st.dataframe(shown, hide_index=True, width="stretch", height=_table_height(len(shown)))
+    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(shown)))

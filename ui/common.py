@@ -86,6 +86,7 @@ __all__ = [
     "show_map",
     "startup_notice",
     "status_legend",
+    "table_height",
 ]
 
 LAYERS_KEY = "layers"
@@ -449,6 +450,13 @@ WORD_JOINER = "\u2060"
 #: are resolved (GFM autolink literals and Streamlit's own shortcodes work on the parsed
 #: text): "http://", "www.", "user@host", ":material/icon:", ":streamlit:", ":smile:".
 _AFTER_ESCAPES = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)|(?<=:)(?=[\w+-][\w/+-]*:)")
+
+
+def table_height(n_rows: int, most_rows: int | None = None) -> int:
+    """Pixels for a dataframe to show ``n_rows`` rows without scrolling (at most
+    ``most_rows`` rows; the rest scroll)."""
+    shown = n_rows if most_rows is None else min(n_rows, most_rows)
+    return 38 + 35 * max(shown, 1)
 
 
 def md_escape(text: object) -> str:

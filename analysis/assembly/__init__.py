@@ -7,7 +7,7 @@ Parcels are joined by the contiguity rule of :func:`analysis.contiguity.contiguo
 (a gap of at most ``tolerance_m`` that no barrier cuts; :func:`analysis.contiguity.
 parcel_links`). *Free* parcels (by default 低效 / 储备 / 可供应) cost nothing; others can be
 assembled at a cost (existing floor space, firms and their 产值 …, see
-:func:`assembly_cost`); *excluded* parcels (在建, 非工业 by default, and anything outside
+:func:`assembly_cost`, part by part in :func:`assembly_cost_parts`); *excluded* parcels (在建, 非工业 by default, and anything outside
 ``within``) can never be taken. The answer is a set ``added`` of non-free parcels such that
 one connected block of free ∪ added parcels reaches ``target_ha``, with the least total
 cost.
@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,6 +48,13 @@ import pandas as pd
 import shapely
 
 from analysis._params import code_param, number_param
+from analysis.assembly._costs import (
+    COST_PARTS,
+    DEFAULT_COST_WEIGHTS,
+    assembly_cost,
+    assembly_cost_parts,
+    firms_on_parcels,
+)
 from analysis.assembly._exact import exact as _solve_exact
 from analysis.assembly._graph import Graph, component_of, contract, feasible_parts, largest_part_m2
 from analysis.assembly._heuristic import heuristic as _grow_and_prune
@@ -57,6 +64,7 @@ from geo.errors import InputError
 from layers.schema import STATUS
 
 __all__ = [
+    "COST_PARTS",
     "DEFAULT_COST_WEIGHTS",
     "DEFAULT_EXCLUDED_STATUSES",
     "DEFAULT_FREE_STATUSES",
@@ -66,6 +74,8 @@ __all__ = [
     "across_trunk_roads",
     "assemble_block",
     "assembly_cost",
+    "assembly_cost_parts",
+    "firms_on_parcels",
     "largest_reachable_ha",
 ]
 
@@ -73,17 +83,6 @@ DEFAULT_FREE_STATUSES: tuple[str, ...] = ("low_efficiency", "reserve", "availabl
 DEFAULT_EXCLUDED_STATUSES: tuple[str, ...] = ("under_construction", "non_industrial")
 #: ``method="auto"`` solves exactly up to this many graph nodes, and heuristically above.
 EXACT_MAX_NODES = 1500
-#: Default weights of :func:`assembly_cost` — assumptions, to be set by the planners:
-#: per 万 m² of existing floor space, per firm, per 亿元 of annual 产值, extra per 规上 firm,
-#: and a base cost per parcel by status (a granted but unbuilt parcel still has a holder).
-DEFAULT_COST_WEIGHTS: Mapping[str, float] = {
-    "per_10k_m2_gfa": 1.0,
-    "per_firm": 2.0,
-    "per_100m_cny_output": 1.0,
-    "per_above_scale_firm": 3.0,
-    "status:built": 1.0,
-    "status:granted_unbuilt": 2.0,
-}
 #: Widest trunk road, metres: the gap tolerance when assembling across trunk roads. An
 #: assumption taken from the base data's road grid (主干道 40–60 m between red lines); no
 #: standard is cited. Junctions and slip-road corners are wider, but a parcel facing a
@@ -124,63 +123,6 @@ class Assembly:
     gap: float
     method: str
     seconds: float
-
-
-# --------------------------------------------------------------------------- costs
-
-
-def assembly_cost(
-    parcels: gpd.GeoDataFrame,
-    enterprises: gpd.GeoDataFrame | None = None,
-    weights: Mapping[str, float] | None = None,
-) -> pd.Series:
-    """Cost of taking each parcel into 土地整备, from what stands and works on it.
-
-    ``cost = w_gfa · gfa_current_m2 / 10⁴ + w_firm · firms + w_output · 产值 / 10⁴
-    + w_above · 规上 firms + w_status[status]``, with firms found by location (a firm on a
-    parcel is inside it) and 产值 in 亿元 (``output_10k_cny / 10⁴``). Weights default to
-    :data:`DEFAULT_COST_WEIGHTS` (assumptions); a missing weight counts 0.
-
-    Returns
-    -------
-    Series
-        Indexed like ``parcels``, float, ≥ 0.
-    """
-    w = dict(DEFAULT_COST_WEIGHTS if weights is None else weights)
-    bad = [
-        k for k, v in w.items() if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0)
-    ]
-    if bad:
-        raise InputError(
-            f"整备成本权重应为不小于 0 的数：{bad}。",
-            f"Assembly cost weights must be numbers ≥ 0: {bad}.",
-        )
-    gfa = pd.to_numeric(parcels.get("gfa_current_m2", 0.0), errors="coerce")
-    cost = w.get("per_10k_m2_gfa", 0.0) * (pd.Series(gfa, index=parcels.index).fillna(0.0) / 1e4)
-    status = parcels["status"].astype(object) if "status" in parcels.columns else None
-    if status is not None:
-        for key, value in w.items():
-            if key.startswith("status:"):
-                cost = cost + np.where(status == key.split(":", 1)[1], value, 0.0)
-    if enterprises is not None and len(enterprises):
-        require_crs(enterprises, "企业图层 enterprises")
-        firms = enterprises.to_crs(parcels.crs)
-        tree = shapely.STRtree(np.asarray(parcels.geometry.array))
-        firm_pos, parcel_pos = tree.query(np.asarray(firms.geometry.array), predicate="within")
-        n = len(parcels)
-        output = pd.to_numeric(firms.get("output_10k_cny", 0.0), errors="coerce")
-        output = np.nan_to_num(np.asarray(output, dtype=float), nan=0.0)
-        above = np.asarray(firms.get("is_above_scale", False), dtype=bool)
-        count = np.bincount(parcel_pos, minlength=n)
-        value = np.bincount(parcel_pos, output[firm_pos] / 1e4, minlength=n)
-        big = np.bincount(parcel_pos, above[firm_pos].astype(float), minlength=n)
-        cost = (
-            cost
-            + w.get("per_firm", 0.0) * count
-            + w.get("per_100m_cny_output", 0.0) * value
-            + w.get("per_above_scale_firm", 0.0) * big
-        )
-    return pd.Series(np.asarray(cost, dtype=float), index=parcels.index, name="cost")
 
 
 # --------------------------------------------------------------------------- public
