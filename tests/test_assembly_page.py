@@ -2,8 +2,15 @@
 largest reachable block (and why) when the target is out of reach — in either language."""
 
 import re
+from unittest import mock
 
-from tests.app_harness import app
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry import Polygon
+
+from tests.app_harness import MapRecorder, app
+from ui.assembly_section import DRAWN
 
 PAGE = "ui/contiguity_page.py"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -77,3 +84,132 @@ def test_in_english_the_option_and_its_hint_carry_no_chinese():
         assert at.checkbox(key="assembly_across_trunk").label == "Assemble across trunk roads"
         [note] = [c.value for c in at.caption if "widest trunk road" in c.value]
         assert "60 m" in note and not CJK.search(note)
+
+
+# --------------------------------------------------------------------------- a drawn area
+
+
+class DrawingMap(MapRecorder):
+    """The map recorder, with a shape drawn on the 整备范围 map (``drawing``, a GeoJSON
+    feature, or None before anything is drawn)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drawing: dict | None = None
+
+    def __call__(self, fig, key=None, returned_objects=None, **kwargs):
+        super().__call__(fig, key=key, returned_objects=returned_objects, **kwargs)
+        if key == "assembly_area_map" and self.drawing is not None:
+            return {"last_active_drawing": self.drawing, "last_object_clicked": None}
+        return {}
+
+
+def park_box(park_id: str):
+    """The bounding box (WGS84) of a demo park, as a shapely polygon."""
+    from shapely.geometry import box
+
+    from layers.catalog import load_demo
+
+    parks = load_demo().parks.set_index("park_id")
+    return box(*parks.loc[[park_id]].to_crs("EPSG:4326").total_bounds)
+
+
+def feature(geometry) -> dict:
+    return {"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(geometry)}
+
+
+def test_a_drawn_area_bounds_the_proposal_and_names_the_scenario(own_workspace):
+    from layers.catalog import load_demo
+    from layers.store import GpkgScenarioStore
+
+    area = park_box("gaoxin_north")
+    drawing = DrawingMap()
+    with app(PAGE) as (at, _), mock.patch("ui.common.st_folium", drawing):
+        at.selectbox(key="assembly_park").set_value(DRAWN).run()
+        # Nothing drawn yet: the page asks for the area and proposes nothing.
+        next(b for b in at.button if b.label == "计算整备建议").click().run()
+        [error] = [e.value.replace("\\", "") for e in at.error]
+        assert "请先在地图上画出整备范围" in error and "Draw the assembly area" in error
+        assert not [m for m in at.metric if m.label == "片区面积（公顷）"]
+        # A rectangle around 高新北 is drawn: the page keeps it and shows its size.
+        drawing.drawing = feature(area)
+        at.run()
+        assert not at.exception, at.exception
+        [size] = [c.value for c in at.caption if "已画整备范围" in c.value]
+        expected_ha = gpd.GeoSeries([area], crs="EPSG:4326").to_crs("EPSG:4547").area.iloc[0] / 1e4
+        assert f"{expected_ha:,.1f} 公顷" in size
+        propose(at, DRAWN, 40.0, "计算整备建议")
+        assert not at.error, [e.value for e in at.error]
+        assert "整备范围" in drawing.data_layers("assembly_map")
+        ids = set(at.session_state["assembly_result"][-1].parcel_ids)
+        at.button(key="assembly_to_scenario").click().run()
+        assert not at.exception, at.exception
+    parcels = load_demo().parcels.to_crs("EPSG:4326")
+    block = parcels[parcels["parcel_id"].astype(str).isin(ids)]
+    assert len(block) == len(ids) > 0
+    assert shapely.contains(area, block.geometry.representative_point()).all()
+    store = GpkgScenarioStore(own_workspace / "scenarios.gpkg")
+    [info] = store.list()
+    assert "绘制范围" in store.open(info.id).name
+
+
+def test_a_broken_drawing_is_refused_and_the_area_drawn_before_stays():
+    area = park_box("jinsha_bihu")
+    drawing = DrawingMap()
+    with app(PAGE) as (at, _), mock.patch("ui.common.st_folium", drawing):
+        at.selectbox(key="assembly_park").set_value(DRAWN).run()
+        drawing.drawing = feature(area)
+        at.run()
+        [before] = [c.value for c in at.caption if "已画整备范围" in c.value]
+        # A bow tie: its edges cross.
+        drawing.drawing = feature(
+            Polygon([(114.30, 22.70), (114.32, 22.72), (114.32, 22.70), (114.30, 22.72)])
+        )
+        at.run()
+        assert not at.exception, at.exception
+        [error] = [e.value.replace("\\", "") for e in at.error]
+        assert "边不交叉" in error and "edges that do not cross" in error
+        assert [c.value for c in at.caption if "已画整备范围" in c.value] == [before]
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        None,
+        {"type": "Polygon"},
+        {"type": "Polygon", "coordinates": "x"},
+        {"type": "LineString", "coordinates": [[114.3, 22.7], [114.31, 22.71]]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[114.3, 22.7], [114.3, 22.7], [114.3, 22.7], [114.3, 22.7]]],
+        },
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [114.30, 22.70],
+                    [114.32, 22.72],
+                    [114.32, 22.70],
+                    [114.30, 22.72],
+                    [114.30, 22.70],
+                ]
+            ],
+        },
+    ],
+)
+def test_drawn_area_refuses_what_is_not_an_area(geometry):
+    from geo.errors import InputError
+    from ui.assembly_section import drawn_area
+
+    with pytest.raises(InputError) as caught:
+        drawn_area(geometry)
+    assert CJK.search(caught.value.zh) and not CJK.search(caught.value.en)
+
+
+def test_drawn_area_reads_a_rectangle_and_a_polygon():
+    from ui.assembly_section import drawn_area
+
+    rect = shapely.geometry.box(114.30, 22.70, 114.32, 22.72)
+    assert drawn_area(shapely.geometry.mapping(rect)).equals(rect)
+    two = shapely.geometry.MultiPolygon([rect, shapely.geometry.box(114.4, 22.7, 114.41, 22.71)])
+    assert drawn_area(shapely.geometry.mapping(two)).equals(two)

@@ -1,6 +1,8 @@
 """整备建议 on the 连片分析 page: which parcels to assemble so land joins into one block.
 
-The planner picks a park (or the whole district), a target area and the cost weights; the
+The planner picks a park, the whole district or an area drawn on the map (a polygon or a
+rectangle; the last one drawn counts, kept in the session), a target area and the cost
+weights; the
 proposal comes from :func:`analysis.assembly.assemble_block` with costs from
 :func:`analysis.assembly.assembly_cost` (existing floor space, firms and their 产值, 规上
 firms, a base cost per status — the default weights are assumptions and say so). The page
@@ -15,9 +17,12 @@ from __future__ import annotations
 
 import math
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 import streamlit as st
+from shapely.errors import GEOSException
 
 from analysis.assembly import (
     DEFAULT_COST_WEIGHTS,
@@ -29,6 +34,7 @@ from analysis.assembly import (
     firms_on_parcels,
     largest_reachable_ha,
 )
+from geo.crs import METRIC_CRS, WGS84
 from geo.errors import InputError
 from layers.catalog import LayerSet
 from layers.scenario import Edit, new_scenario, set_attributes
@@ -37,9 +43,11 @@ from ui import maps
 from ui.cache import the_store
 from ui.common import (
     display_system,
+    from_display_system,
     go_to,
     md_escape,
     new_map,
+    new_map_event,
     park_label,
     show_input_error,
     show_map,
@@ -47,12 +55,16 @@ from ui.common import (
 )
 from ui.i18n import lang, t
 
-__all__ = ["TIME_LIMITS_S", "open_as_scenario", "render_assembly"]
+__all__ = ["DRAWN", "TIME_LIMITS_S", "drawn_area", "open_as_scenario", "render_assembly"]
 
 #: Time limits the planner can give the exact solver, s (the first is the default).
 TIME_LIMITS_S = (10, 30, 60, 180)
 
 _RESULT = "assembly_result"
+#: The 范围 choice for an area drawn on the map, and the session key of that area (WKT,
+#: WGS84).
+DRAWN = "<drawn>"  # the angle brackets keep it apart from park codes
+DRAWN_AREA_KEY = "assembly_drawn_area"
 _WEIGHT_LABELS: dict[str, tuple[str, str]] = {
     "per_10k_m2_gfa": ("每万 m² 现状建筑面积", "per 10,000 m² of existing floor space"),
     "per_firm": ("每家企业", "per firm"),
@@ -62,6 +74,91 @@ _WEIGHT_LABELS: dict[str, tuple[str, str]] = {
     "status:granted_unbuilt": ("已出让未建地块（基础成本）", "granted, unbuilt parcel (base)"),
 }
 _FREE_COLOR = "#1f77b4"
+#: Outline of a drawn assembly area.
+_AREA_COLOR = "#6a1b9a"
+
+
+def drawn_area(geometry: object) -> shapely.Geometry:
+    """The area drawn on the map (a GeoJSON geometry, WGS84), checked: one polygon or
+    several, with an area and edges that do not cross; else an :class:`InputError` that
+    says what to draw."""
+    try:
+        area = shapely.geometry.shape(geometry)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, GEOSException) as exc:
+        raise InputError(
+            "无法读取所画的范围，请重新绘制。", "Cannot read the drawn area; draw it again."
+        ) from exc
+    if (
+        area.geom_type not in ("Polygon", "MultiPolygon")
+        or area.is_empty
+        or not area.is_valid
+        or area.area <= 0
+    ):
+        raise InputError(
+            "整备范围须是有面积、边不交叉的多边形或矩形，请重新绘制。",
+            "The assembly area must be a polygon or rectangle with an area and edges that do "
+            "not cross; draw it again.",
+        )
+    return area
+
+
+def _area_frame(area: shapely.Geometry) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=[area], crs=WGS84)
+
+
+def _add_area(m, area: shapely.Geometry) -> None:
+    """The drawn assembly area as a dashed outline."""
+    maps.add_geojson(
+        m,
+        maps.geojson_payload(
+            _area_frame(area), colors=[_AREA_COLOR], display_system=display_system()
+        ),
+        t("整备范围", "Assembly area"),
+        style={"weight": 2.5, "fillOpacity": 0.08, "dashArray": "6 4"},
+    )
+
+
+def _area_step(layers: LayerSet) -> shapely.Geometry | None:
+    """The map to draw the assembly area on, and the area drawn last (None before one)."""
+    st.caption(
+        t(
+            "用地图左上角的工具画一个多边形或矩形作为整备范围；再画一个即替换。",
+            "Draw a polygon or rectangle with the tools at the map's top left as the assembly "
+            "area; drawing another replaces it.",
+        )
+    )
+    kept = st.session_state.get(DRAWN_AREA_KEY)
+    area = shapely.from_wkt(kept) if kept else None
+    m = new_map(layers)
+    maps.add_draw_control(m)
+    if area is not None:
+        _add_area(m, area)
+    state = show_map(
+        m, key="assembly_area_map", returned_objects=["last_active_drawing", "last_object_clicked"]
+    )
+    drawing = state.get("last_active_drawing")
+    # A click on a layer (a park) sends its outline as the last drawing too, with the point
+    # clicked; a shape drawn with the tools comes without one.
+    drawn_now = state.get("last_object_clicked") is None and new_map_event("assembly_area", drawing)
+    if drawn_now:
+        geometry = drawing.get("geometry") if isinstance(drawing, dict) else None
+        try:
+            area = from_display_system(drawn_area(geometry))
+        except InputError as exc:
+            show_input_error(exc, with_source=False)
+        else:
+            st.session_state[DRAWN_AREA_KEY] = shapely.to_wkt(area)
+            st.rerun()  # the map again, with the area drawn as its outline
+    if area is not None:
+        area_ha = float(_area_frame(area).to_crs(METRIC_CRS).area.iloc[0]) / 1e4
+        st.caption(
+            t(
+                f"已画整备范围：{area_ha:,.1f} 公顷（地块以其内部一点是否在范围内为准）。",
+                f"Assembly area drawn: {area_ha:,.1f} ha (a parcel counts when a point inside "
+                "it lies in the area).",
+            )
+        )
+    return area
 
 
 def _firms_on(layers: LayerSet, parcel_ids: tuple[str, ...]) -> pd.DataFrame:
@@ -187,7 +284,27 @@ def _how_found(result: Assembly) -> str:
     )
 
 
-def _show(result: Assembly, layers: LayerSet, parts: pd.DataFrame, time_limit_s: float) -> None:
+def _scope(layers: LayerSet, park: str | None, drawn: shapely.Geometry | None):
+    """The ``within`` of the search: None (the district), a park's row or the drawn area."""
+    if park is None:
+        return None
+    if park == DRAWN:
+        if drawn is None:
+            raise InputError(
+                "请先在地图上画出整备范围（多边形或矩形）。",
+                "Draw the assembly area on the map first (a polygon or rectangle).",
+            )
+        return _area_frame(drawn)
+    return layers.parks[layers.parks["park_id"].astype(str) == park]
+
+
+def _show(
+    result: Assembly,
+    layers: LayerSet,
+    parts: pd.DataFrame,
+    time_limit_s: float,
+    area: shapely.Geometry | None = None,
+) -> None:
     cols = st.columns(4)
     cols[0].metric(t("片区面积（公顷）", "Block (ha)"), f"{result.area_ha:,.1f}")
     cols[1].metric(t("需整备地块", "Parcels to assemble"), len(result.added))
@@ -209,6 +326,8 @@ def _show(result: Assembly, layers: LayerSet, parts: pd.DataFrame, time_limit_s:
         display_system=display_system(),
     )
     m = new_map(layers)
+    if area is not None:
+        _add_area(m, area)
     maps.add_geojson(
         m,
         payload,
@@ -316,27 +435,27 @@ def render_assembly(layers: LayerSet) -> None:
     if layers.parks is None or layers.parcels is None:
         st.info(t("需要地块和园区图层。", "Needs the parcel and park layers."))
         return
-    park_ids = [None, *layers.parks["park_id"].astype(str)]
+    park_ids = [None, *layers.parks["park_id"].astype(str), DRAWN]
+    labels = [
+        t("全区", "whole district")
+        if p is None
+        else t("在地图上画出范围", "an area drawn on the map")
+        if p == DRAWN
+        else park_label(p, layers)
+        for p in park_ids
+    ]
+    park = st.selectbox(
+        t("整备范围", "Assembly area"),
+        park_ids,
+        index=1 if len(park_ids) > 2 else 0,
+        # labels fixed when the page runs (the format function may be called later)
+        format_func=dict(zip(park_ids, labels, strict=True)).get,
+        key="assembly_park",
+    )
+    drawn = _area_step(layers) if park == DRAWN else None
     with st.form("assembly_params"):
-        c1, c2 = st.columns(2)
-        park = c1.selectbox(
-            t("范围", "Area"),
-            park_ids,
-            index=1 if len(park_ids) > 1 else 0,
-            # labels fixed when the page runs (the format function may be called later)
-            format_func=dict(
-                zip(
-                    park_ids,
-                    [
-                        t("全区", "whole district") if p is None else park_label(p, layers)
-                        for p in park_ids
-                    ],
-                    strict=True,
-                )
-            ).get,
-            key="assembly_park",
-        )
-        target_ha = c2.number_input(
+        c1, _ = st.columns(2)
+        target_ha = c1.number_input(
             t("目标连片面积（公顷）", "Target block area (ha)"),
             min_value=1.0,
             value=60.0,
@@ -376,11 +495,12 @@ def render_assembly(layers: LayerSet) -> None:
         run = st.form_submit_button(t("计算整备建议", "Propose an assembly"), type="primary")
     parts = assembly_cost_parts(layers.parcels, layers.enterprises, weights)
     if run:
-        within = None if park is None else layers.parks[layers.parks["park_id"].astype(str) == park]
         tolerance_m, barriers = (
             across_trunk_roads(layers.constraints) if across else (20.0, layers.constraints)
         )
+        within = None
         try:
+            within = _scope(layers, park, drawn)
             limit = _duration(time_limit_s)
             with st.spinner(t(f"正在求解（最长 {limit}）…", f"Solving (up to {limit})…")):
                 result = assemble_block(
@@ -395,12 +515,13 @@ def render_assembly(layers: LayerSet) -> None:
         except InputError as exc:
             st.session_state.pop(_RESULT, None)
             show_input_error(exc, with_source=False)
-            if not across:
+            if not across and (park != DRAWN or within is not None):
                 _suggest_across(layers, within, float(target_ha))
             return
         st.session_state[_RESULT] = (
             layers.fingerprint("parcels"),
             park,
+            None if drawn is None or park != DRAWN else shapely.to_wkt(drawn),
             float(target_ha),
             float(time_limit_s),
             result,
@@ -410,9 +531,15 @@ def render_assembly(layers: LayerSet) -> None:
     kept = st.session_state.get(_RESULT)
     if kept is None or kept[0] != layers.fingerprint("parcels"):
         return
-    _, park_id, target, limit_s, result = kept
-    _show(result, layers, parts, limit_s)
-    park_name = t("全区", "district") if park_id is None else park_label(park_id, layers)
+    _, park_id, area_wkt, target, limit_s, result = kept
+    _show(result, layers, parts, limit_s, None if area_wkt is None else shapely.from_wkt(area_wkt))
+    park_name = (
+        t("全区", "district")
+        if park_id is None
+        else t("绘制范围", "drawn area")
+        if park_id == DRAWN
+        else park_label(park_id, layers)
+    )
     if st.button(
         t("生成情景（所选地块设为储备/待整备）", "Make it a scenario (the parcels set to reserve)"),
         key="assembly_to_scenario",

@@ -26,16 +26,20 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import hashlib
+import json
 import re
 import secrets
 import sys
 from collections.abc import Callable, Iterable, Sequence
 
 import folium
+import numpy as np
 import streamlit as st
 from streamlit_folium import st_folium
 
 from analysis.capacity import NO_GROUP
+from geo.crs import WGS84, shift_geometries
 from geo.errors import InputError
 from layers.catalog import LayerSet
 from layers.schema import CLUSTER, STATUS
@@ -70,11 +74,13 @@ __all__ = [
     "current_layers",
     "demo_banner",
     "display_system",
+    "from_display_system",
     "gcj02_notice",
     "go_to",
     "map_search",
     "md_escape",
     "new_map",
+    "new_map_event",
     "park_label",
     "park_labels",
     "park_name",
@@ -106,6 +112,8 @@ MAP_HEIGHT_PX = 620
 VIEW_TOKEN_KEY = "map_view_token"
 VIEWS_KEY = "map_views"
 GOTO_KEY = "map_goto"
+#: Session key of the last drawing and click seen per map slot (:func:`new_map_event`).
+SEEN_EVENT_KEY = "map_seen_event"
 #: (lat, lng) around which the GCJ-02 offset of kept views is modelled (ui.maps._view).
 DISTRICT_CENTER = (22.70, 114.35)
 #: Highlight of a search result, drawn above every other layer.
@@ -200,6 +208,29 @@ def basemap() -> str:
 
 def display_system() -> str:
     return maps.BASEMAPS[basemap()][2]
+
+
+def from_display_system(geometry):
+    """A geometry drawn or clicked on the map, back from the display system (GCJ-02 for
+    Gaode) to WGS84."""
+    if display_system() == WGS84:
+        return geometry
+    return shift_geometries(np.array([geometry]), display_system(), WGS84)[0]
+
+
+def new_map_event(kind: str, payload: object) -> bool:
+    """True the first time a given map event of ``kind`` (a map slot's drawing or click) is
+    seen: a map keeps sending its last click and last drawing with every later value."""
+    if not payload:
+        return False
+    digest = hashlib.blake2b(
+        json.dumps(payload, sort_keys=True).encode(), digest_size=8
+    ).hexdigest()
+    seen = st.session_state.setdefault(SEEN_EVENT_KEY, {})
+    if seen.get(kind) == digest:
+        return False
+    seen[kind] = digest
+    return True
 
 
 def gcj02_notice() -> None:

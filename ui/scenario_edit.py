@@ -28,7 +28,7 @@ from layers.scenario import (
 )
 from layers.schema import CLUSTER, FAR_MAX, LAND_USE, STATUS
 from layers.store import ScenarioStore
-from ui.common import md_escape, show_input_error
+from ui.common import from_display_system, md_escape, new_map_event, show_input_error
 from ui.i18n import code_labeller, labeller, lang, t
 from ui.scenario_state import (
     PENDING_SHAPE,
@@ -37,8 +37,6 @@ from ui.scenario_state import (
     UNKNOWN_IDS,
     add_edit,
     editor,
-    new_event,
-    to_wgs84,
 )
 from ui.scenario_table import attribute_table_section
 from ui.selection import ParcelFilter, box_hits, combine, parse_ids, query
@@ -126,9 +124,9 @@ def apply_map_event(
     click_event = {"click": clicked, "count": state.get("last_object_clicked_count")}
     # A click on a parcel also sends that parcel's outline as the "last drawing"; a shape
     # drawn with the tools comes without a clicked point.
-    if drawing and clicked is None and new_event("drawing", drawing):
+    if drawing and clicked is None and new_map_event("scenario_drawing", drawing):
         try:
-            geom = to_wgs84(shape(drawing["geometry"]))
+            geom = from_display_system(shape(drawing["geometry"]))
         except (KeyError, TypeError, ValueError) as exc:
             st.error(
                 md_escape(
@@ -145,8 +143,8 @@ def apply_map_event(
                 st.rerun()
             else:
                 st.session_state[PENDING_SHAPE] = shapely.to_wkt(geom)
-    elif clicked and new_event("click", click_event) and mode == "select":
-        point = to_wgs84(shapely.Point(clicked["lng"], clicked["lat"]))
+    elif clicked and new_map_event("scenario_click", click_event) and mode == "select":
+        point = from_display_system(shapely.Point(clicked["lng"], clicked["lat"]))
         hit = parcels.loc[parcels.contains(point), "parcel_id"].tolist()
         if hit:
             st.session_state[SELECTION] = click_selection(selection, str(hit[0]), select_mode)

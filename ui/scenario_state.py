@@ -8,16 +8,12 @@ one place, :func:`editor`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from analysis.capacity import floor_capacity
-from geo.crs import WGS84, shift_geometries
 from geo.errors import InputError
 from geo.io import write_gpkg
 from layers.catalog import LayerSet
@@ -47,7 +43,6 @@ UNKNOWN_IDS = "scenario_unknown_ids"
 #: What the last attribute query selected, shown after the rerun.
 QUERY_NOTE = "scenario_query_note"
 PENDING_SHAPE = "scenario_pending_shape"
-SEEN_EVENT = "scenario_seen_event"
 QUERY_KEY = "scenario"
 CHOICE_KEY = "scenario_choice"
 #: The scenario the "open a scenario" box is to show on the next run.
@@ -119,28 +114,6 @@ def add_edit(scenario: Scenario, edit: Edit, before: LayerSet, base: LayerSet, s
         show_input_error(exc)
     st.session_state[DRAFT] = changed
     st.session_state[EDIT_WARNINGS] = [w.message for w in warnings]
-
-
-def to_wgs84(geometry):
-    """A geometry drawn on the map, back from the display system (GCJ-02 for Gaode)."""
-    if display_system() == WGS84:
-        return geometry
-    return shift_geometries(np.array([geometry]), display_system(), WGS84)[0]
-
-
-def new_event(kind: str, payload: object) -> bool:
-    """True the first time a given map event of ``kind`` (drawing or click) is seen: the
-    map keeps sending its last click and last drawing with every later value."""
-    if not payload:
-        return False
-    digest = hashlib.blake2b(
-        json.dumps(payload, sort_keys=True).encode(), digest_size=8
-    ).hexdigest()
-    seen = st.session_state.setdefault(SEEN_EVENT, {})
-    if seen.get(kind) == digest:
-        return False
-    seen[kind] = digest
-    return True
 
 
 def gpkg_bytes(result) -> bytes:

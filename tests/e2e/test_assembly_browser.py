@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from benchmarks.browser import map_counts
-from tests.e2e.conftest import choose_option, record_timing, screenshot
+from benchmarks.browser import map_counts, map_frame
+from tests.e2e.conftest import choose_option, record_timing, screenshot, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -39,11 +39,20 @@ def choose(page, box, option: str) -> None:
     choose_option(page, box, option)
 
 
+def scope_box(page):
+    """The 整备范围 selectbox."""
+    return page.locator('[data-testid="stSelectbox"]').filter(has_text="整备范围")
+
+
+def click_map(frame, fx: float, fy: float) -> None:
+    box = frame.locator(".leaflet-container").bounding_box()
+    frame.page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+
+
 def test_an_unreachable_target_shows_the_largest_block_and_why(page):
     page.goto(f"{page.base_url}/contiguity")
     page.get_by_role("heading", name="整备建议").wait_for(timeout=60000)
-    form = page.locator('[data-testid="stForm"]').filter(has_text="目标连片面积")
-    choose(page, form.locator('[data-testid="stSelectbox"]').first, "高新北先进制造园区")
+    choose(page, scope_box(page), "高新北先进制造园区")
     page.get_by_label("目标连片面积（公顷）").fill("100")
     page.get_by_label("目标连片面积（公顷）").press("Tab")
     page.get_by_role("button", name="计算整备建议").click()
@@ -61,7 +70,7 @@ def test_across_trunk_roads_高新北_reaches_100_ha(page):
     page.goto(f"{page.base_url}/contiguity")
     page.get_by_role("heading", name="整备建议").wait_for(timeout=60000)
     form = page.locator('[data-testid="stForm"]').filter(has_text="目标连片面积")
-    choose(page, form.locator('[data-testid="stSelectbox"]').first, "高新北先进制造园区")
+    choose(page, scope_box(page), "高新北先进制造园区")
     page.get_by_label("目标连片面积（公顷）").fill("100")
     page.get_by_label("目标连片面积（公顷）").press("Tab")
     form.get_by_text("跨越主干道整备").click()
@@ -78,4 +87,33 @@ def test_across_trunk_roads_高新北_reaches_100_ha(page):
     assert page.locator('[data-testid="stAlert"]').filter(has_text="最多只能连成").count() == 0
     area.scroll_into_view_if_needed()
     screenshot(page, "32_assembly_across_trunk_roads")
+    assert page.requests.outside() == []
+
+
+def test_an_area_drawn_on_the_map_gets_its_own_proposal(page):
+    page.goto(f"{page.base_url}/contiguity")
+    page.get_by_role("heading", name="整备建议").wait_for(timeout=60000)
+    choose(page, scope_box(page), "在地图上画出范围")
+    page.get_by_text("用地图左上角的工具").wait_for(timeout=60000)
+    frame = map_frame(page, 1)  # the 连片 map is the first
+    frame.locator(".leaflet-draw-draw-polygon").click()
+    corners = [(0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7)]
+    for fx, fy in corners:
+        click_map(frame, fx, fy)
+        page.wait_for_timeout(300)
+    click_map(frame, *corners[0])  # close the ring on the first vertex
+    size = page.get_by_text("已画整备范围")
+    wait_for(lambda: size.count() == 1, what="the drawn area to reach the page")
+    page.get_by_label("目标连片面积（公顷）").fill("20")
+    page.get_by_label("目标连片面积（公顷）").press("Tab")
+    page.get_by_role("button", name="计算整备建议").click()
+    page.get_by_text("涉及企业").first.wait_for(timeout=90000)
+    wait_for(lambda: any(n > 0 for n in map_counts(page, 2).values()), what="the proposal map")
+    counts = map_counts(page, 2)
+    # Two layers: the drawn area (one feature) and the proposed block.
+    assert len(counts) == 2 and 1 in counts.values() and max(counts.values()) > 1, counts
+    area = page.locator('[data-testid="stMetric"]').filter(has_text="片区面积（公顷）")
+    assert float(area.locator('[data-testid="stMetricValue"]').inner_text().replace(",", "")) >= 20
+    area.scroll_into_view_if_needed()
+    screenshot(page, "33_assembly_drawn_area")
     assert page.requests.outside() == []
