@@ -213,3 +213,22 @@ def test_drawn_area_reads_a_rectangle_and_a_polygon():
     assert drawn_area(shapely.geometry.mapping(rect)).equals(rect)
     two = shapely.geometry.MultiPolygon([rect, shapely.geometry.box(114.4, 22.7, 114.41, 22.71)])
     assert drawn_area(shapely.geometry.mapping(two)).equals(two)
+
+
+def test_in_english_the_drawn_area_and_the_tables_carry_no_chinese():
+    drawing = DrawingMap()
+    with app(PAGE, lang="en") as (at, _), mock.patch("ui.common.st_folium", drawing):
+        assert at.selectbox(key="assembly_park").label == "Assembly area"
+        at.selectbox(key="assembly_park").set_value(DRAWN).run()
+        drawing.drawing = feature(park_box("gaoxin_north"))
+        at.run()
+        [size] = [c.value for c in at.caption if "Assembly area drawn" in c.value]
+        assert not CJK.search(size)
+        propose(at, DRAWN, 40.0, "Propose an assembly")
+        assert not at.error, [e.value for e in at.error]
+        tables = [d.value for d in at.dataframe]
+        [parcels] = [d for d in tables if "floor space (10k m²)" in d.columns]
+        assert not any(CJK.search(str(c)) for c in parcels.columns)
+        assert not any(CJK.search(str(v)) for v in parcels["status"])
+        shown = [m.value.replace("\\", "") for m in at.markdown]
+        assert any("parcels to assemble (costliest first" in text for text in shown)
