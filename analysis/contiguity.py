@@ -81,11 +81,15 @@ __all__ = [
     "KM2_MIN_HA",
     "LARGE_MIN_HA",
     "SIZE_CLASS",
+    "TOLERANCE_M",
     "ContiguityResult",
     "contiguous_blocks",
     "effective_mesh_size_ha",
 ]
 
+#: Default gap tolerance of the 连片 rule, metres: two parcels this close join (a branch
+#: road may lie between them).
+TOLERANCE_M = 20.0
 #: Smallest block area of the 平方公里级 (km-scale) class, hectares.
 KM2_MIN_HA = 100.0
 #: Smallest block area of the ``large`` class, hectares.
@@ -173,7 +177,7 @@ def effective_mesh_size_ha(area_ha: Iterable[float], total_ha: float | None = No
 def contiguous_blocks(
     parcels: gpd.GeoDataFrame,
     *,
-    tolerance_m: float = 20.0,
+    tolerance_m: float = TOLERANCE_M,
     statuses: Iterable[str] | str | None = None,
     land_uses: Iterable[str] | str | None = None,
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
@@ -325,7 +329,7 @@ def contiguous_blocks(
 def parcel_links(
     parcels: gpd.GeoDataFrame,
     *,
-    tolerance_m: float = 20.0,
+    tolerance_m: float = TOLERANCE_M,
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     snap_m: float = 0.5,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

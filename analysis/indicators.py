@@ -76,7 +76,7 @@ from analysis.capacity import (
     rule_capacity,
 )
 from analysis.colocation import park_guidance_fit
-from analysis.contiguity import contiguous_blocks
+from analysis.contiguity import TOLERANCE_M, contiguous_blocks
 from analysis.standards import (
     FAR_MODES,
     ParkGuidance,
@@ -267,7 +267,7 @@ def scenario_indicators(
     *,
     standards: Standards | None = None,
     guidance: ParkGuidance | Mapping | str | Path | None = None,
-    tolerance_m: float = 20.0,
+    tolerance_m: float = TOLERANCE_M,
     statuses: Iterable[str] = POTENTIAL_STATUSES,
     supply_statuses: Iterable[str] = SUPPLY_STATUSES,
     redevelop_statuses: Iterable[str] = REDEVELOP_STATUSES,

@@ -82,7 +82,7 @@ from analysis._params import code_param, number_param
 from analysis._sites import SEEDS_PER_BLOCK, distinct, grow_sites, site_min, site_park, status_mix
 from analysis.assembly import assemble_block, assembly_cost
 from analysis.capacity import RedevelopRule, rule_capacity
-from analysis.contiguity import parcel_links
+from analysis.contiguity import TOLERANCE_M, parcel_links
 from analysis.standards import (
     ParkGuidance,
     Standards,
@@ -333,7 +333,7 @@ def match_sites(
     guidance: ParkGuidance | None = None,
     top: int = 10,
     weights: Weights = DEFAULT_WEIGHTS,
-    tolerance_m: float = 20.0,
+    tolerance_m: float = TOLERANCE_M,
 ) -> pd.DataFrame:
     """Rank the sites that can take a project (see the module notes for the method).
 

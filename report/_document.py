@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.capacity import REDEVELOP_RULE
-from analysis.contiguity import contiguous_blocks
+from analysis.contiguity import TOLERANCE_M, contiguous_blocks
 from analysis.indicators import (
     ALL_CLUSTERS,
     DISPLAY_UNITS,
@@ -253,7 +253,7 @@ def _blocks(side: ReportSide) -> gpd.GeoDataFrame:
     settings = side.indicators.settings
     return contiguous_blocks(
         side.layers.parcels,
-        tolerance_m=float(settings.get("tolerance_m", 20.0)),
+        tolerance_m=float(settings.get("tolerance_m", TOLERANCE_M)),
         statuses=settings.get("statuses"),
         barriers=side.layers.constraints,
     ).blocks

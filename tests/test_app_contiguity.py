@@ -112,6 +112,7 @@ def test_assembly_proposes_a_block_names_the_firms_and_makes_a_scenario(own_work
     scenario = store.open(info.id)
     assert "整备建议" in scenario.name
     assert scenario.edits[0].attributes == {"status": "reserve"}
+    assert "整备建议" in scenario.description and "跨越主干道" not in scenario.description
     assert len(scenario.edits[0].parcel_ids) == added
 
 

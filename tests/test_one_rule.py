@@ -238,3 +238,25 @@ def test_one_value_and_a_column_are_judged_alike(field, value):
         assert single is None
     else:
         assert single == expected
+
+
+def test_every_contiguity_user_defaults_to_the_same_gap_tolerance():
+    """The 连片 rule's default tolerance is one constant: the analyses, the page's slider
+    and the report all start from it."""
+    import inspect
+
+    from analysis.assembly import assemble_block, largest_reachable_ha
+    from analysis.contiguity import TOLERANCE_M, contiguous_blocks, parcel_links
+    from analysis.indicators import scenario_indicators
+    from analysis.matching import match_sites
+
+    users = (
+        contiguous_blocks,
+        parcel_links,
+        assemble_block,
+        largest_reachable_ha,
+        scenario_indicators,
+        match_sites,
+    )
+    defaults = {f.__name__: inspect.signature(f).parameters["tolerance_m"].default for f in users}
+    assert defaults == {name: TOLERANCE_M for name in defaults}

@@ -16,6 +16,7 @@ opened on the 情景规划 page so the comparison shows what it gains.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -34,6 +35,7 @@ from analysis.assembly import (
     firms_on_parcels,
     largest_reachable_ha,
 )
+from analysis.contiguity import TOLERANCE_M
 from geo.crs import METRIC_CRS, WGS84
 from geo.errors import InputError
 from layers.catalog import LayerSet
@@ -375,11 +377,32 @@ def _show(
         st.dataframe(firms, hide_index=True, width="stretch", height=table_height(len(firms), 8))
 
 
-def _to_scenario(result: Assembly, park_name: str, target_ha: float) -> None:
-    name = f"整备建议 · {park_name} · {target_ha:g} 公顷"
+@dataclass(frozen=True)
+class _Proposal:
+    """A proposal kept in the session with what it was asked for: the parcels'
+    fingerprint, the park (None: district; :data:`DRAWN`: the drawn area, as WKT), the
+    target, the time limit and the contiguity tolerance (wider across trunk roads)."""
+
+    parcels_fingerprint: str
+    park: str | None
+    area_wkt: str | None
+    target_ha: float
+    time_limit_s: float
+    tolerance_m: float
+    result: Assembly
+
+
+def _to_scenario(proposal: _Proposal, park_name: str) -> None:
+    result = proposal.result
+    name = f"整备建议 · {park_name} · {proposal.target_ha:g} 公顷"
+    rule = (
+        f"（跨越主干道，连片容差 {proposal.tolerance_m:g} 米）"
+        if proposal.tolerance_m > TOLERANCE_M
+        else ""
+    )
     note = (
-        f"整备建议：{len(result.added)} 个地块纳入整备，连成 {result.area_ha:,.1f} 公顷片区，"
-        f"成本 {result.cost:,.1f}"
+        f"整备建议：{len(result.added)} 个地块纳入整备，连成 {result.area_ha:,.1f} 公顷片区"
+        f"{rule}，成本 {result.cost:,.1f}"
     )
     open_as_scenario(name, note, set_attributes(list(result.added), status="reserve", note=note))
 
@@ -496,7 +519,7 @@ def render_assembly(layers: LayerSet) -> None:
     parts = assembly_cost_parts(layers.parcels, layers.enterprises, weights)
     if run:
         tolerance_m, barriers = (
-            across_trunk_roads(layers.constraints) if across else (20.0, layers.constraints)
+            across_trunk_roads(layers.constraints) if across else (TOLERANCE_M, layers.constraints)
         )
         within = None
         try:
@@ -518,27 +541,29 @@ def render_assembly(layers: LayerSet) -> None:
             if not across and (park != DRAWN or within is not None):
                 _suggest_across(layers, within, float(target_ha))
             return
-        st.session_state[_RESULT] = (
+        st.session_state[_RESULT] = _Proposal(
             layers.fingerprint("parcels"),
             park,
             None if drawn is None or park != DRAWN else shapely.to_wkt(drawn),
             float(target_ha),
             float(time_limit_s),
+            float(tolerance_m),
             result,
         )
         block = layers.parcels[layers.parcels["parcel_id"].astype(str).isin(result.parcel_ids)]
         go_to("assembly_map", tuple(block.to_crs("EPSG:4326").total_bounds))
-    kept = st.session_state.get(_RESULT)
-    if kept is None or kept[0] != layers.fingerprint("parcels"):
+    kept: _Proposal | None = st.session_state.get(_RESULT)
+    if kept is None or kept.parcels_fingerprint != layers.fingerprint("parcels"):
         return
-    _, park_id, area_wkt, target, limit_s, result = kept
-    _show(result, layers, parts, limit_s, None if area_wkt is None else shapely.from_wkt(area_wkt))
+    result = kept.result
+    area = None if kept.area_wkt is None else shapely.from_wkt(kept.area_wkt)
+    _show(result, layers, parts, kept.time_limit_s, area)
     park_name = (
         t("全区", "district")
-        if park_id is None
+        if kept.park is None
         else t("绘制范围", "drawn area")
-        if park_id == DRAWN
-        else park_label(park_id, layers)
+        if kept.park == DRAWN
+        else park_label(kept.park, layers)
     )
     if st.button(
         t("生成情景（所选地块设为储备/待整备）", "Make it a scenario (the parcels set to reserve)"),
@@ -546,6 +571,6 @@ def render_assembly(layers: LayerSet) -> None:
         disabled=not result.added,
     ):
         try:
-            _to_scenario(result, park_name, target)
+            _to_scenario(kept, park_name)
         except InputError as exc:
             show_input_error(exc)

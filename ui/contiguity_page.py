@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analysis.contiguity import SIZE_CLASS
+from analysis.contiguity import SIZE_CLASS, TOLERANCE_M
 from geo.errors import InputError
 from layers.schema import INDUSTRIAL_LAND_USES, LAND_USE, STATUS
 from ui import maps
@@ -66,7 +66,7 @@ with st.form("contiguity_params"):
         t("连片容差（米）", "Gap tolerance (m)"),
         0,
         100,
-        20,
+        int(TOLERANCE_M),
         step=5,
         key="contiguity_tolerance",
         help=t(

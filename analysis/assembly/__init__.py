@@ -58,7 +58,7 @@ from analysis.assembly._costs import (
 from analysis.assembly._exact import exact as _solve_exact
 from analysis.assembly._graph import Graph, component_of, contract, feasible_parts, largest_part_m2
 from analysis.assembly._heuristic import heuristic as _grow_and_prune
-from analysis.contiguity import parcel_links
+from analysis.contiguity import TOLERANCE_M, parcel_links
 from geo.crs import require_crs
 from geo.errors import InputError
 from layers.schema import STATUS
@@ -153,7 +153,7 @@ def largest_reachable_ha(
     parcels: gpd.GeoDataFrame,
     *,
     excluded_statuses: Iterable[str] = DEFAULT_EXCLUDED_STATUSES,
-    tolerance_m: float = 20.0,
+    tolerance_m: float = TOLERANCE_M,
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     within: shapely.Geometry | gpd.GeoSeries | gpd.GeoDataFrame | None = None,
 ) -> float:
@@ -178,7 +178,7 @@ def assemble_block(
     cost: pd.Series | str,
     free_statuses: Iterable[str] = DEFAULT_FREE_STATUSES,
     excluded_statuses: Iterable[str] = DEFAULT_EXCLUDED_STATUSES,
-    tolerance_m: float = 20.0,
+    tolerance_m: float = TOLERANCE_M,
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     within: shapely.Geometry | gpd.GeoSeries | gpd.GeoDataFrame | None = None,
     method: Literal["auto", "exact", "heuristic"] = "auto",
