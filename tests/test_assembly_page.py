@@ -99,11 +99,12 @@ class DrawingMap(MapRecorder):
     def __init__(self) -> None:
         super().__init__()
         self.drawing: dict | None = None
+        self.clicked: dict | None = None  # the point of a click on a layer, if it was one
 
     def __call__(self, fig, key=None, returned_objects=None, **kwargs):
         super().__call__(fig, key=key, returned_objects=returned_objects, **kwargs)
         if key == "assembly_area_map" and self.drawing is not None:
-            return {"last_active_drawing": self.drawing, "last_object_clicked": None}
+            return {"last_active_drawing": self.drawing, "last_object_clicked": self.clicked}
         return {}
 
 
@@ -235,3 +236,19 @@ def test_in_english_the_drawn_area_and_the_tables_carry_no_chinese():
         assert not any(CJK.search(str(v)) for v in parcels["status"])
         shown = [m.value.replace("\\", "") for m in at.markdown]
         assert any("parcels to assemble (costliest first" in text for text in shown)
+
+
+def test_a_click_on_a_park_is_not_taken_for_a_drawn_area():
+    drawing = DrawingMap()
+    with app(PAGE) as (at, _), mock.patch("ui.common.st_folium", drawing):
+        at.selectbox(key="assembly_park").set_value(DRAWN).run()
+        # A click on the park layer sends the park's outline with the point clicked.
+        drawing.drawing = feature(park_box("gaoxin_north"))
+        drawing.clicked = {"lat": 22.7, "lng": 114.35}
+        at.run()
+        assert not at.exception, at.exception
+        assert not [c.value for c in at.caption if "已画整备范围" in c.value]
+        # The same outline drawn with the tools (no point clicked) is taken.
+        drawing.clicked = None
+        at.run()
+        assert [c.value for c in at.caption if "已画整备范围" in c.value]

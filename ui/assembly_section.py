@@ -31,8 +31,6 @@ from analysis.assembly import (
     Assembly,
     across_trunk_roads,
     assemble_block,
-    assembly_cost_parts,
-    firms_on_parcels,
     largest_reachable_ha,
 )
 from analysis.contiguity import TOLERANCE_M
@@ -42,14 +40,14 @@ from layers.catalog import LayerSet
 from layers.scenario import Edit, new_scenario, set_attributes
 from layers.schema import CLUSTER, STATUS
 from ui import maps
-from ui.cache import the_store
+from ui.cache import assembly_costs, firm_parcels, the_store
 from ui.common import (
     display_system,
     from_display_system,
     go_to,
     md_escape,
+    new_drawing,
     new_map,
-    new_map_event,
     park_label,
     show_input_error,
     show_map,
@@ -138,11 +136,8 @@ def _area_step(layers: LayerSet) -> shapely.Geometry | None:
     state = show_map(
         m, key="assembly_area_map", returned_objects=["last_active_drawing", "last_object_clicked"]
     )
-    drawing = state.get("last_active_drawing")
-    # A click on a layer (a park) sends its outline as the last drawing too, with the point
-    # clicked; a shape drawn with the tools comes without one.
-    drawn_now = state.get("last_object_clicked") is None and new_map_event("assembly_area", drawing)
-    if drawn_now:
+    drawing = new_drawing(state, "assembly_area")
+    if drawing is not None:
         geometry = drawing.get("geometry") if isinstance(drawing, dict) else None
         try:
             area = from_display_system(drawn_area(geometry))
@@ -169,7 +164,7 @@ def _firms_on(layers: LayerSet, parcel_ids: tuple[str, ...]) -> pd.DataFrame:
     if layers.enterprises is None or not parcel_ids:
         return pd.DataFrame()
     parcels, firms = layers.parcels, layers.enterprises
-    pairs = firms_on_parcels(parcels, firms)
+    pairs = firm_parcels(layers.fingerprint("parcels", "enterprises"), layers)
     on = parcels["parcel_id"].astype(str).to_numpy()[pairs["parcel"].to_numpy()]
     pairs = pairs[np.isin(on, parcel_ids)]
     firm, parcel = pairs["firm"].to_numpy(), pairs["parcel"].to_numpy()
@@ -516,7 +511,9 @@ def render_assembly(layers: LayerSet) -> None:
             for i, (key, value) in enumerate(DEFAULT_COST_WEIGHTS.items())
         }
         run = st.form_submit_button(t("计算整备建议", "Propose an assembly"), type="primary")
-    parts = assembly_cost_parts(layers.parcels, layers.enterprises, weights)
+    parts = assembly_costs(
+        layers.fingerprint("parcels", "enterprises"), tuple(sorted(weights.items())), layers
+    )
     if run:
         tolerance_m, barriers = (
             across_trunk_roads(layers.constraints) if across else (TOLERANCE_M, layers.constraints)

@@ -38,6 +38,7 @@ import streamlit as st
 from PIL import Image
 
 from analysis import colocation as co
+from analysis.assembly import assembly_cost_parts, firms_on_parcels
 from analysis.capacity import REDEVELOP_RULE, rule_capacity
 from analysis.contiguity import ContiguityResult, contiguous_blocks
 from analysis.indicators import compare_indicators, scenario_indicators
@@ -75,6 +76,7 @@ __all__ = [
     "anchor_table",
     "applied",
     "applied_saved",
+    "assembly_costs",
     "attribute_arrow",
     "blocks_url",
     "chain_key",
@@ -84,6 +86,7 @@ __all__ = [
     "default_standards",
     "enterprises_tiles_url",
     "enterprises_urls",
+    "firm_parcels",
     "guidance_fit",
     "hillshade",
     "local_payloads",
@@ -344,6 +347,21 @@ def rule_capacity_payload(
 
 
 # --------------------------------------------------------------------------- colocation
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def firm_parcels(fingerprint: str, _layers: LayerSet) -> pd.DataFrame:
+    """Which firm stands on which parcel (positions), for ``fingerprint`` = the parcels' and
+    enterprises' fingerprint."""
+    return firms_on_parcels(_layers.parcels, _layers.enterprises)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def assembly_costs(
+    fingerprint: str, weights: tuple[tuple[str, float], ...], _layers: LayerSet
+) -> pd.DataFrame:
+    """The 整备 cost of each parcel, part by part, under ``weights`` (key, value pairs)."""
+    return assembly_cost_parts(_layers.parcels, _layers.enterprises, dict(weights))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -79,6 +79,7 @@ __all__ = [
     "go_to",
     "map_search",
     "md_escape",
+    "new_drawing",
     "new_map",
     "new_map_event",
     "park_label",
@@ -231,6 +232,16 @@ def new_map_event(kind: str, payload: object) -> bool:
         return False
     seen[kind] = digest
     return True
+
+
+def new_drawing(state: dict, kind: str) -> object | None:
+    """The shape just drawn with a map's tools (a GeoJSON feature), the first time it is
+    seen; else None. A click on a layer also sends that layer's outline as the last
+    drawing, with the point clicked; a shape drawn with the tools comes without one."""
+    drawing = state.get("last_active_drawing")
+    if drawing and state.get("last_object_clicked") is None and new_map_event(kind, drawing):
+        return drawing
+    return None
 
 
 def gcj02_notice() -> None:

@@ -28,7 +28,13 @@ from layers.scenario import (
 )
 from layers.schema import CLUSTER, FAR_MAX, LAND_USE, STATUS
 from layers.store import ScenarioStore
-from ui.common import from_display_system, md_escape, new_map_event, show_input_error
+from ui.common import (
+    from_display_system,
+    md_escape,
+    new_drawing,
+    new_map_event,
+    show_input_error,
+)
 from ui.i18n import code_labeller, labeller, lang, t
 from ui.scenario_state import (
     PENDING_SHAPE,
@@ -119,12 +125,10 @@ def apply_map_event(
 ) -> None:
     """Turn the map's last click or drawing into a selection (select mode) or the shape of
     a new parcel (draw mode); a new selection reruns the page."""
-    drawing = state.get("last_active_drawing")
     clicked = state.get("last_object_clicked")
     click_event = {"click": clicked, "count": state.get("last_object_clicked_count")}
-    # A click on a parcel also sends that parcel's outline as the "last drawing"; a shape
-    # drawn with the tools comes without a clicked point.
-    if drawing and clicked is None and new_map_event("scenario_drawing", drawing):
+    drawing = new_drawing(state, "scenario_drawing")
+    if drawing is not None:
         try:
             geom = from_display_system(shape(drawing["geometry"]))
         except (KeyError, TypeError, ValueError) as exc:

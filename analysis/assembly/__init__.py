@@ -7,8 +7,8 @@ Parcels are joined by the contiguity rule of :func:`analysis.contiguity.contiguo
 (a gap of at most ``tolerance_m`` that no barrier cuts; :func:`analysis.contiguity.
 parcel_links`). *Free* parcels (by default 低效 / 储备 / 可供应) cost nothing; others can be
 assembled at a cost (existing floor space, firms and their 产值 …, see
-:func:`assembly_cost`, part by part in :func:`assembly_cost_parts`); *excluded* parcels (在建, 非工业 by default, and anything outside
-``within``) can never be taken. The answer is a set ``added`` of non-free parcels such that
+:func:`assembly_cost`, part by part in :func:`assembly_cost_parts`); *excluded* parcels
+(在建, 非工业 by default, and anything outside ``within``) can never be taken. The answer is a set ``added`` of non-free parcels such that
 one connected block of free ∪ added parcels reaches ``target_ha``, with the least total
 cost.
 
@@ -25,9 +25,10 @@ holds the chosen nodes.
 
 Exact where it can be: a single-commodity-flow MILP, solved part by part and root case by
 root case (each free block as the root, or none) with HiGHS (``highspy``; the best cost so
-far as its objective cut-off, :mod:`analysis.assembly._highs`), after dropping parts, cases and nodes that cannot beat the heuristic's cost and tightening
-the LP with node-separator and area-cover cuts (:mod:`analysis.assembly._exact`); ``gap`` is
-``(cost − lower bound) / cost``, 0 when proven minimal. Fast where it must be: grow along
+far as its objective cut-off, :mod:`analysis.assembly._highs`), after dropping parts, cases
+and nodes that cannot beat the heuristic's cost and tightening the LP with node-separator
+and area-cover cuts (:mod:`analysis.assembly._exact`); ``gap`` is ``(cost − lower bound) /
+cost``, 0 when proven minimal. Fast where it must be: grow along
 the cheapest joins (shortest paths over parcel costs), then prune
 (:mod:`analysis.assembly._heuristic`); it is also the exact model's incumbent and its
 fallback when the time limit ends it. ``method="auto"`` solves exactly when the parts

@@ -154,6 +154,12 @@ def choose_option(page, box, option: str, *, type_text: bool = False) -> None:
     raise AssertionError(f"could not choose {option}; the box shows {box.inner_text()!r}")
 
 
+def click_map(frame, fx: float, fy: float) -> None:
+    """Click the Leaflet map in ``frame`` at fractions ``fx``, ``fy`` of its width, height."""
+    box = frame.locator(".leaflet-container").bounding_box()
+    frame.page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+
+
 def click_until(button, done, what: str, tries: int = 3, wait_s: float = 20.0):
     """Click ``button`` until ``done()`` holds, waiting ``wait_s`` after each click. A click
     that lands while a rerun replaces the button is lost with the element it hit, so once

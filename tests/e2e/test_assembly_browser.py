@@ -7,7 +7,8 @@ import time
 import pytest
 
 from benchmarks.browser import map_counts, map_frame
-from tests.e2e.conftest import choose_option, record_timing, screenshot, wait_for
+from tests.e2e.conftest import choose_option, click_map, record_timing, screenshot, wait_for
+from tests.e2e.test_map_view_browser import same_view, settled_view
 
 pytestmark = pytest.mark.e2e
 
@@ -42,11 +43,6 @@ def choose(page, box, option: str) -> None:
 def scope_box(page):
     """The 整备范围 selectbox."""
     return page.locator('[data-testid="stSelectbox"]').filter(has_text="整备范围")
-
-
-def click_map(frame, fx: float, fy: float) -> None:
-    box = frame.locator(".leaflet-container").bounding_box()
-    frame.page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
 
 
 def test_an_unreachable_target_shows_the_largest_block_and_why(page):
@@ -96,6 +92,8 @@ def test_an_area_drawn_on_the_map_gets_its_own_proposal(page):
     choose(page, scope_box(page), "在地图上画出范围")
     page.get_by_text("用地图左上角的工具").wait_for(timeout=60000)
     frame = map_frame(page, 1)  # the 连片 map is the first
+    frame.locator(".leaflet-control-zoom-in").click()  # the planner zooms in to draw
+    before = settled_view(page, 1)
     frame.locator(".leaflet-draw-draw-polygon").click()
     corners = [(0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7)]
     for fx, fy in corners:
@@ -104,6 +102,8 @@ def test_an_area_drawn_on_the_map_gets_its_own_proposal(page):
     click_map(frame, *corners[0])  # close the ring on the first vertex
     size = page.get_by_text("已画整备范围")
     wait_for(lambda: size.count() == 1, what="the drawn area to reach the page")
+    # The map, drawn again with the area's outline, keeps the place the planner chose.
+    assert same_view(settled_view(page, 1), before)
     page.get_by_label("目标连片面积（公顷）").fill("20")
     page.get_by_label("目标连片面积（公顷）").press("Tab")
     page.get_by_role("button", name="计算整备建议").click()

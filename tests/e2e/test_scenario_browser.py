@@ -5,15 +5,10 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.browser import map_counts, map_frame, wait_for_features
-from tests.e2e.conftest import screenshot, wait_for
+from tests.e2e.conftest import click_map, screenshot, wait_for
 from tests.e2e.test_browser import no_exception
 
 pytestmark = pytest.mark.e2e
-
-
-def click_map(frame, fx: float, fy: float) -> None:
-    box = frame.locator(".leaflet-container").bounding_box()
-    frame.page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
 
 
 def test_draw_save_reload_and_compare(page):
